@@ -1,0 +1,169 @@
+"""Settings, resolved in one place: flag > environment variable > config file > default.
+
+Nothing else in the package reads environment variables or the config file. Resolution
+is lazy (call `resolve_settings`), never at import time. The API key itself is read only
+when a client is built (`Settings.api_key`), so it never lands in a brief or a cassette.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from .errors import ConfigError
+
+StructuredMode = Literal["auto", "json_schema", "json_object"]
+RecordMode = Literal["replay", "record", "once", "off"]
+Engine = Literal["auto", "llm", "extractive"]
+
+DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    model: str = DEFAULT_MODEL
+    base_url: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    timeout: float = 60.0
+    concurrency: int = 4
+    max_retries: int = 3
+    max_repairs: int = 1
+    structured_mode: StructuredMode = "auto"
+    max_cost: float | None = None
+    max_output_tokens: int = 4096
+    chunk_tokens: int = 3000
+    chunk_overlap: int = 150
+    max_bytes: int = DEFAULT_MAX_BYTES
+    prompt: str = "v2"
+    engine: Engine = "auto"
+    # Where the key came from; never the key itself.
+    env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def api_key(self) -> str | None:
+        return self.env.get(self.api_key_env) or None
+
+    @property
+    def model_configured(self) -> bool:
+        """True when a model endpoint is reachable in principle: a key or a base URL."""
+        return bool(self.api_key or self.base_url)
+
+
+# Environment variable for each setting. OPENAI_BASE_URL is honoured as the SDK does.
+ENV_VARS: dict[str, tuple[str, ...]] = {
+    "model": ("BRIEFING_MODEL",),
+    "base_url": ("BRIEFING_BASE_URL", "OPENAI_BASE_URL"),
+    "api_key_env": ("BRIEFING_API_KEY_ENV",),
+    "timeout": ("BRIEFING_TIMEOUT",),
+    "concurrency": ("BRIEFING_CONCURRENCY",),
+    "max_retries": ("BRIEFING_MAX_RETRIES",),
+    "max_repairs": ("BRIEFING_MAX_REPAIRS",),
+    "structured_mode": ("BRIEFING_STRUCTURED_MODE",),
+    "max_cost": ("BRIEFING_MAX_COST",),
+    "max_output_tokens": ("BRIEFING_MAX_OUTPUT_TOKENS",),
+    "chunk_tokens": ("BRIEFING_CHUNK_TOKENS",),
+    "chunk_overlap": ("BRIEFING_CHUNK_OVERLAP",),
+    "max_bytes": ("BRIEFING_MAX_BYTES",),
+    "prompt": ("BRIEFING_PROMPT",),
+    "engine": ("BRIEFING_ENGINE",),
+}
+
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "structured_mode": ("auto", "json_schema", "json_object"),
+    "engine": ("auto", "llm", "extractive"),
+}
+
+
+def config_path(env: Mapping[str, str]) -> Path:
+    """`$BRIEFING_CONFIG`, else `$XDG_CONFIG_HOME/briefing/config.toml`, else ~/.config/..."""
+    if env.get("BRIEFING_CONFIG"):
+        return Path(env["BRIEFING_CONFIG"])
+    base = Path(env["XDG_CONFIG_HOME"]) if env.get("XDG_CONFIG_HOME") else None
+    if base is None:
+        home = Path(env["HOME"]) if env.get("HOME") else Path.home()
+        base = home / ".config"
+    return base / "briefing" / "config.toml"
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} is not valid TOML ({exc}); fix or remove it") from exc
+    # Accept both a flat file and a [briefing] table.
+    table = data.get("briefing", data)
+    if not isinstance(table, dict):
+        raise ConfigError(f"config file {path}: [briefing] must be a table")
+    known = {f.name for f in fields(Settings)} - {"env"}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ConfigError(
+            f"config file {path}: unknown setting(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(known))}"
+        )
+    return dict(table)
+
+
+def _coerce(name: str, value: Any, origin: str) -> Any:
+    target = {f.name: f for f in fields(Settings)}[name]
+    kind = str(target.type)
+    try:
+        if value is None:
+            return None
+        if "int" in kind and "float" not in kind:
+            result: Any = int(value)
+            if result < 0:
+                raise ValueError("must not be negative")
+        elif "float" in kind:
+            result = float(value)
+            if result < 0:
+                raise ValueError("must not be negative")
+        else:
+            result = str(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{origin}: invalid value {value!r} for {name} ({exc})") from exc
+    if name in _CHOICES and result not in _CHOICES[name]:
+        raise ConfigError(
+            f"{origin}: {name} must be one of {', '.join(_CHOICES[name])}, not {result!r}"
+        )
+    if name == "concurrency" and result < 1:
+        raise ConfigError(f"{origin}: concurrency must be at least 1")
+    return result
+
+
+def resolve_settings(
+    flags: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Merge flags (None = not given) over env vars over the config file over defaults."""
+    env = dict(os.environ if env is None else env)
+    path = config_path(env)
+    values: dict[str, Any] = {}
+    for name, value in _read_config_file(path).items():
+        values[name] = _coerce(name, value, f"config file {path}")
+    for name, names in ENV_VARS.items():
+        for var in names:
+            if env.get(var):
+                values[name] = _coerce(name, env[var], f"environment variable {var}")
+                break
+    for name, value in (flags or {}).items():
+        if value is not None:
+            values[name] = _coerce(name, value, f"option --{name.replace('_', '-')}")
+    settings = Settings(**values, env=env)
+    if settings.chunk_overlap >= settings.chunk_tokens:
+        raise ConfigError(
+            f"chunk overlap ({settings.chunk_overlap}) must be smaller than chunk size "
+            f"({settings.chunk_tokens}); lower --chunk-overlap or raise --chunk-tokens"
+        )
+    return settings
+
+
+def with_overrides(settings: Settings, **changes: Any) -> Settings:
+    return replace(settings, **changes)

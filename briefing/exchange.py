@@ -1,0 +1,75 @@
+"""The plain data that crosses the model boundary: one request, one response.
+
+A `ModelRequest` is the *semantic* request: what the model is asked, independent of
+endpoint, key, headers or how the server is told about the schema. Cassettes key on
+it (`ModelRequest.key`), so a recording replays against any server and survives a
+structured-output fallback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class ModelRequest:
+    model: str
+    messages: tuple[dict[str, str], ...]  # {"role": ..., "content": ...}
+    schema_name: str
+    json_schema: dict[str, Any]
+    sampling: dict[str, Any] = field(default_factory=dict)  # temperature, top_p, seed...
+    max_output_tokens: int = 4096
+    # Free-form label for cassettes and progress ("extract chunk 2/5", "repair 1").
+    # Part of the key only through `tag_in_key` (compare --repeat uses it).
+    purpose: str = ""
+    repetition: int = 0
+
+    def canonical(self) -> dict[str, Any]:
+        """The request as it is keyed and stored: no key, URL, headers or purpose label."""
+        data: dict[str, Any] = {
+            "model": self.model,
+            "messages": [dict(m) for m in self.messages],
+            "response_format": {"name": self.schema_name, "schema": self.json_schema},
+            "sampling": dict(sorted(self.sampling.items())),
+            "max_output_tokens": self.max_output_tokens,
+        }
+        if self.repetition:
+            data["repetition"] = self.repetition
+        return data
+
+    @property
+    def key(self) -> str:
+        blob = json.dumps(self.canonical(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+        )
+
+
+@dataclass(frozen=True)
+class ModelResponse:
+    content: str | None
+    finish_reason: str | None
+    usage: Usage
+    model: str
+    refusal: str | None = None
+    structured_mode: str = "json_schema"  # how the server was actually asked
+    from_cassette: bool = False
+
+
+class ChatTransport(Protocol):
+    """Anything that answers a ModelRequest: the real client, a cassette, a test double."""
+
+    async def complete(self, request: ModelRequest) -> ModelResponse: ...

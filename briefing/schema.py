@@ -1,0 +1,243 @@
+"""The brief: pydantic models the model fills, and the document that stores a brief.
+
+`Brief` and everything under it is sent to the model as a strict JSON Schema, so it
+follows OpenAI's strict structured-output rules: every property required, optional
+values are `X | None` (never defaults), no additional properties, no string length or
+pattern keywords, object root. Length budgets are enforced in code after parsing
+(`briefing.budgets`), never in the schema.
+
+`BriefDocument` wraps a brief with metadata and grounding results; it is what
+`briefing generate -f json` writes and `briefing render` reads. It never goes to a model.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+EVIDENCE_DESCRIPTION = (
+    "One or more verbatim quotes copied character for character from the article that "
+    "support this item. Never paraphrase inside a quote."
+)
+
+
+class Development(_Strict):
+    """One key development in the situation."""
+
+    what: str = Field(description="What happened, in one sentence.")
+    where: str | None = Field(description="Place, when the article states it; else null.")
+    when: str | None = Field(description="Time or date, when the article states it; else null.")
+    evidence: list[str] = Field(description=EVIDENCE_DESCRIPTION)
+
+
+class Situation(_Strict):
+    headline: str = Field(description="A factual headline for the brief, at most 15 words.")
+    summary: str = Field(description="Two to four sentences on what is happening now.")
+    evidence: list[str] = Field(description=EVIDENCE_DESCRIPTION)
+    key_developments: list[Development]
+
+
+class ActorKind(StrEnum):
+    GOVERNMENT = "government"
+    ARMED_GROUP = "armed_group"
+    FOREIGN_STATE = "foreign_state"
+    INTERNATIONAL_ORGANISATION = "international_organisation"
+    NGO = "ngo"
+    PERSON = "person"
+    MEDIA = "media"
+    OTHER = "other"
+
+
+class Actor(_Strict):
+    name: str = Field(description="The name as the article gives it in full.")
+    kind: ActorKind
+    role: str = Field(description="Role in or stance towards the situation, in one sentence.")
+    aliases: list[str] = Field(
+        description="Other names, acronyms or short forms the article uses for this actor."
+    )
+    evidence: list[str] = Field(description=EVIDENCE_DESCRIPTION)
+
+
+class Figure(_Strict):
+    value: str = Field(
+        description="The number exactly as the article states it, e.g. '23', 'about 8,500', "
+        "'thousands', '$10 million'."
+    )
+    unit: str | None = Field(description="Unit, e.g. 'people', 'USD', 'tonnes'; null if none.")
+    counts: str = Field(description="What is counted, e.g. 'people displaced'.")
+    reported_by: str | None = Field(description="Who reported the figure; null if unstated.")
+    evidence: list[str] = Field(description=EVIDENCE_DESCRIPTION)
+
+
+class Claim(_Strict):
+    """A short statement with its evidence (needs, access constraints, indicators)."""
+
+    text: str
+    evidence: list[str] = Field(description=EVIDENCE_DESCRIPTION)
+
+
+class HumanitarianImpact(_Strict):
+    summary: str = Field(description="One to three sentences on the impact on people.")
+    evidence: list[str] = Field(description=EVIDENCE_DESCRIPTION)
+    figures: list[Figure]
+    needs: list[Claim]
+    access_constraints: list[Claim]
+
+
+class Likelihood(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Risk(_Strict):
+    description: str = Field(description="A scenario or risk the article raises.")
+    likelihood: Likelihood | None = Field(
+        description="Only when the article indicates how likely it is; otherwise null."
+    )
+    timeframe: str | None = Field(description="Timeframe when the article states one; else null.")
+    evidence: list[str] = Field(description=EVIDENCE_DESCRIPTION)
+
+
+class Outlook(_Strict):
+    summary: str = Field(description="One to three sentences on where things may go.")
+    evidence: list[str] = Field(description=EVIDENCE_DESCRIPTION)
+    risks: list[Risk]
+    indicators: list[Claim] = Field(description="Signs to watch that would show the direction.")
+
+
+class Brief(_Strict):
+    situation: Situation
+    actors: list[Actor]
+    humanitarian: HumanitarianImpact
+    outlook: Outlook
+    gaps: list[str] = Field(
+        description="Important questions the article does not answer (no evidence needed)."
+    )
+
+
+# --- The stored document (never sent to a model) ---------------------------------------
+
+
+GroundingStatus = Literal["exact", "fuzzy", "not_found"]
+
+
+class QuoteCheck(BaseModel):
+    """Where one evidence quote was found in the cleaned article."""
+
+    path: str = Field(description="Location of the quote in the brief, e.g. 'actors[0].evidence[1]'.")
+    quote: str
+    status: GroundingStatus
+    start: int | None = None
+    end: int | None = None
+    score: float = Field(default=0.0, description="Similarity 0-100; 100 for exact matches.")
+
+
+class FigureCheck(BaseModel):
+    """Whether the number of a humanitarian figure appears in the article."""
+
+    path: str
+    value: str
+    found: bool
+    matched: str | None = None
+
+
+class GroundingReport(BaseModel):
+    quotes: list[QuoteCheck] = Field(default_factory=list)
+    figures: list[FigureCheck] = Field(default_factory=list)
+    dropped: list[str] = Field(
+        default_factory=list, description="Items removed by --strict-grounding, as paths."
+    )
+
+    @property
+    def verified(self) -> int:
+        return sum(1 for q in self.quotes if q.status != "not_found")
+
+    @property
+    def rate(self) -> float:
+        """Verified quotes / all quotes; 1.0 for a brief with no quotes."""
+        return self.verified / len(self.quotes) if self.quotes else 1.0
+
+
+class BriefMetadata(BaseModel):
+    engine: Literal["llm", "extractive", "hand-written"]
+    origin: str = Field(
+        description="Who wrote the brief: 'model output', 'extractive engine', or "
+        "'hand-written reference (not model output)'."
+    )
+    model: str | None = None
+    prompt_version: str | None = None
+    prompt_hash: str | None = None
+    schema_version: str = SCHEMA_VERSION
+    source: str = ""
+    source_sha256: str | None = None
+    title: str | None = None
+    published: str | None = None
+    retrieved: str | None = None
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None
+    wall_seconds: float = 0.0
+    structured_fallback: bool = False
+    created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    notes: list[str] = Field(default_factory=list)
+
+
+class BriefDocument(BaseModel):
+    schema_version: str = SCHEMA_VERSION
+    metadata: BriefMetadata
+    brief: Brief
+    grounding: GroundingReport | None = None
+
+
+def brief_json_schema() -> dict[str, Any]:
+    """The strict JSON Schema of `Brief`, as sent to models and written to schemas/."""
+    return Brief.model_json_schema()
+
+
+def document_json_schema() -> dict[str, Any]:
+    return BriefDocument.model_json_schema()
+
+
+def schema_files() -> dict[str, str]:
+    """File name -> JSON text for every schema exported to schemas/."""
+    return {
+        f"brief.v{SCHEMA_VERSION}.json": json.dumps(brief_json_schema(), indent=2) + "\n",
+        f"brief-document.v{SCHEMA_VERSION}.json": json.dumps(document_json_schema(), indent=2)
+        + "\n",
+    }
+
+
+def iter_evidence(brief: Brief) -> list[tuple[str, list[str]]]:
+    """Every evidence list in the brief with its path, in reading order."""
+    out: list[tuple[str, list[str]]] = [("situation", brief.situation.evidence)]
+    out += [
+        (f"situation.key_developments[{i}]", d.evidence)
+        for i, d in enumerate(brief.situation.key_developments)
+    ]
+    out += [(f"actors[{i}]", a.evidence) for i, a in enumerate(brief.actors)]
+    h = brief.humanitarian
+    out.append(("humanitarian", h.evidence))
+    out += [(f"humanitarian.figures[{i}]", f.evidence) for i, f in enumerate(h.figures)]
+    out += [(f"humanitarian.needs[{i}]", c.evidence) for i, c in enumerate(h.needs)]
+    out += [
+        (f"humanitarian.access_constraints[{i}]", c.evidence)
+        for i, c in enumerate(h.access_constraints)
+    ]
+    o = brief.outlook
+    out.append(("outlook", o.evidence))
+    out += [(f"outlook.risks[{i}]", r.evidence) for i, r in enumerate(o.risks)]
+    out += [(f"outlook.indicators[{i}]", c.evidence) for i, c in enumerate(o.indicators)]
+    return out
