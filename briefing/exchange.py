@@ -22,10 +22,13 @@ class ModelRequest:
     json_schema: dict[str, Any]
     sampling: dict[str, Any] = field(default_factory=dict)  # temperature, top_p, seed...
     max_output_tokens: int = 4096
-    # Free-form label for cassettes and progress ("extract chunk 2/5", "repair 1").
-    # Part of the key only through `tag_in_key` (compare --repeat uses it).
+    # Free-form label for cassettes and progress ("extract chunk 2/5", "repair 1"); not
+    # part of the key. `repetition` is (compare --repeat keys each run separately).
     purpose: str = ""
     repetition: int = 0
+    # Provenance for cassette staleness checks; not part of the key.
+    prompt_version: str | None = None
+    prompt_hash: str | None = None
 
     def canonical(self) -> dict[str, Any]:
         """The request as it is keyed and stored: no key, URL, headers or purpose label."""

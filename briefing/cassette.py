@@ -1,0 +1,203 @@
+"""Record and replay model exchanges, keyed by the semantic request.
+
+A cassette is one readable JSON file. Each entry stores the canonical request (for
+diffing), the parsed response, finish reason, usage, model, when it was recorded and
+its origin ("recorded from gpt-4o-mini", or "hand-written reference response" for
+responses written by people). Never the API key, base URL or headers.
+
+Modes: replay (a miss is an error), record (always call, overwrite), once (replay hits,
+record misses), off (no cassette).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from .errors import CassetteMissError, ConfigError
+from .exchange import ChatTransport, ModelRequest, ModelResponse, Usage
+
+CASSETTE_FORMAT = "briefing-cassette/1"
+RecordMode = Literal["replay", "record", "once", "off"]
+RECORD_MODES: tuple[str, ...] = ("replay", "record", "once", "off")
+
+
+@dataclass
+class Cassette:
+    path: Path
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, path: Path, *, must_exist: bool) -> Cassette:
+        if not path.exists():
+            if must_exist:
+                raise CassetteMissError(
+                    f"cassette {path} does not exist; record it with --record-mode once "
+                    "(needs a configured model) or check the path"
+                )
+            return cls(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("format") != CASSETTE_FORMAT:
+                raise ValueError(f"format is {data.get('format')!r}, expected {CASSETTE_FORMAT!r}")
+            entries = {entry["key"]: entry for entry in data["entries"]}
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(f"cassette {path} is unreadable ({exc}); re-record or fix it") from exc
+        return cls(path, entries)
+
+    def get(self, request: ModelRequest) -> ModelResponse | None:
+        entry = self.entries.get(request.key)
+        if entry is None:
+            return None
+        self.used.add(request.key)
+        return response_from_entry(entry)
+
+    def put(self, request: ModelRequest, response: ModelResponse, origin: str) -> None:
+        self.entries[request.key] = {
+            "key": request.key,
+            "purpose": request.purpose,
+            "prompt_version": request.prompt_version,
+            "prompt_hash": request.prompt_hash,
+            "origin": origin,
+            "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "request": request.canonical(),
+            "response": {
+                "content": response.content,
+                "refusal": response.refusal,
+                "finish_reason": response.finish_reason,
+                "model": response.model,
+                "structured_mode": response.structured_mode,
+                "usage": {
+                    "prompt_tokens": response.usage.prompt_tokens,
+                    "completion_tokens": response.usage.completion_tokens,
+                },
+            },
+        }
+        self.used.add(request.key)
+        self.save()
+
+    def save(self) -> None:
+        """Write atomically after every new entry, so an interrupted run keeps its calls."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        body = {"format": CASSETTE_FORMAT, "entries": list(self.entries.values())}
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(body, fh, indent=2, ensure_ascii=False)
+                fh.write("\n")
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def unused(self) -> list[dict[str, Any]]:
+        return [entry for key, entry in self.entries.items() if key not in self.used]
+
+    def miss_message(self, request: ModelRequest) -> str:
+        label = request.purpose or "request"
+        nearest = self._nearest(request)
+        where = f"cassette {self.path}"
+        how = "record it with --record-mode once (needs a configured model)"
+        if nearest is None:
+            return f"{where} has no response for {label} (key {request.key[:12]}); it is empty; {how}"
+        diff = _short_diff(nearest["request"], request.canonical())
+        return (
+            f"{where} has no response for {label} (key {request.key[:12]}); nearest recorded "
+            f"entry {nearest['key'][:12]} ({nearest.get('purpose') or 'request'}) differs: {diff}; {how}"
+        )
+
+    def _nearest(self, request: ModelRequest) -> dict[str, Any] | None:
+        if not self.entries:
+            return None
+        wanted = _lines(request.canonical())
+
+        def similarity(entry: dict[str, Any]) -> float:
+            return difflib.SequenceMatcher(None, _lines(entry["request"]), wanted).ratio()
+
+        return max(self.entries.values(), key=similarity)
+
+
+def _lines(canonical: dict[str, Any]) -> list[str]:
+    return json.dumps(canonical, indent=1, sort_keys=True, ensure_ascii=False).splitlines()
+
+
+def _short_diff(recorded: dict[str, Any], wanted: dict[str, Any], limit: int = 4) -> str:
+    """The first few changed lines, recorded (-) against requested (+), on one line."""
+    changes = [
+        line.strip()[:100]
+        for line in difflib.unified_diff(_lines(recorded), _lines(wanted), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    if not changes:
+        return "only in the repetition or ordering"
+    more = f" (+{len(changes) - limit} more changed lines)" if len(changes) > limit else ""
+    return " | ".join(changes[:limit]) + more
+
+
+def response_from_entry(entry: dict[str, Any]) -> ModelResponse:
+    data = entry["response"]
+    usage = data.get("usage") or {}
+    return ModelResponse(
+        content=data.get("content"),
+        finish_reason=data.get("finish_reason"),
+        usage=Usage(int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0))),
+        model=data.get("model", ""),
+        refusal=data.get("refusal"),
+        structured_mode=data.get("structured_mode", "json_schema"),
+        from_cassette=True,
+    )
+
+
+class CassetteTransport:
+    """A ChatTransport that answers from a cassette and records through `inner`."""
+
+    def __init__(
+        self,
+        cassette: Cassette,
+        mode: RecordMode,
+        inner: ChatTransport | None,
+        *,
+        origin: str | None = None,
+    ) -> None:
+        self.cassette = cassette
+        self.mode = mode
+        self.inner = inner
+        self.origin = origin
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        if self.mode in ("replay", "once"):
+            hit = self.cassette.get(request)
+            if hit is not None:
+                return hit
+            if self.mode == "replay":
+                raise CassetteMissError(self.cassette.miss_message(request))
+        if self.inner is None:
+            raise ConfigError(
+                f"cassette {self.cassette.path} has no response for {request.purpose or 'a request'} "
+                "and no model is configured to record it; set OPENAI_API_KEY or --base-url"
+            )
+        response = await self.inner.complete(request)
+        origin = self.origin or f"recorded from {response.model or request.model}"
+        self.cassette.put(request, response, origin)
+        return response
+
+
+def stale_entries(cassette: Cassette, current_hashes: dict[str, str]) -> list[tuple[dict[str, Any], str]]:
+    """Entries that no current prompt version would request, with the reason."""
+    stale = []
+    for entry in cassette.entries.values():
+        version = entry.get("prompt_version")
+        if version is None:
+            continue
+        if version not in current_hashes:
+            stale.append((entry, f"prompt version {version} no longer exists"))
+        elif entry.get("prompt_hash") != current_hashes[version]:
+            stale.append((entry, f"prompt {version} changed since this was recorded"))
+    return stale

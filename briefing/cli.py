@@ -1,0 +1,525 @@
+"""The `briefing` command: parse options, call the library, map errors to exit codes.
+
+This module holds no logic of its own beyond presentation. Heavy libraries (openai,
+trafilatura, WeasyPrint) are imported by the library functions that need them, so
+`briefing --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from .errors import EXIT_CODES, BriefingError, OutputError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .article import Article
+    from .config import Settings
+    from .schema import BriefDocument
+
+class _ErrorBoundary(TyperGroup):
+    """The single error boundary: a BriefingError becomes one line on stderr and its
+    documented exit code; anything unexpected too, unless --debug asks for the traceback."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        debug = bool(ctx.params.get("debug"))
+        try:
+            return super().invoke(ctx)
+        except BriefingError as exc:
+            if debug:
+                raise
+            _stderr().print(f"error: {exc.message}", markup=False, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if debug or type(exc).__module__.startswith(("typer", "click")):
+                raise
+            _stderr().print(
+                f"error: unexpected {type(exc).__name__}: {exc} (rerun with --debug and report it)",
+                markup=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    cls=_ErrorBoundary,
+    name="briefing",
+    help="Turn a news article into a one-page situation brief with verified evidence.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+prompts_app = typer.Typer(help="List, show, diff and create prompt versions.", no_args_is_help=True)
+cassettes_app = typer.Typer(help="Inspect recorded model exchanges.", no_args_is_help=True)
+app.add_typer(prompts_app, name="prompts")
+app.add_typer(cassettes_app, name="cassettes")
+
+
+def _stderr() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def _stdout() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _notify(message: str) -> None:
+    _stderr().print(message, markup=False, soft_wrap=True)
+
+
+# --- shared options -----------------------------------------------------------------
+
+SourceArg = Annotated[str, typer.Argument(help="Article: a .txt/.md/.html file, '-' for stdin, or an http(s) URL.")]
+MaxBytesOpt = Annotated[
+    int | None,
+    typer.Option("--max-bytes", help="Largest article accepted, in bytes [env BRIEFING_MAX_BYTES; default 5 MiB]."),
+]
+ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Model name [env BRIEFING_MODEL; default gpt-4o-mini].")]
+ChunkTokensOpt = Annotated[
+    int | None, typer.Option("--chunk-tokens", help="Max tokens per chunk [env BRIEFING_CHUNK_TOKENS; default 3000].")
+]
+OverlapOpt = Annotated[
+    int | None, typer.Option("--chunk-overlap", help="Tokens of overlap between chunks [env BRIEFING_CHUNK_OVERLAP; default 150].")
+]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")]
+
+
+def _settings(**flags: Any) -> Settings:
+    from .config import resolve_settings
+
+    return resolve_settings(flags)
+
+
+def _load(source: str, settings: Settings) -> Article:
+    from .article import load_article
+
+    return load_article(source, max_bytes=settings.max_bytes, timeout=settings.timeout)
+
+
+@app.callback()
+def _root(
+    debug: DebugOpt = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    """Global options; --debug is read by main() before any command runs."""
+    if version:
+        from . import __version__
+
+        typer.echo(f"briefing {__version__}")
+        raise typer.Exit()
+
+
+# --- inspect / chunk / schema / render --------------------------------------------------
+
+
+@app.command()
+def inspect(source: SourceArg, max_bytes: MaxBytesOpt = None) -> None:
+    """Show what cleaning kept and removed from an article, and why."""
+    from rich.table import Table
+
+    settings = _settings(max_bytes=max_bytes)
+    article = _load(source, settings)
+    out = _stdout()
+    out.print(f"[bold]Title:[/bold] {article.title or '(none)'}")
+    out.print(f"Source: {article.source}   format: {article.format}   sha256: {article.sha256[:16]}…")
+    out.print(
+        f"Published: {article.published or 'not stated'}   Retrieved: {article.retrieved}"
+        + (f"   Author: {article.author}" if article.author else "")
+    )
+    for note in article.notes:
+        out.print(f"Note: {note}", markup=False)
+    removed = Table(title=f"Removed ({len(article.removed)} lines)", show_lines=False)
+    removed.add_column("line", justify="right")
+    removed.add_column("text")
+    removed.add_column("why")
+    for line in article.removed:
+        removed.add_row(str(line.line_no or ""), line.text[:80], line.reason)
+    out.print(removed)
+    kept = Table(title=f"Kept ({len(article.paragraphs)} paragraphs, {article.word_count} words)")
+    kept.add_column("#", justify="right")
+    kept.add_column("span")
+    kept.add_column("paragraph")
+    for i, para in enumerate(article.paragraphs):
+        text = para.text if len(para.text) <= 100 else para.text[:99] + "…"
+        kept.add_row(str(i), f"{para.start}-{para.end}", text)
+    out.print(kept)
+
+
+@app.command()
+def chunk(
+    source: SourceArg,
+    model: ModelOpt = None,
+    chunk_tokens: ChunkTokensOpt = None,
+    chunk_overlap: OverlapOpt = None,
+    max_bytes: MaxBytesOpt = None,
+) -> None:
+    """Split an article into token-budgeted chunks and print them as a table."""
+    from rich.table import Table
+
+    from .chunking import chunk_text, resolve_tokenizer
+
+    settings = _settings(model=model, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap, max_bytes=max_bytes)
+    article = _load(source, settings)
+    tokenizer = resolve_tokenizer(settings.model)
+    if tokenizer.notice:
+        _notify(tokenizer.notice)
+    chunks = chunk_text(
+        article.text, tokenizer, max_tokens=settings.chunk_tokens, overlap=settings.chunk_overlap
+    )
+    table = Table(
+        title=f"{len(chunks)} chunk(s), max {settings.chunk_tokens} tokens, overlap "
+        f"{settings.chunk_overlap}, encoding {tokenizer.encoding_name}"
+    )
+    for column, justify in (("index", "right"), ("tokens", "right"), ("span", "left"), ("first words", "left")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for c in chunks:
+        table.add_row(str(c.index), str(c.tokens), f"{c.start}-{c.end}", c.first_words)
+    _stdout().print(table)
+
+
+@app.command()
+def schema(
+    write: Annotated[bool, typer.Option("--write", help="Write the JSON Schemas to schemas/.")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 if schemas/ is out of date.")] = False,
+) -> None:
+    """Print the brief's JSON Schema, or write/check the files in schemas/."""
+    from .resources import data_dir
+    from .schema import schema_files
+
+    files = schema_files()
+    folder = data_dir("schemas")
+    if write:
+        from .render import write_output
+
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            write_output(text.encode("utf-8"), folder / name)
+            _notify(f"wrote {folder / name}")
+    elif check:
+        stale = [n for n, t in files.items() if not (folder / n).is_file() or (folder / n).read_text(encoding="utf-8") != t]
+        if stale:
+            raise OutputError(f"out of date: {', '.join(stale)}; run `briefing schema --write`")
+        _notify("schemas are up to date")
+    else:
+        typer.echo(next(iter(files.values())), nl=False)
+
+
+FormatOpt = Annotated[
+    str | None, typer.Option("--format", "-f", help="md, html, pdf or json (default: from -o's suffix, else md).")
+]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Output file (written atomically). Default: stdout.")]
+
+
+def _emit(doc: BriefDocument, output: Path | None, fmt: str | None) -> None:
+    from .render import format_for_path, render, write_output
+
+    if output is None:
+        chosen = fmt or "md"
+        if chosen == "pdf":
+            raise OutputError("PDF cannot go to the terminal; pass -o brief.pdf")
+        sys.stdout.buffer.write(render(doc, chosen))
+        sys.stdout.flush()
+        return
+    chosen = format_for_path(output, fmt)
+    write_output(render(doc, chosen), output)
+    _notify(f"wrote {output}")
+
+
+@app.command("render")
+def render_cmd(
+    brief: Annotated[Path, typer.Argument(help="A brief JSON document (from generate -f json).")],
+    output: OutputOpt = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Render a brief JSON document to Markdown, HTML, PDF or JSON."""
+    from .render import load_document
+
+    _emit(load_document(brief), output, fmt)
+
+
+# --- generate ---------------------------------------------------------------------------
+
+
+@app.command()
+def generate(
+    source: SourceArg,
+    output: OutputOpt = None,
+    fmt: FormatOpt = None,
+    prompt: Annotated[str | None, typer.Option("--prompt", "-p", help="Prompt version [env BRIEFING_PROMPT; default v2].")] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option("--engine", help="llm, extractive or auto (model if configured, else extractive) [env BRIEFING_ENGINE]."),
+    ] = None,
+    model: ModelOpt = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint [env BRIEFING_BASE_URL / OPENAI_BASE_URL].")
+    ] = None,
+    api_key_env: Annotated[
+        str | None, typer.Option("--api-key-env", help="Name of the env var holding the API key [default OPENAI_API_KEY].")
+    ] = None,
+    timeout: Annotated[float | None, typer.Option("--timeout", help="Seconds per model call [default 60].")] = None,
+    concurrency: Annotated[int | None, typer.Option("--concurrency", help="Parallel model calls [default 4].")] = None,
+    structured_mode: Annotated[
+        str | None, typer.Option("--structured-mode", help="auto, json_schema or json_object [default auto].")
+    ] = None,
+    max_repairs: Annotated[int | None, typer.Option("--max-repairs", help="Re-asks after invalid output [default 1].")] = None,
+    max_cost: Annotated[float | None, typer.Option("--max-cost", help="Stop before a call that would exceed this USD.")] = None,
+    max_output_tokens: Annotated[int | None, typer.Option("--max-output-tokens", help="Output token cap per call.")] = None,
+    chunk_tokens: ChunkTokensOpt = None,
+    chunk_overlap: OverlapOpt = None,
+    max_bytes: MaxBytesOpt = None,
+    cassette: Annotated[Path | None, typer.Option("--cassette", help="Cassette file to replay from / record to.")] = None,
+    record_mode: Annotated[
+        str, typer.Option("--record-mode", help="replay, record, once or off (with --cassette).")
+    ] = "replay",
+    cassette_origin: Annotated[
+        str | None,
+        typer.Option("--cassette-origin", help="Origin label stored with recorded entries.", hidden=True),
+    ] = None,
+    strict_grounding: Annotated[
+        bool, typer.Option("--strict-grounding", help="Drop claims whose evidence is not in the article; exit 9 if any.")
+    ] = False,
+) -> None:
+    """Generate a brief for an article with a model (or the offline extractive engine)."""
+    from .cassette import RECORD_MODES
+    from .pipeline import StrictGroundingDropped, generate_brief
+    from .render import format_for_path
+
+    if record_mode not in RECORD_MODES:
+        raise typer.BadParameter(f"must be one of {', '.join(RECORD_MODES)}", param_hint="--record-mode")
+    settings = _settings(
+        prompt=prompt, engine=engine, model=model, base_url=base_url, api_key_env=api_key_env,
+        timeout=timeout, concurrency=concurrency, structured_mode=structured_mode,
+        max_repairs=max_repairs, max_cost=max_cost, max_output_tokens=max_output_tokens,
+        chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap, max_bytes=max_bytes,
+    )
+    if output is not None:
+        format_for_path(output, fmt)  # fail on a bad format before spending model calls
+    article = _load(source, settings)
+    from .pipeline import choose_engine
+
+    chosen = choose_engine(settings, cassette_path=cassette)
+    if chosen == "extractive" and settings.engine == "auto":
+        _notify("no model configured: using the offline extractive engine (set OPENAI_API_KEY or --base-url for a model)")
+    with _progress_display() as on_progress:
+        try:
+            doc = generate_brief(
+                article,
+                settings,
+                engine=chosen,
+                cassette_path=cassette,
+                record_mode=record_mode if cassette else "off",
+                cassette_origin=cassette_origin,
+                strict_grounding=strict_grounding,
+                progress=on_progress,
+                notify=_notify,
+            )
+        except StrictGroundingDropped as dropped:
+            _emit(dropped.document, output, fmt)
+            raise
+    _emit(doc, output, fmt)
+    _notify(_summary_line(doc))
+
+
+def _summary_line(doc: BriefDocument) -> str:
+    from .grounding import grounding_summary
+
+    meta = doc.metadata
+    parts = [f"engine {meta.engine}"]
+    if meta.engine == "llm":
+        cost = "cost unknown" if meta.cost_usd is None else f"${meta.cost_usd:.4f}"
+        parts += [
+            f"model {meta.model}",
+            f"prompt {meta.prompt_version}",
+            f"{meta.calls} call(s)",
+            f"{meta.prompt_tokens}+{meta.completion_tokens} tokens",
+            cost,
+        ]
+        if meta.structured_fallback:
+            parts.append("json_object fallback")
+    parts.append(f"{meta.wall_seconds:.2f}s")
+    if doc.grounding is not None:
+        parts.append(grounding_summary(doc.grounding))
+    return "; ".join(parts)
+
+
+class _progress_display:
+    """A rich progress line on stderr for multi-call work; silent when stderr is not a tty."""
+
+    def __enter__(self) -> Any:
+        self._progress: Any = None
+        self._task: Any = None
+        console = _stderr()
+        if not console.is_terminal:
+            return lambda _event: None
+        from rich.progress import Progress as RichProgress
+
+        self._progress = RichProgress(console=console, transient=True)
+        self._progress.start()
+
+        def update(event: Any) -> None:
+            if self._task is None:
+                self._task = self._progress.add_task("model calls", total=event.total)
+            self._progress.update(
+                self._task,
+                completed=event.done,
+                total=event.total,
+                description=f"{event.stage}: {event.prompt_tokens}+{event.completion_tokens} tokens, {event.cost}",
+            )
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+# --- prompts ----------------------------------------------------------------------------
+
+
+@prompts_app.command("list")
+def prompts_list() -> None:
+    """List prompt versions with their status and hash."""
+    from rich.table import Table
+
+    from .prompts import list_versions, load_version, read_lock
+
+    lock = read_lock()
+    table = Table()
+    for col in ("version", "date", "status", "sha256", "description"):
+        table.add_column(col)
+    for name in list_versions():
+        v = load_version(name)
+        status = "released" if v.released else "draft"
+        if name in lock and lock[name] != v.sha256:
+            status = "CHANGED"
+        table.add_row(v.id, v.date, status, v.sha256[:12], v.description)
+    _stdout().print(table)
+
+
+@prompts_app.command("show")
+def prompts_show(version: Annotated[str, typer.Argument(help="Prompt version, e.g. v2.")]) -> None:
+    """Print a version's metadata and templates."""
+    from .prompts import METADATA_FILE, load_version
+
+    v = load_version(version)
+    typer.echo(f"# {v.path / METADATA_FILE}\n{(v.path / METADATA_FILE).read_text(encoding='utf-8')}")
+    for name, text in v.templates.items():
+        typer.echo(f"# {v.path / name}\n{text}")
+
+
+@prompts_app.command("diff")
+def prompts_diff(a: str, b: str) -> None:
+    """Unified diff between two prompt versions."""
+    from .prompts import diff_versions
+
+    typer.echo(diff_versions(a, b), nl=False)
+
+
+@prompts_app.command("new")
+def prompts_new(
+    version: Annotated[str, typer.Argument(help="New version name, e.g. v3.")],
+    source: Annotated[str, typer.Option("--from", help="Version to copy.")],
+) -> None:
+    """Create a draft version by copying another; edit it, then `prompts release`."""
+    from .prompts import new_version
+
+    created = new_version(version, source)
+    _notify(f"created draft {created.id} at {created.path}; edit it, then `briefing prompts release {created.id}`")
+
+
+@prompts_app.command("release")
+def prompts_release(version: str) -> None:
+    """Mark a draft released and record its hash in prompts/lock.json."""
+    from .prompts import release_version
+
+    released = release_version(version)
+    _notify(f"released {released.id} (sha256 {released.sha256[:12]})")
+
+
+# --- cassettes --------------------------------------------------------------------------
+
+
+CassetteArg = Annotated[Path, typer.Argument(help="Cassette JSON file.")]
+
+
+@cassettes_app.command("list")
+def cassettes_list(path: CassetteArg) -> None:
+    """One line per recorded exchange."""
+    from rich.table import Table
+
+    from .cassette import Cassette
+
+    cassette = Cassette.load(path, must_exist=True)
+    table = Table(title=str(path))
+    for col in ("key", "purpose", "prompt", "model", "finish", "tokens", "origin", "recorded"):
+        table.add_column(col)
+    for e in cassette.entries.values():
+        r = e["response"]
+        u = r.get("usage") or {}
+        table.add_row(
+            e["key"][:12], e.get("purpose", ""), e.get("prompt_version") or "", r.get("model", ""),
+            str(r.get("finish_reason")), f"{u.get('prompt_tokens', 0)}+{u.get('completion_tokens', 0)}",
+            e.get("origin", ""), e.get("recorded_at", ""),
+        )
+    _stdout().print(table)
+
+
+@cassettes_app.command("show")
+def cassettes_show(path: CassetteArg, key: Annotated[str, typer.Argument(help="Entry key or prefix.")]) -> None:
+    """Print one entry (request and response) as JSON."""
+    import json
+
+    from .cassette import Cassette
+    from .errors import CassetteMissError
+
+    cassette = Cassette.load(path, must_exist=True)
+    matches = [e for k, e in cassette.entries.items() if k.startswith(key)]
+    if len(matches) != 1:
+        raise CassetteMissError(
+            f"{len(matches)} entries in {path} match key {key!r}; run `briefing cassettes list {path}`"
+        )
+    typer.echo(json.dumps(matches[0], indent=2, ensure_ascii=False))
+
+
+@cassettes_app.command("check")
+def cassettes_check(paths: Annotated[list[Path], typer.Argument(help="Cassette files or directories.")]) -> None:
+    """List entries that no current prompt version would request (stale); exit 1 if any."""
+    from .cassette import Cassette, stale_entries
+    from .prompts import list_versions, load_version
+
+    hashes = {v: load_version(v).sha256 for v in list_versions()}
+    files = [p for path in paths for p in (sorted(path.glob("*.json")) if path.is_dir() else [path])]
+    stale_count = 0
+    for file in files:
+        for entry, why in stale_entries(Cassette.load(file, must_exist=True), hashes):
+            stale_count += 1
+            typer.echo(f"{file}: {entry['key'][:12]} {entry.get('purpose', '')}: {why}")
+    if stale_count:
+        _notify(f"{stale_count} stale entr{'y' if stale_count == 1 else 'ies'}; re-record with --record-mode record")
+        raise typer.Exit(1)
+    _notify(f"{len(files)} cassette(s) checked: no stale entries")
+
+
+# --- entry point ------------------------------------------------------------------------
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="briefing")
+
+
+__all__ = ["app", "main", "EXIT_CODES"]

@@ -1,0 +1,422 @@
+"""generate_brief(): article -> chunks -> model (or extractive engine) -> brief -> grounding.
+
+Usable without the CLI. Data flows one way; the only side effects are model calls (through
+a ChatTransport, possibly a cassette) and optional progress callbacks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from .article import Article
+from .chunking import Chunk, Tokenizer, chunk_text, resolve_tokenizer
+from .config import Settings
+from .errors import ConfigError, GroundingError
+from .exchange import ChatTransport, ModelRequest
+from .prompts import PromptVersion, extraction_messages, load_version, merge_messages
+from .schema import SCHEMA_VERSION, Actor, Brief, BriefDocument, BriefMetadata, brief_json_schema
+
+EngineName = Literal["llm", "extractive"]
+HAND_WRITTEN_ORIGIN = "hand-written reference response"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A snapshot for progress displays: calls done of planned, tokens and cost so far."""
+
+    stage: str
+    done: int
+    total: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost: str
+
+
+ProgressCallback = Callable[[Progress], None]
+Notify = Callable[[str], None]
+
+
+def _ignore(_: Any) -> None:
+    return None
+
+
+def choose_engine(settings: Settings, *, cassette_path: Path | None) -> EngineName:
+    """`auto` means the model when one is configured (or a cassette is given), else extractive."""
+    if settings.engine != "auto":
+        return settings.engine
+    return "llm" if settings.model_configured or cassette_path is not None else "extractive"
+
+
+def generate_brief(
+    article: Article,
+    settings: Settings,
+    *,
+    prompt_version: str | None = None,
+    engine: EngineName | None = None,
+    cassette_path: Path | None = None,
+    record_mode: str = "off",
+    cassette_origin: str | None = None,
+    strict_grounding: bool = False,
+    transport: ChatTransport | None = None,
+    progress: ProgressCallback | None = None,
+    notify: Notify | None = None,
+) -> BriefDocument:
+    """Synchronous wrapper around `agenerate_document` for library callers and the CLI."""
+    return asyncio.run(
+        agenerate_document(
+            article,
+            settings,
+            prompt_version=prompt_version,
+            engine=engine,
+            cassette_path=cassette_path,
+            record_mode=record_mode,
+            cassette_origin=cassette_origin,
+            strict_grounding=strict_grounding,
+            transport=transport,
+            progress=progress,
+            notify=notify,
+        )
+    )
+
+
+async def agenerate_document(
+    article: Article,
+    settings: Settings,
+    *,
+    prompt_version: str | None = None,
+    engine: EngineName | None = None,
+    cassette_path: Path | None = None,
+    record_mode: str = "off",
+    cassette_origin: str | None = None,
+    repetition: int = 0,
+    strict_grounding: bool = False,
+    transport: ChatTransport | None = None,
+    progress: ProgressCallback | None = None,
+    notify: Notify | None = None,
+) -> BriefDocument:
+    started = time.perf_counter()
+    if record_mode == "off":
+        cassette_path = None
+    engine = engine or choose_engine(settings, cassette_path=cassette_path)
+    if engine == "extractive":
+        from .extractive import extract_brief
+
+        brief = extract_brief(article)
+        metadata = _metadata(article, engine="extractive", origin="extractive engine (no model)")
+    else:
+        version = load_version(prompt_version or settings.prompt)
+        run = _ModelRun(
+            article,
+            settings,
+            version,
+            repetition=repetition,
+            progress=progress or _ignore,
+            notify=notify or _ignore,
+        )
+        brief = await run.execute(
+            _build_transport(settings, cassette_path, record_mode, cassette_origin, transport)
+        )
+        metadata = run.metadata()
+    return _finish(article, brief, metadata, started, strict_grounding)
+
+
+def _build_transport(
+    settings: Settings,
+    cassette_path: Path | None,
+    record_mode: str,
+    origin: str | None,
+    transport: ChatTransport | None,
+) -> ChatTransport:
+    inner = transport
+    needs_live = cassette_path is None or record_mode in ("record", "once")
+    if inner is None and needs_live and settings.model_configured:
+        from .llm import OpenAIChatClient
+
+        inner = OpenAIChatClient(settings)
+    if cassette_path is None:
+        if inner is None:
+            raise ConfigError(
+                "no model is configured; set OPENAI_API_KEY (OpenAI), or --base-url "
+                "http://localhost:11434/v1 (Ollama, vLLM, llama.cpp), or replay a cassette "
+                "with --cassette FILE, or use --engine extractive"
+            )
+        return inner
+    from .cassette import Cassette, CassetteTransport
+
+    cassette = Cassette.load(cassette_path, must_exist=record_mode == "replay")
+    return CassetteTransport(cassette, record_mode, inner, origin=origin)  # type: ignore[arg-type]
+
+
+class _ModelRun:
+    """One LLM generation: chunk, extract (concurrently), merge, with usage accounting."""
+
+    def __init__(
+        self,
+        article: Article,
+        settings: Settings,
+        version: PromptVersion,
+        *,
+        repetition: int,
+        progress: ProgressCallback,
+        notify: Notify,
+    ) -> None:
+        from .usage import UsageMeter
+
+        self.article = article
+        self.settings = settings
+        self.version = version
+        self.repetition = repetition
+        self.progress = progress
+        self.notify = notify
+        self.tokenizer: Tokenizer = resolve_tokenizer(settings.model)
+        if self.tokenizer.notice:
+            notify(self.tokenizer.notice)
+        self.meter = UsageMeter(settings.model, settings.max_cost)
+        self.schema = brief_json_schema()
+        self.fallback_used = False
+        self.done = 0
+        self.total = 0
+
+    async def execute(self, transport: ChatTransport) -> Brief:
+        try:
+            chunks = chunk_text(
+                self.article.text,
+                self.tokenizer,
+                max_tokens=self.settings.chunk_tokens,
+                overlap=self.settings.chunk_overlap,
+            )
+            title = self.article.title or ""
+            if len(chunks) == 1:
+                self.total = 1
+                return await self._extract(transport, chunks[0], 1, title, text=self.article.text)
+            self.total = len(chunks) + 1
+            limit = asyncio.Semaphore(self.settings.concurrency)
+
+            async def bounded(chunk: Chunk) -> Brief:
+                async with limit:
+                    return await self._extract(transport, chunk, len(chunks), title, text=chunk.text)
+
+            partials = list(await asyncio.gather(*(bounded(c) for c in chunks)))
+            return await self._merge(transport, partials, title, level=1)
+        finally:
+            close = getattr(transport, "aclose", None) or getattr(
+                getattr(transport, "inner", None), "aclose", None
+            )
+            if close is not None:
+                await close()
+
+    async def _extract(
+        self, transport: ChatTransport, chunk: Chunk, count: int, title: str, *, text: str
+    ) -> Brief:
+        messages = extraction_messages(
+            self.version, title=title, text=text, chunk_index=chunk.index, chunk_count=count
+        )
+        label = "extract" if count == 1 else f"extract chunk {chunk.index + 1}/{count}"
+        return await self._call(transport, messages, label)
+
+    async def _merge(self, transport: ChatTransport, partials: list[Brief], title: str, *, level: int) -> Brief:
+        """Merge partial briefs; in groups first when they exceed one chunk's budget."""
+        payloads = [_partial_payload(p) for p in _dedupe_across(partials)]
+        groups = _group_by_tokens(payloads, self.tokenizer, self.settings.chunk_tokens)
+        if len(groups) > 1:
+            self.total += len(groups)
+            merged = await asyncio.gather(
+                *(
+                    self._call(
+                        transport,
+                        merge_messages(self.version, title=title, partials=group),
+                        f"merge level {level} group {i + 1}/{len(groups)}",
+                    )
+                    for i, group in enumerate(groups)
+                )
+            )
+            return await self._merge(transport, list(merged), title, level=level + 1)
+        brief = await self._call(
+            transport, merge_messages(self.version, title=title, partials=payloads), "merge"
+        )
+        return dedupe_actors(brief)
+
+    async def _call(self, transport: ChatTransport, messages: tuple[dict[str, str], ...], purpose: str) -> Brief:
+        from .llm import structured_call
+
+        request = ModelRequest(
+            model=self.settings.model,
+            messages=messages,
+            schema_name="brief",
+            json_schema=self.schema,
+            sampling=dict(self.version.sampling),
+            max_output_tokens=min(self.version.max_output_tokens, self.settings.max_output_tokens),
+            purpose=purpose,
+            repetition=self.repetition,
+            prompt_version=self.version.id,
+            prompt_hash=self.version.sha256,
+        )
+        prompt_estimate = sum(self.tokenizer.count(m["content"]) + 4 for m in messages)
+        result = await structured_call(
+            transport,
+            request,
+            Brief,
+            max_repairs=self.settings.max_repairs,
+            meter=self.meter,
+            prompt_tokens_estimate=prompt_estimate,
+        )
+        self.fallback_used = self.fallback_used or result.fallback_used
+        self.done += 1
+        self.progress(
+            Progress(
+                stage=purpose,
+                done=self.done,
+                total=self.total,
+                prompt_tokens=self.meter.prompt_tokens,
+                completion_tokens=self.meter.completion_tokens,
+                cost=self.meter.format_cost(),
+            )
+        )
+        return result.value
+
+    def metadata(self) -> BriefMetadata:
+        return _metadata(
+            self.article,
+            engine="llm",
+            origin="model output",
+            model=self.settings.model,
+            prompt_version=self.version.id,
+            prompt_hash=self.version.sha256,
+            calls=self.meter.calls,
+            prompt_tokens=self.meter.prompt_tokens,
+            completion_tokens=self.meter.completion_tokens,
+            cost_usd=self.meter.cost_usd,
+            structured_fallback=self.fallback_used,
+        )
+
+
+def _partial_payload(brief: Brief) -> dict[str, Any]:
+    return brief.model_dump(mode="json")
+
+
+def _group_by_tokens(
+    payloads: list[dict[str, Any]], tokenizer: Tokenizer, budget: int
+) -> list[list[dict[str, Any]]]:
+    """Split partials into groups whose JSON fits the budget (at least two per group)."""
+    sizes = tokenizer.count_many([json.dumps(p, ensure_ascii=False) for p in payloads])
+    if sum(sizes) <= budget or len(payloads) <= 2:
+        return [payloads]
+    groups: list[list[dict[str, Any]]] = [[]]
+    used = 0
+    for payload, size in zip(payloads, sizes, strict=True):
+        if len(groups[-1]) >= 2 and used + size > budget:
+            groups.append([])
+            used = 0
+        groups[-1].append(payload)
+        used += size
+    if len(groups[-1]) == 1 and len(groups) > 1:
+        groups[-2].extend(groups.pop())
+    return groups
+
+
+def _name_keys(actor: Actor) -> set[str]:
+    return {" ".join(n.casefold().split()) for n in (actor.name, *actor.aliases) if n.strip()}
+
+
+def _merge_actor(first: Actor, other: Actor) -> Actor:
+    aliases = [a for a in dict.fromkeys([*first.aliases, other.name, *other.aliases]) if a != first.name]
+    evidence = list(dict.fromkeys([*first.evidence, *other.evidence]))
+    return first.model_copy(update={"aliases": aliases, "evidence": evidence})
+
+
+def dedupe_actors(brief: Brief) -> Brief:
+    """Join actors that share a name or alias (case-insensitive), keeping the first's role."""
+    merged: list[Actor] = []
+    for actor in brief.actors:
+        keys = _name_keys(actor)
+        for i, existing in enumerate(merged):
+            if keys & _name_keys(existing):
+                merged[i] = _merge_actor(existing, actor)
+                break
+        else:
+            merged.append(actor)
+    return brief.model_copy(update={"actors": merged})
+
+
+def _dedupe_across(partials: list[Brief]) -> list[Brief]:
+    """De-duplicate actors across chunk extractions before the merge call sees them:
+    later mentions of a known actor move their evidence onto the first mention."""
+    seen: list[Actor] = []
+    out: list[Brief] = []
+    for partial in partials:
+        kept: list[Actor] = []
+        for actor in dedupe_actors(partial).actors:
+            match = next((i for i, s in enumerate(seen) if _name_keys(s) & _name_keys(actor)), None)
+            if match is None:
+                seen.append(actor)
+                kept.append(actor)
+            else:
+                seen[match] = _merge_actor(seen[match], actor)
+        out.append(partial.model_copy(update={"actors": kept}))
+    # The first mention of each actor carries the union of aliases and evidence.
+    by_key = {frozenset(_name_keys(a)): a for a in seen}
+    return [
+        p.model_copy(
+            update={"actors": [_find_merged(a, by_key) for a in p.actors]}
+        )
+        for p in out
+    ]
+
+
+def _find_merged(actor: Actor, merged: dict[frozenset[str], Actor]) -> Actor:
+    keys = _name_keys(actor)
+    for names, candidate in merged.items():
+        if names & keys:
+            return candidate
+    return actor
+
+
+def _metadata(article: Article, *, engine: Literal["llm", "extractive"], origin: str, **fields: Any) -> BriefMetadata:
+    return BriefMetadata(
+        engine=engine,
+        origin=origin,
+        schema_version=SCHEMA_VERSION,
+        source=article.source,
+        source_sha256=article.sha256,
+        title=article.title,
+        published=article.published,
+        retrieved=article.retrieved,
+        **fields,
+    )
+
+
+def _finish(
+    article: Article, brief: Brief, metadata: BriefMetadata, started: float, strict_grounding: bool
+) -> BriefDocument:
+    from .grounding import drop_unverified, ground_brief
+
+    report = ground_brief(brief, article.text)
+    dropped: list[str] = []
+    if strict_grounding:
+        brief, dropped = drop_unverified(brief, report)
+        report = ground_brief(brief, article.text)
+        report.dropped = dropped
+    metadata.wall_seconds = round(time.perf_counter() - started, 3)
+    doc = BriefDocument(metadata=metadata, brief=brief, grounding=report)
+    if dropped:
+        raise StrictGroundingDropped(doc, dropped)
+    return doc
+
+
+class StrictGroundingDropped(GroundingError):
+    """Carries the cleaned document: the CLI still writes it, then exits non-zero."""
+
+    def __init__(self, document: BriefDocument, dropped: list[str]) -> None:
+        shown = ", ".join(dropped[:5]) + (f" and {len(dropped) - 5} more" if len(dropped) > 5 else "")
+        super().__init__(
+            f"--strict-grounding dropped {len(dropped)} unverified item(s): {shown}; the brief "
+            "was written without them — check the quotes or rerun without --strict-grounding"
+        )
+        self.document = document
+        self.dropped = dropped

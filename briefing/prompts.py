@@ -1,0 +1,239 @@
+"""Prompt registry: versioned folders of Jinja templates, rendered strictly, locked by hash.
+
+Each version is a folder `prompts/<id>/` with `prompt.toml` (id, description, date,
+released, max_output_tokens, [sampling]) and the templates `system.j2`, `extract.j2`,
+`merge.j2`. `prompts/lock.json` holds the sha256 of every released version: new wording
+means a new version, never an edit of a released one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+import shutil
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .budgets import BUDGETS
+from .errors import PromptError
+from .resources import data_dir
+
+TEMPLATE_FILES = ("system.j2", "extract.j2", "merge.j2")
+METADATA_FILE = "prompt.toml"
+LOCK_FILE = "lock.json"
+_VERSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class PromptVersion:
+    id: str
+    description: str
+    date: str
+    released: bool
+    max_output_tokens: int
+    sampling: dict[str, Any]
+    templates: dict[str, str]
+    sha256: str
+    path: Path
+
+
+def prompts_root(root: Path | None = None) -> Path:
+    return root if root is not None else data_dir("prompts")
+
+
+def version_hash(folder: Path) -> str:
+    """sha256 over the metadata and template files (names and bytes), in a fixed order."""
+    digest = hashlib.sha256()
+    for name in (METADATA_FILE, *TEMPLATE_FILES):
+        digest.update(name.encode() + b"\0")
+        digest.update((folder / name).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def list_versions(root: Path | None = None) -> list[str]:
+    base = prompts_root(root)
+    if not base.is_dir():
+        return []
+    found = [p.name for p in base.iterdir() if (p / METADATA_FILE).is_file()]
+    return sorted(found, key=_natural_key)
+
+
+def _natural_key(name: str) -> list[Any]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def load_version(version: str, root: Path | None = None) -> PromptVersion:
+    folder = prompts_root(root) / version
+    if not _VERSION_ID.match(version) or not (folder / METADATA_FILE).is_file():
+        known = ", ".join(list_versions(root)) or "none"
+        raise PromptError(f"unknown prompt version {version!r}; known versions: {known}")
+    try:
+        meta = tomllib.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
+        templates = {name: (folder / name).read_text(encoding="utf-8") for name in TEMPLATE_FILES}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise PromptError(f"prompt version {version} is malformed ({exc}); fix {folder}") from exc
+    if meta.get("id") != version:
+        raise PromptError(f"{folder / METADATA_FILE}: id must be {version!r}, not {meta.get('id')!r}")
+    return PromptVersion(
+        id=version,
+        description=str(meta.get("description", "")),
+        date=str(meta.get("date", "")),
+        released=bool(meta.get("released", False)),
+        max_output_tokens=int(meta.get("max_output_tokens", 4096)),
+        sampling=dict(meta.get("sampling", {})),
+        templates=templates,
+        sha256=version_hash(folder),
+        path=folder,
+    )
+
+
+def article_delimiter(text: str) -> str:
+    """A delimiter line the article cannot contain, so the article cannot close its block.
+
+    Derived from the text's hash (deterministic, so cassettes replay); lengthened in
+    the practically impossible case that the text contains it.
+    """
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    size = 12
+    while f"ARTICLE-{digest[:size]}" in text and size < len(digest):
+        size += 4
+    return f"<<<ARTICLE-{digest[:size]}>>>"
+
+
+def render(version: PromptVersion, template: str, **variables: Any) -> str:
+    """Render one template with StrictUndefined: a missing variable is an error."""
+    from jinja2 import Environment, StrictUndefined, UndefinedError
+
+    # Prompts are plain text, not HTML: autoescape off is deliberate here.
+    env = Environment(undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False)
+    try:
+        return env.from_string(version.templates[template]).render(budgets=BUDGETS, **variables)
+    except UndefinedError as exc:
+        raise PromptError(f"prompt {version.id}/{template}: {exc.message}; fix the template") from exc
+
+
+def extraction_messages(
+    version: PromptVersion, *, title: str, text: str, chunk_index: int, chunk_count: int
+) -> tuple[dict[str, str], ...]:
+    user = render(
+        version,
+        "extract.j2",
+        title=title,
+        text=text,
+        chunk_index=chunk_index,
+        chunk_count=chunk_count,
+        delimiter=article_delimiter(text),
+    )
+    return (
+        {"role": "system", "content": render(version, "system.j2")},
+        {"role": "user", "content": user},
+    )
+
+
+def merge_messages(
+    version: PromptVersion, *, title: str, partials: list[dict[str, Any]]
+) -> tuple[dict[str, str], ...]:
+    data = json.dumps(partials, ensure_ascii=False, indent=1)
+    user = render(
+        version,
+        "merge.j2",
+        title=title,
+        partials=data,
+        part_count=len(partials),
+        delimiter=article_delimiter(data),
+    )
+    return (
+        {"role": "system", "content": render(version, "system.j2")},
+        {"role": "user", "content": user},
+    )
+
+
+# --- lock -----------------------------------------------------------------------------
+
+
+def read_lock(root: Path | None = None) -> dict[str, str]:
+    path = prompts_root(root) / LOCK_FILE
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {str(k): str(v) for k, v in data.get("released", {}).items()}
+
+
+def write_lock(lock: dict[str, str], root: Path | None = None) -> None:
+    path = prompts_root(root) / LOCK_FILE
+    body = {
+        "comment": "sha256 of every released prompt version; released versions never change",
+        "released": dict(sorted(lock.items(), key=lambda kv: _natural_key(kv[0]))),
+    }
+    path.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+
+
+def lock_problems(root: Path | None = None) -> list[str]:
+    """Released versions whose files no longer match the lock, or that are not locked."""
+    lock = read_lock(root)
+    problems = []
+    for name in list_versions(root):
+        version = load_version(name, root)
+        if name in lock and lock[name] != version.sha256:
+            problems.append(
+                f"prompt {name} changed after release (lock {lock[name][:12]}, files "
+                f"{version.sha256[:12]}); restore it and create a new version with "
+                f"`briefing prompts new NEW --from {name}`"
+            )
+        elif version.released and name not in lock:
+            problems.append(f"prompt {name} is released but not locked; run `briefing prompts release {name}`")
+    for name in sorted(set(lock) - set(list_versions(root))):
+        problems.append(f"locked prompt {name} is missing from {prompts_root(root)}")
+    return problems
+
+
+def release_version(version: str, root: Path | None = None) -> PromptVersion:
+    """Mark a draft as released and record its hash in the lock."""
+    folder = prompts_root(root) / version
+    current = load_version(version, root)
+    lock = read_lock(root)
+    if current.released:
+        raise PromptError(f"prompt {version} is already released; create a new version instead")
+    meta_path = folder / METADATA_FILE
+    meta_text = meta_path.read_text(encoding="utf-8")
+    meta_path.write_text(re.sub(r"(?m)^released\s*=.*$", "released = true", meta_text), encoding="utf-8")
+    released = load_version(version, root)
+    lock[version] = released.sha256
+    write_lock(lock, root)
+    return released
+
+
+def new_version(version: str, source: str, root: Path | None = None) -> PromptVersion:
+    """Copy `source` to a new draft version `version` (unreleased, dated today)."""
+    if not _VERSION_ID.match(version):
+        raise PromptError(f"invalid version name {version!r}; use letters, digits, '.', '_', '-'")
+    base = load_version(source, root)
+    target = prompts_root(root) / version
+    if target.exists():
+        raise PromptError(f"prompt version {version} already exists at {target}; pick another name")
+    shutil.copytree(base.path, target)
+    meta = (target / METADATA_FILE).read_text(encoding="utf-8")
+    meta = re.sub(r'(?m)^id\s*=.*$', f'id = "{version}"', meta)
+    meta = re.sub(r'(?m)^date\s*=.*$', f'date = "{date.today().isoformat()}"', meta)
+    meta = re.sub(r"(?m)^released\s*=.*$", "released = false", meta)
+    meta = re.sub(
+        r'(?m)^description\s*=.*$', f'description = "Draft copied from {source}; describe the change."', meta
+    )
+    (target / METADATA_FILE).write_text(meta, encoding="utf-8")
+    return load_version(version, root)
+
+
+def diff_versions(a: str, b: str, root: Path | None = None) -> str:
+    """Unified diff of two versions' metadata and templates."""
+    first, second = load_version(a, root), load_version(b, root)
+    parts: list[str] = []
+    for name in (METADATA_FILE, *TEMPLATE_FILES):
+        left = (first.path / name).read_text(encoding="utf-8").splitlines(keepends=True)
+        right = (second.path / name).read_text(encoding="utf-8").splitlines(keepends=True)
+        parts.extend(difflib.unified_diff(left, right, f"{a}/{name}", f"{b}/{name}"))
+    return "".join(line if line.endswith("\n") else line + "\n" for line in parts)
