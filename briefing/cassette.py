@@ -189,15 +189,21 @@ class CassetteTransport:
         return response
 
 
-def stale_entries(cassette: Cassette, current_hashes: dict[str, str]) -> list[tuple[dict[str, Any], str]]:
-    """Entries that no current prompt version would request, with the reason."""
+def stale_entries(
+    cassette: Cassette,
+    current_hashes: dict[str, str],
+    current_schema: dict[str, Any] | None = None,
+) -> list[tuple[dict[str, Any], str]]:
+    """Entries that no current prompt version would request, with the reason: the
+    prompt version is gone or changed, or the brief schema changed."""
     stale = []
     for entry in cassette.entries.values():
         version = entry.get("prompt_version")
-        if version is None:
-            continue
-        if version not in current_hashes:
+        recorded_schema = entry.get("request", {}).get("response_format", {}).get("schema")
+        if version is not None and version not in current_hashes:
             stale.append((entry, f"prompt version {version} no longer exists"))
-        elif entry.get("prompt_hash") != current_hashes[version]:
+        elif version is not None and entry.get("prompt_hash") != current_hashes[version]:
             stale.append((entry, f"prompt {version} changed since this was recorded"))
+        elif current_schema is not None and recorded_schema != current_schema:
+            stale.append((entry, "the brief schema changed since this was recorded"))
     return stale

@@ -500,12 +500,13 @@ def cassettes_check(paths: Annotated[list[Path], typer.Argument(help="Cassette f
     """List entries that no current prompt version would request (stale); exit 1 if any."""
     from .cassette import Cassette, stale_entries
     from .prompts import list_versions, load_version
+    from .schema import brief_json_schema
 
     hashes = {v: load_version(v).sha256 for v in list_versions()}
     files = [p for path in paths for p in (sorted(path.glob("*.json")) if path.is_dir() else [path])]
     stale_count = 0
     for file in files:
-        for entry, why in stale_entries(Cassette.load(file, must_exist=True), hashes):
+        for entry, why in stale_entries(Cassette.load(file, must_exist=True), hashes, brief_json_schema()):
             stale_count += 1
             typer.echo(f"{file}: {entry['key'][:12]} {entry.get('purpose', '')}: {why}")
     if stale_count:

@@ -1,0 +1,498 @@
+"""Grounding: quotes and figures located in the article, offsets, dropping, summary."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from briefing.grounding import (
+    drop_unverified,
+    ground_brief,
+    grounding_summary,
+    locate_figure,
+    locate_quote,
+    strict_grounding,
+)
+from briefing.schema import (
+    Actor,
+    ActorKind,
+    Brief,
+    Claim,
+    Development,
+    Figure,
+    FigureCheck,
+    GroundingReport,
+    HumanitarianImpact,
+    Outlook,
+    QuoteCheck,
+    Risk,
+    Situation,
+)
+
+
+@pytest.fixture(scope="module")
+def aleppo() -> str:
+    # The raw file: curly quotes and apostrophes, blank lines, page chrome and all.
+    return (Path(__file__).resolve().parent.parent / "examples" / "aleppo-offensive.txt").read_text(
+        encoding="utf-8"
+    )
+
+
+def make_brief(**overrides: Any) -> Brief:
+    fields: dict[str, Any] = {
+        "situation_evidence": ["Islamist rebels, long confined to a mountainous stronghold"],
+        "developments": [],
+        "actors": [],
+        "humanitarian_evidence": ["The offensive has further strained Syria's humanitarian crisis"],
+        "figures": [],
+        "needs": [],
+        "access": [],
+        "outlook_evidence": ["the events in Aleppo signal a potential turning point"],
+        "risks": [],
+        "indicators": [],
+    }
+    fields.update(overrides)
+    return Brief(
+        situation=Situation(
+            headline="Rebels take Aleppo",
+            summary="HTS rebels took Aleppo.",
+            evidence=fields["situation_evidence"],
+            key_developments=fields["developments"],
+        ),
+        actors=fields["actors"],
+        humanitarian=HumanitarianImpact(
+            summary="Families lack shelter.",
+            evidence=fields["humanitarian_evidence"],
+            figures=fields["figures"],
+            needs=fields["needs"],
+            access_constraints=fields["access"],
+        ),
+        outlook=Outlook(
+            summary="Could spread.",
+            evidence=fields["outlook_evidence"],
+            risks=fields["risks"],
+            indicators=fields["indicators"],
+        ),
+        gaps=["Casualty numbers"],
+    )
+
+
+def actor(name: str, *evidence: str) -> Actor:
+    return Actor(
+        name=name, kind=ActorKind.ARMED_GROUP, role="r", aliases=[], evidence=list(evidence)
+    )
+
+
+def figure(value: str, *evidence: str, unit: str | None = None) -> Figure:
+    return Figure(value=value, unit=unit, counts="c", reported_by=None, evidence=list(evidence))
+
+
+# --- quotes: exact after normalisation, offsets into the original ----------------------
+
+
+def test_straight_apostrophe_matches_curly_and_offsets_point_at_original(aleppo: str) -> None:
+    check = locate_quote("Shaking Assad's Grip on Power", aleppo)
+    assert check.status == "exact"
+    assert check.score == 100.0
+    assert check.start == aleppo.index("Shaking Assad\u2019s Grip")
+    assert aleppo[check.start : check.end] == "Shaking Assad\u2019s Grip on Power"
+
+
+def test_straight_double_quotes_match_curly(aleppo: str) -> None:
+    check = locate_quote('retreat as a "redeployment operation" aimed at preserving lives', aleppo)
+    assert check.status == "exact"
+    assert check.start is not None and check.end is not None
+    assert aleppo[check.start : check.end] == (
+        "retreat as a \u201credeployment operation\u201d aimed at preserving lives"
+    )
+
+
+def test_curly_quote_in_quote_matches_straight_text() -> None:
+    text = 'He said "we will stay here" and left.'
+    check = locate_quote("said \u201cwe will stay here\u201d and left", text)
+    assert (check.status, check.start, check.end) == ("exact", 3, 36)
+
+
+def test_dashes_and_spaces_around_them_are_typographic() -> None:
+    text = "The corridor \u2014 a strip of farmland \u2013 links the port."
+    check = locate_quote("The corridor - a strip of farmland-links the port", text)
+    assert check.status == "exact"
+    assert (check.start, check.end) == (0, len(text) - 1)
+
+
+def test_whitespace_and_newlines_collapse(aleppo: str) -> None:
+    check = locate_quote("Syrian   forces\nwithdrew from\tseveral key positions", aleppo)
+    assert check.status == "exact"
+    assert check.start is not None and check.end is not None
+    assert aleppo[check.start : check.end] == "Syrian forces withdrew from several key positions"
+
+
+def test_original_offsets_survive_nbsp_and_line_breaks() -> None:
+    text = "Intro.\n\nAid  agencies\u00a0said\nwater is\u2026 running out."
+    check = locate_quote("agencies said water is... running out", text)
+    assert check.status == "exact"
+    assert check.start == text.index("agencies")
+    assert text[check.start : check.end] == "agencies\u00a0said\nwater is\u2026 running out"
+
+
+def test_quote_with_surrounding_marks_and_final_period_is_exact(aleppo: str) -> None:
+    check = locate_quote("\u201cNo one expected Aleppo to fall this quickly.\u201d", aleppo)
+    assert check.status == "exact"
+    assert check.start is not None and check.end is not None
+    assert aleppo[check.start : check.end] == "No one expected Aleppo to fall this quickly"
+
+
+# --- quotes: fuzzy and not found -------------------------------------------------------
+
+
+def test_one_changed_word_is_fuzzy(aleppo: str) -> None:
+    check = locate_quote(
+        "Rebels also seized a critical military base to the north and the strategic town",
+        aleppo,
+    )
+    assert check.status == "fuzzy"
+    assert 90.0 <= check.score < 100.0
+    assert check.start is not None and check.end is not None
+    assert aleppo[check.start : check.end] == (
+        "Rebels also seized a critical military base to the south and the strategic town"
+    )
+
+
+def test_case_only_difference_is_fuzzy_not_exact(aleppo: str) -> None:
+    check = locate_quote("no one expected aleppo to fall this quickly", aleppo)
+    assert check.status == "fuzzy"
+    assert 90.0 <= check.score < 100.0
+    assert check.start is not None and check.end is not None
+    assert aleppo[check.start : check.end] == "No one expected Aleppo to fall this quickly"
+
+
+def test_threshold_is_respected(aleppo: str) -> None:
+    quote = "Rebels also seized a critical military base to the north and the strategic town"
+    assert locate_quote(quote, aleppo, fuzzy_threshold=99.0).status == "not_found"
+    with pytest.raises(ValueError, match="fuzzy_threshold"):
+        locate_quote(quote, aleppo, fuzzy_threshold=0)
+
+
+def test_invented_sentence_is_not_found(aleppo: str) -> None:
+    check = locate_quote(
+        "Government troops recaptured the citadel after a night of fighting", aleppo
+    )
+    assert (check.status, check.start, check.end, check.score) == ("not_found", None, None, 0.0)
+
+
+def test_short_quotes_need_an_exact_match(aleppo: str) -> None:
+    # Each is one edit away from text in the article; short strings must not fuzzy-match.
+    assert locate_quote("Assad fled", aleppo).status == "not_found"
+    assert locate_quote("Aleppo Todays", aleppo).status == "not_found"
+    assert locate_quote("aleppo today", aleppo).status == "not_found"
+    assert locate_quote("Aleppo Today", aleppo).status == "exact"
+
+
+def test_empty_and_punctuation_only_quotes_are_not_found(aleppo: str) -> None:
+    assert locate_quote("", aleppo).status == "not_found"
+    assert locate_quote("  \u201c\u201d ... ", aleppo).status == "not_found"
+
+
+# --- quotes: ellipsis-joined ----------------------------------------------------------
+
+
+def test_ellipsis_joined_parts_are_exact_and_span_both(aleppo: str) -> None:
+    check = locate_quote("Islamist rebels \u2026 have stormed into Aleppo", aleppo)
+    assert check.status == "exact"
+    assert check.start is not None and check.end is not None
+    assert aleppo[check.start : check.end] == (
+        "Islamist rebels, long confined to a mountainous stronghold in Syria, "
+        "have stormed into Aleppo"
+    )
+
+
+def test_ellipsis_brackets_and_fuzzy_part(aleppo: str) -> None:
+    check = locate_quote(
+        "Thousands of families in Idlib face freezing wintry conditions [...] said Sudipta Kumar",
+        aleppo,
+    )
+    assert check.status == "fuzzy"
+    assert 90.0 <= check.score < 100.0
+    assert check.start == aleppo.index("Thousands of families")
+    assert check.end == aleppo.index(" of ActionAid")
+
+
+def test_ellipsis_parts_out_of_order_or_invented_are_not_found(aleppo: str) -> None:
+    assert locate_quote("have stormed into Aleppo ... Islamist rebels", aleppo).status == (
+        "not_found"
+    )
+    assert locate_quote("Islamist rebels ... were pushed back from Hama", aleppo).status == (
+        "not_found"
+    )
+
+
+def test_ellipsis_in_the_article_itself_matches_whole_quote() -> None:
+    text = "She paused. 'We waited... and waited for the trucks,' she said."
+    check = locate_quote("We waited... and waited for the trucks", text)
+    assert (check.status, check.start) == ("exact", text.index("We waited"))
+    assert check.end == text.index(",'")
+
+
+# --- the brief -------------------------------------------------------------------------
+
+
+def test_ground_brief_paths_and_empty_evidence(aleppo: str) -> None:
+    brief = make_brief(
+        actors=[
+            actor("HTS", "Hayat Tahrir al-Sham (HTS)", "They stormed the Kremlin at dawn"),
+            actor("Nobody"),
+        ],
+        figures=[figure("$10 million", "Jolani, who carries a $10 million U.S. bounty")],
+    )
+    report = ground_brief(brief, aleppo)
+    by_path = {q.path: q for q in report.quotes}
+    assert list(by_path) == [
+        "situation.evidence[0]",
+        "actors[0].evidence[0]",
+        "actors[0].evidence[1]",
+        "actors[1].evidence",
+        "humanitarian.evidence[0]",
+        "humanitarian.figures[0].evidence[0]",
+        "outlook.evidence[0]",
+    ]
+    assert by_path["actors[0].evidence[1]"].status == "not_found"
+    assert by_path["actors[1].evidence"] == QuoteCheck(
+        path="actors[1].evidence", quote="", status="not_found"
+    )
+    assert by_path["humanitarian.evidence[0]"].status == "exact"  # ' vs ’
+    assert report.verified == 5
+    assert report.rate == pytest.approx(5 / 7)
+    assert report.figures == [
+        FigureCheck(
+            path="humanitarian.figures[0]", value="$10 million", found=True, matched="$10 million"
+        )
+    ]
+
+
+def test_rate_arithmetic() -> None:
+    def q(status: str) -> QuoteCheck:
+        return QuoteCheck.model_validate({"path": "p", "quote": "x", "status": status})
+
+    report = GroundingReport(quotes=[q("exact")] * 6 + [q("fuzzy")] * 2 + [q("not_found")] * 2)
+    assert report.verified == 8
+    assert report.rate == 0.8
+    assert GroundingReport().rate == 1.0
+
+
+def test_summary_line(aleppo: str) -> None:
+    brief = make_brief(
+        actors=[actor("HTS", "Hayat Tahrir al-Sham (HTS)"), actor("Nobody")],
+        developments=[
+            Development(
+                what="w",
+                where=None,
+                when=None,
+                evidence=["Rebels also seized a critical military base to the north"],
+            )
+        ],
+        figures=[figure("$10 million", "$10 million U.S. bounty"), figure("4,000")],
+    )
+    report = ground_brief(brief, aleppo)
+    assert grounding_summary(report) == (
+        "grounding: 6/8 quotes verified (75.0%), 1 fuzzy, 2 not found "
+        "(2 items without evidence); figures 1/2 found"
+    )
+
+
+# --- figures ---------------------------------------------------------------------------
+
+FLOOD = (
+    "Floods killed 23 people and forced about 8500 residents from their homes. "
+    "Thousands of families slept outside. The dam is at 97% of capacity, and donors "
+    "pledged 96 million US dollars; the governor asked for 1.5 billion. Some 3 200 "
+    "people are in shelters, forty-one are missing, and tens of thousands lack water."
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "matched"),
+    [
+        ("8,500", "8500"),
+        ("about 8,500", "8500"),
+        ("thousands", "Thousands"),
+        ("97 percent", "97%"),
+        ("97%", "97%"),
+        ("$96 million", "96 million"),
+        ("US$1.5bn", "1.5 billion"),
+        ("3,200", "3 200"),
+        ("41", "forty-one"),
+        ("twenty-three", "23"),
+        ("tens of thousands", "tens of thousands"),
+    ],
+)
+def test_figure_forms_match(value: str, matched: str) -> None:
+    assert locate_figure(value, FLOOD) == FigureCheck(
+        path="", value=value, found=True, matched=matched
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "8,600",  # a number not in the text
+        "850",  # a prefix of 8500 is not 8500
+        "2",  # neither is a digit of 23
+        "hundreds",  # a different vague amount
+        "23 percent",  # the text has 23 people, not 23%
+        "several",  # no number at all
+    ],
+)
+def test_figure_not_found(value: str) -> None:
+    assert locate_figure(value, FLOOD) == FigureCheck(
+        path="", value=value, found=False, matched=None
+    )
+
+
+def test_figure_percent_unit_and_ranges() -> None:
+    assert locate_figure("23", FLOOD, unit="percent").found is False
+    assert locate_figure("97", FLOOD, unit="%").matched == "97%"
+    text = "The group fields between 6,000 and 8,000 fighters."
+    assert locate_figure("6,000-8,000", text).matched == "6,000 and 8,000"
+    assert locate_figure("6,000-9,000", text).found is False
+
+
+def test_figure_prefers_a_mention_inside_its_evidence() -> None:
+    text = "In 2016, 500 fled. Later 500 more arrived at the camp in the north."
+    second = text.index("500 more")
+    check = locate_figure("500", text, spans=[(second, second + 20)])
+    assert check.matched == "500"
+    first = locate_figure("500", text)
+    assert first.found and first.matched == "500"
+
+
+def test_figures_in_the_aleppo_article(aleppo: str) -> None:
+    assert locate_figure("thousands", aleppo).matched == "Thousands"
+    assert locate_figure("$10 million", aleppo).matched == "$10 million"
+    assert locate_figure("10 million dollars", aleppo).matched == "$10 million"
+    assert locate_figure("2016", aleppo).matched == "2016"
+    assert locate_figure("hundreds", aleppo).found is False
+
+
+# --- dropping --------------------------------------------------------------------------
+
+
+def test_drop_unverified_removes_exactly_the_unverified(aleppo: str) -> None:
+    brief = make_brief(
+        situation_evidence=[
+            "Islamist rebels, long confined",
+            "Assad fled to Moscow on Sunday night",
+        ],
+        developments=[
+            Development(
+                what="Airport closed",
+                where=None,
+                when=None,
+                evidence=["Aleppo\u2019s civilian airport, which was subsequently closed"],
+            ),
+            Development(
+                what="Homs fell",
+                where=None,
+                when=None,
+                evidence=["Rebels captured Homs after a short battle"],
+            ),
+        ],
+        actors=[
+            actor("HTS", "Hayat Tahrir al-Sham (HTS)", "HTS executed prisoners in the main square"),
+            actor("Foo Bar", "Foo Bar commands the northern front"),
+            actor("No evidence"),
+            actor("Sam Heller", "Sam Heller of the Century Foundation"),
+        ],
+        figures=[
+            figure("$10 million", "who carries a $10 million U.S. bounty"),
+            figure("4,000", "who carries a $10 million U.S. bounty"),
+        ],
+        needs=[Claim(text="Shelter", evidence=["face freezing winter conditions without shelter"])],
+        access=[Claim(text="Roads cut", evidence=["All roads into Idlib were closed by the army"])],
+        outlook_evidence=["Turkey will invade next week, officials said"],
+        risks=[
+            Risk(
+                description="Airstrikes",
+                likelihood=None,
+                timeframe=None,
+                evidence=["if Damascus and its allies launch heavy airstrikes"],
+            )
+        ],
+        indicators=[
+            Claim(text="Uprisings", evidence=["could inspire renewed uprisings across Syria"])
+        ],
+    )
+    report = ground_brief(brief, aleppo)
+    kept, dropped = drop_unverified(brief, report)
+
+    assert dropped == [
+        "situation.evidence[1] (Assad fled to Moscow on Sunday night): quote not found",
+        "situation.key_developments[1] (Homs fell): no evidence found",
+        "actors[0].evidence[1] (HTS executed prisoners in the main square): quote not found",
+        "actors[1] (Foo Bar): no evidence found",
+        "actors[2] (No evidence): no evidence found",
+        "humanitarian.figures[1] (4,000 c): number not found in the article",
+        "humanitarian.access_constraints[0] (Roads cut): no evidence found",
+        "outlook.evidence[0] (Turkey will invade next week, officials said): quote not found",
+        "outlook: summary kept without verified evidence",
+    ]
+    assert kept.situation.evidence == ["Islamist rebels, long confined"]
+    assert [d.what for d in kept.situation.key_developments] == ["Airport closed"]
+    assert [a.name for a in kept.actors] == ["HTS", "Sam Heller"]
+    assert kept.actors[0].evidence == ["Hayat Tahrir al-Sham (HTS)"]
+    assert [f.value for f in kept.humanitarian.figures] == ["$10 million"]
+    assert [c.text for c in kept.humanitarian.needs] == ["Shelter"]
+    assert kept.humanitarian.access_constraints == []
+    assert kept.outlook.evidence == []
+    assert kept.outlook.summary == "Could spread."
+    assert [r.description for r in kept.outlook.risks] == ["Airstrikes"]
+    assert [c.text for c in kept.outlook.indicators] == ["Uprisings"]
+    assert brief.actors[1].name == "Foo Bar"  # the input is not modified
+
+    again = ground_brief(kept, aleppo)
+    assert [q.path for q in again.quotes if q.status == "not_found"] == ["outlook.evidence"]
+    assert all(f.found for f in again.figures)
+
+
+def test_drop_unverified_on_a_clean_brief_changes_nothing(aleppo: str) -> None:
+    brief = make_brief(actors=[actor("HTS", "Hayat Tahrir al-Sham (HTS)")])
+    kept, dropped = drop_unverified(brief, ground_brief(brief, aleppo))
+    assert dropped == []
+    assert kept == brief
+
+
+def test_strict_grounding_reports_what_it_dropped(aleppo: str) -> None:
+    brief = make_brief(actors=[actor("HTS", "Hayat Tahrir al-Sham (HTS)"), actor("Ghost", "boo")])
+    kept, report = strict_grounding(brief, aleppo)
+    assert [a.name for a in kept.actors] == ["HTS"]
+    assert report.dropped == ["actors[1] (Ghost): no evidence found"]
+    assert report.rate == 1.0
+    assert grounding_summary(report).endswith("; 1 dropped")
+
+
+# --- speed -----------------------------------------------------------------------------
+
+
+def test_sixty_quotes_against_ten_thousand_words_is_fast(aleppo: str) -> None:
+    base = aleppo.split("Leave a Reply")[0]
+    paragraphs = [p for p in base.split("\n\n") if len(p.split()) > 12]
+    text = "\n\n".join(f"Dispatch {i}. {p}" for i in range(25) for p in paragraphs)
+    assert len(text.split()) >= 10_000
+    evidence = []
+    for i, p in enumerate(paragraphs * 5):
+        words = p.split()
+        quote = " ".join(words[2:14])
+        if i % 3 == 1:  # a changed word forces fuzzy search
+            quote = quote.replace(words[6], "banana", 1)
+        elif i % 3 == 2:
+            quote = f"an invented sentence number {i} about nothing in particular at all"
+        evidence.append(quote)
+    brief = make_brief(actors=[actor(f"A{i}", q) for i, q in enumerate(evidence[:60])])
+    t0 = time.perf_counter()
+    report = ground_brief(brief, text + " ")  # a fresh text: no cached normalisation
+    elapsed = time.perf_counter() - t0
+    assert len(report.quotes) == 63
+    assert {q.status for q in report.quotes} == {"exact", "fuzzy", "not_found"}
+    assert elapsed < 0.5
