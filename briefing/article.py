@@ -1,16 +1,28 @@
 """Load an article from a file, stdin or URL; clean it; keep paragraphs with offsets.
 
-PLACEHOLDER IMPLEMENTATION: the dataclasses below are the stable interface; the loading
-and cleaning internals are being written.
+A source is a path (.txt, .md, .html/.htm; other text files are read by their content),
+"-" for standard input, or an http(s) URL. HTML is reduced to the article with
+trafilatura. Plain text and Markdown lose their page chrome (view counters, share
+buttons, comment forms...) through the whole-line rules in CHROME_RULES, and every removed
+line records the rule that removed it, so a reader can check that no sentence was lost.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import re
+import sys
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, BinaryIO
 
+from . import __version__
 from .config import DEFAULT_MAX_BYTES
+from .errors import InputError
 
 
 @dataclass(frozen=True)
@@ -80,9 +92,536 @@ def make_article(
     )
 
 
-def load_article(source: str, *, max_bytes: int = DEFAULT_MAX_BYTES, timeout: float = 20.0) -> Article:
-    """Placeholder: plain-text files only, no chrome removal."""
-    with open(source, encoding="utf-8") as fh:
-        raw = fh.read()
-    paras = [p.strip() for p in raw.split("\n\n") if p.strip()]
-    return make_article(source, paras, title=paras[0] if paras else None, format="text")
+# --- Chrome rules ---------------------------------------------------------------------------
+# Every pattern must match a WHOLE (stripped) line, case-insensitively, so a body sentence
+# that merely mentions "share" or "views" stays. Named groups feed metadata: `today` is the
+# retrieval date, `published` a publication date, `age` a relative age, `author` a byline.
+
+
+@dataclass(frozen=True)
+class ChromeRule:
+    pattern: re.Pattern[str]
+    reason: str
+
+
+_DATE = (
+    r"(?:[a-z]+day,?\s+)?(?:[a-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
+    r"|\d{1,2}(?:st|nd|rd|th)?\s+[a-z]{3,9}\.?,?\s+\d{4}|\d{4}-\d{2}-\d{2})"
+)
+_CLOCK = r"(?:\s*(?:at|,)?\s*\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*[a-z]{2,5})?)?"
+_AGE = r"(?:\d+|an?|one)\s+(?:second|minute|min|hour|hr|day|week|month|year)s?\s+ago"
+_SHARE = (
+    r"(?:share(?: (?:this|the) (?:article|story|post))?(?: (?:on|via|to) \w+)?|tweet|e-?mail"
+    r"|print|copy link|facebook|twitter|x|whatsapp|linkedin|telegram|reddit|pinterest"
+    r"|follow us(?: on [\w, &]+)?)"
+)
+_FOOTER = r"(?:privacy policy|terms of (?:use|service)|terms & conditions|cookie policy|contact us)"
+_NAME = r"(?-i:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})"  # capitalised: not "By then, ..."
+_RULE_TABLE: tuple[tuple[str, str], ...] = (
+    (rf"today\s*:?\s*(?P<today>{_DATE})", "today's-date banner (kept as retrieval date)"),
+    (
+        rf"(?:first )?(?:published|posted)(?: on)?\s*:?\s*(?P<published>{_DATE}){_CLOCK}",
+        "publication date line",
+    ),
+    (rf"(?:last )?updated(?: on)?\s*:?\s*{_DATE}{_CLOCK}", "update date line"),
+    (rf"(?:(?:posted|updated|published)\s+)?(?P<age>{_AGE})", "relative age"),
+    (r"\d[\d,.]*\s*[km]?\s+(?:views?|reads|hits)|views?\s*:?\s*\d[\d,.]*[km]?", "view counter"),
+    (
+        r"(?:\d+|an?|one)\s*-?\s*(?:min|minute)s?\.?\s+read(?:ing)?(?: time)?"
+        r"|reading time\s*:?\s*\d+\s*(?:min|minute)s?\.?",
+        "reading time",
+    ),
+    (rf"(?:written )?by\s+(?P<author>{_NAME})(?:\s*[·|•]\s*.*)?", "byline"),
+    (
+        r"advertisements?|ads?|sponsored(?: content)?|promoted(?: content)?|paid (?:content|post)"
+        r"|(?:story|article) continues (?:below|after) (?:this )?(?:advertisement|ad)",
+        "advertisement",
+    ),
+    (
+        r"leave a (?:reply|comment)|post (?:a )?comment|submit comment|cancel reply"
+        r"|\d+\s+comments?|comments?\s*\(\d+\)|no comments yet\.?|be the first to comment\.?"
+        r"|your email address will not be published\.?(?: required fields are marked \*)?"
+        r"|required fields are marked \*\.?"
+        r"|save my name, email, and website in this browser for the next time i comment\.?",
+        "comment form",
+    ),
+    (rf"{_SHARE}:?(?:\s*[|·•/,]?\s*{_SHARE})*", "share links"),
+    (
+        r"subscribe(?: now| today)?!?|sign in|log ?in|register|already a subscriber\?.*"
+        r"|(?:sign up for|subscribe to|get) (?:our|the) (?:[\w-]+ )?newsletters?(?: now)?[.!]?",
+        "subscription or sign-in prompt",
+    ),
+    (
+        r"(?:we|this (?:web)?site) uses? cookies\b.*|accept(?: all)?(?: cookies)?|reject all"
+        r"|manage (?:cookies|preferences)|cookie (?:settings|preferences)",
+        "cookie notice",
+    ),
+    (
+        r"(?:related(?: stories| articles| posts| coverage)?|read more|read next|more stories"
+        r"|recommended(?: for you)?|you (?:may|might) also like|trending(?: now)?|most read):?"
+        r"|(?:also read|read also|see also|read more|related)\s*:\s*.+",
+        "related stories",
+    ),
+    (r"tags?\s*:.*|filed under\s*:?.*", "tag list"),
+    (
+        rf"(?:©|\(c\)|copyright)\s*©?\s*\d{{4}}\b.*|all rights reserved\.?"
+        rf"|{_FOOTER}(?:\s*[|·•]?\s*{_FOOTER})*",
+        "site footer",
+    ),
+    (r"(?:[-=_*~#•·]\s*){3,}", "separator line"),
+)
+CHROME_RULES: tuple[ChromeRule, ...] = tuple(
+    ChromeRule(re.compile(rf"(?:{pattern})\Z", re.IGNORECASE), reason)
+    for pattern, reason in _RULE_TABLE
+)
+
+
+def _chrome(line: str) -> tuple[ChromeRule, re.Match[str]] | None:
+    """The first rule that matches the whole line, with its match."""
+    for rule in CHROME_RULES:
+        if match := rule.pattern.match(line):
+            return rule, match
+    return None
+
+
+@dataclass
+class _Found:
+    """What cleaning learned about the article besides its paragraphs."""
+
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None
+    retrieved: str | None = None
+    notes: list[str] = field(default_factory=list)
+    removed: list[RemovedLine] = field(default_factory=list)
+
+    def remove(self, line_no: int, line: str, hit: tuple[ChromeRule, re.Match[str]]) -> None:
+        self.removed.append(RemovedLine(line_no, line, hit[0].reason))
+        found = {k: v for k, v in hit[1].groupdict().items() if v}
+        if "today" in found and self.retrieved is None:
+            self.retrieved = _parse_date(found["today"])
+            if self.retrieved:
+                self.notes.append(f"retrieval date {self.retrieved} is the page's 'Today:' date")
+        if "published" in found and self.published is None:
+            self.published = _parse_date(found["published"])
+        if "author" in found and self.author is None:
+            self.author = found["author"]
+        if "age" in found:
+            self.notes.append(
+                f"'{found['age']}' on the page is relative to an unknown date, "
+                "so it gives no publication date"
+            )
+
+
+def _parse_date(text: str) -> str | None:
+    """'Sunday, July 6th, 2025' / '6 July 2025' / '2025-07-06' -> '2025-07-06'."""
+    cleaned = re.sub(r"(\d)(?:st|nd|rd|th)\b|^[a-z]+day\b|(?<=\bsep)t\b", r"\1", text, flags=re.I)
+    cleaned = " ".join(cleaned.replace(",", " ").replace(".", " ").split())
+    for fmt in ("%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(cleaned, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def _iso_timestamp(value: str) -> str | None:
+    """Normalise a metadata date; keep the time of day when the page gives one."""
+    value = value.strip()
+    try:
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return _parse_date(value)
+    return stamp.date().isoformat() if len(value) <= 10 else stamp.isoformat()
+
+
+# --- Plain text and Markdown ----------------------------------------------------------------
+
+_MD_HEADING = re.compile(r"\s{0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*\Z")
+_MD_PREFIX = re.compile(r"\s{0,3}(?:>\s?)*(?P<item>(?:[-*+]|\d{1,3}[.)])\s+(?=\S))?")
+_MD_DROP = re.compile(r"\s*(?:\[[^\]]+\]:\s*\S+.*|!\[[^\]]*\]\([^)]*\)|<!--.*-->)\s*\Z")
+# Markup that is not content goes, so quotes can be matched verbatim against the text.
+_MD_INLINE = (
+    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)|\[([^\]]+)\]\[[^\]]*\]"), r"\1\2"),
+    (re.compile(r"<(https?://[^>\s]+)>|`([^`]+)`"), r"\1\2"),
+    (re.compile(r"(?<![\w\\])(\*\*|__)(?=\S)(.+?)(?<=[^\s\\])\1"), r"\2"),
+    (re.compile(r"(?<![\w*\\])\*(?=\S)(.+?)(?<=[^\s\\])\*(?![\w*])"), r"\1"),
+    (re.compile(r"(?<![\w\\])_(?=\S)(.+?)(?<=[^\s\\])_(?!\w)"), r"\1"),
+    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!>~|])"), r"\1"),
+)
+_WRAP_WIDTH = 100  # a block made only of lines this short is hard-wrapped prose
+_DATELINE = re.compile(rf"[A-Z][A-Za-z .'’-]{{1,40}},\s*(?P<date>(?i:{_DATE}))\s*[—–(-]")
+
+
+def _strip_markdown(line: str) -> tuple[str, str]:
+    """Return (text, kind): kind is "h1", "heading", "item" or "text"."""
+    if heading := _MD_HEADING.match(line):
+        line, kind = heading.group(2), ("h1" if len(heading.group(1)) == 1 else "heading")
+    else:
+        prefix = _MD_PREFIX.match(line)
+        kind = "item" if prefix and prefix.group("item") else "text"
+        line = line[prefix.end() :] if prefix else line
+    for pattern, replacement in _MD_INLINE:
+        line = pattern.sub(replacement, line)
+    return line.strip(), kind
+
+
+def _block_paragraphs(block: list[str]) -> list[str]:
+    # Short lines only: hard-wrapped prose, joined. Otherwise (e.g. a headline right above
+    # a long paragraph line) every line is its own paragraph.
+    if len(block) > 1 and all(len(line) <= _WRAP_WIDTH for line in block):
+        return [" ".join(block)]
+    return list(block)
+
+
+def _looks_like_headline(text: str) -> bool:
+    words = text.split()
+    return 3 <= len(words) <= 30 and len(text) <= 200 and text.rstrip("\"'”’")[-1] not in ".,;:"
+
+
+def _clean_lines(text: str, fmt: str, found: _Found) -> list[str]:
+    paragraphs: list[str] = []
+    block: list[str] = []
+    for no, raw in enumerate([*text.splitlines(), ""], 1):  # the extra "" flushes the end
+        line, kind = raw.strip(), "text"
+        if fmt == "markdown" and _MD_DROP.match(line):
+            found.removed.append(RemovedLine(no, line, "link, image or comment (markup)"))
+            line = ""
+        elif fmt == "markdown" and line and not _chrome(line):  # "* * *" is a rule, not a list
+            line, kind = _strip_markdown(line)
+        if line and (hit := _chrome(line)):
+            found.remove(no, raw.strip(), hit)
+            line = ""  # a removed line ends a paragraph, like a blank line
+        if not line or kind != "text":
+            paragraphs += _block_paragraphs(block)
+            block.clear()
+        if line and kind in ("h1", "heading"):
+            paragraphs.append(line)  # headings stand alone
+            found.title = found.title or (line if kind == "h1" else None)
+        elif line:
+            block.append(line)
+    if found.title is None and paragraphs and _looks_like_headline(paragraphs[0]):
+        found.title = paragraphs[0]
+    for para in paragraphs[:3]:  # a dateline counts only when it has a year
+        dateline = _DATELINE.match(para)
+        if found.published is None and dateline:
+            found.published = _parse_date(dateline.group("date"))
+    return paragraphs
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+_SKIP_TAGS = {"script", "style", "noscript", "template", "title", "svg"}
+_BLOCK_TAGS = set(
+    "p div li ul ol h1 h2 h3 h4 h5 h6 header footer nav aside section article main figure "
+    "figcaption blockquote pre table tr td th form button br dt dd label".split()
+)
+_PUBLISHED_META = (
+    "article:published_time og:published_time datepublished pubdate publishdate "
+    "publication_date dc.date.issued dcterms.issued dc.date dcterms.date date"
+).split()
+
+
+class _PageScan(HTMLParser):
+    """Visible text lines, <meta> values and publication <time> stamps of a page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.meta: dict[str, str] = {}
+        self.times: list[tuple[int, str]] = []  # (0: marked as published, 1: in <article>)
+        self._parts: list[str] = []
+        self._depth = {"skip": 0, "article": 0}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {key.lower(): value or "" for key, value in attrs}
+        key = (a.get("property") or a.get("name") or a.get("itemprop") or "").lower()
+        if tag == "meta" and key and a.get("content"):
+            self.meta.setdefault(key, a["content"])
+        marked = a.get("itemprop", "").lower() == "datepublished" or "pubdate" in a
+        # An unmarked <time> outside the article (a header clock) is not a publication date.
+        if tag == "time" and a.get("datetime") and (marked or self._depth["article"]):
+            self.times.append((0 if marked else 1, a["datetime"]))
+        self._track(tag, 1)
+
+    def handle_endtag(self, tag: str) -> None:
+        self._track(tag, -1)
+
+    def _track(self, tag: str, step: int) -> None:
+        kind = "skip" if tag in _SKIP_TAGS else "article" if tag == "article" else None
+        if kind:
+            self._depth[kind] = max(0, self._depth[kind] + step)
+        if tag in _BLOCK_TAGS:
+            self._parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._depth["skip"]:
+            self._parts.append(data)
+
+    def lines(self) -> list[str]:
+        return [" ".join(ln.split()) for ln in "".join(self._parts).splitlines() if ln.strip()]
+
+    def published(self) -> str | None:
+        candidates = [self.meta[key] for key in _PUBLISHED_META if key in self.meta]
+        candidates += [stamp for _, stamp in sorted(self.times)]
+        return next((iso for value in candidates if (iso := _iso_timestamp(value))), None)
+
+
+def _clean_html(html: str, found: _Found) -> list[str]:
+    import trafilatura
+
+    # extensive_search=False: metadata only. Its text heuristics would take a "Today:"
+    # banner or a comment's date for the publication date.
+    doc: Any = trafilatura.bare_extraction(
+        html,
+        with_metadata=True,
+        include_comments=False,
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
+    scan = _PageScan()
+    scan.feed(html)
+    scan.close()
+    found.title = (doc and doc.title) or scan.meta.get("og:title") or None
+    found.author = (doc and doc.author) or scan.meta.get("author") or None
+    found.published = scan.published()
+    lines = (" ".join(raw.split()) for raw in ((doc and doc.text) or "").splitlines())
+    paragraphs = [line for line in lines if line and not _chrome(line)]
+    # Report each visible line left out of the text, with the rule that explains it when
+    # there is one, so readers can see what the extractor dropped.
+    kept, kept_text = {found.title, *paragraphs}, "\n".join(paragraphs)
+    for line in scan.lines():
+        if line in kept or (len(line) >= 25 and line in kept_text):
+            continue
+        if hit := _chrome(line):
+            found.remove(0, line, hit)
+        else:
+            found.removed.append(RemovedLine(0, line, "page chrome (trafilatura)"))
+    guessed = doc is not None and doc.date and _iso_timestamp(doc.date)
+    # The extractor's date may come from a header clock: a date the page shows as today's
+    # is when it was saved, never when it was published.
+    if found.published is None and guessed and guessed != found.retrieved:
+        found.published = guessed
+    return paragraphs
+
+
+# --- Reading and decoding -------------------------------------------------------------------
+
+_SUFFIX_FORMATS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown"}
+_SUFFIX_FORMATS |= {".html": "html", ".htm": "html", ".xhtml": "html"}
+_URL_FORMATS = {"text/html": "html", "application/xhtml+xml": "html", "text/plain": "text"}
+_URL_FORMATS |= {"text/markdown": "markdown", "application/octet-stream": ""}  # "": sniff
+_SUPPORTED = "supported: .txt, .md, .html/.htm or any UTF-8 text file"
+_MAGIC = {
+    b"%PDF": "a PDF",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"PK\x03\x04": "a ZIP archive (.docx, .odt and .epub files are ZIP archives)",
+    b"\xd0\xcf\x11\xe0": "a Microsoft Office document",
+    b"\x1f\x8b": "a gzip archive",
+    b"{\\rtf": "an RTF document",
+}
+_BOMS = {codecs.BOM_UTF32_LE: "utf-32", codecs.BOM_UTF32_BE: "utf-32"}  # before UTF-16's
+_BOMS |= {
+    codecs.BOM_UTF8: "utf-8-sig",
+    codecs.BOM_UTF16_LE: "utf-16",
+    codecs.BOM_UTF16_BE: "utf-16",
+}
+_MIN_HTML_WORDS = 20
+USER_AGENT = f"briefing/{__version__} (article loader)"
+
+
+def _too_big(label: str, size: int | None, cap: int) -> InputError:
+    what = f"is {size:,} bytes" if size is not None else "is larger than that"
+    return InputError(
+        f"{label} {what}, over the {cap:,}-byte limit; "
+        "raise the limit with --max-bytes or BRIEFING_MAX_BYTES"
+    )
+
+
+def _read_file(source: str, max_bytes: int) -> bytes:
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"{source}: no such file; check the path (or pass '-' to read stdin)")
+    if path.is_dir():
+        raise InputError(f"{source} is a directory; pass one article file ({_SUPPORTED})")
+    if (size := path.stat().st_size) > max_bytes:
+        raise _too_big(source, size, max_bytes)
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)  # +1: a file that grew meanwhile still trips the cap
+    except OSError as exc:
+        raise InputError(f"cannot read {source} ({exc.strerror}); check its permissions") from exc
+    if len(data) > max_bytes:
+        raise _too_big(source, None, max_bytes)
+    return data
+
+
+def _read_stdin(stream: BinaryIO, max_bytes: int) -> bytes:
+    if stream.isatty():  # reading would wait forever for typing
+        raise InputError("'-' reads standard input but nothing is piped in; pipe a file in")
+    data = b""
+    while len(data) <= max_bytes and (chunk := stream.read(max_bytes + 1 - len(data))):
+        data += chunk
+    if len(data) > max_bytes:
+        raise _too_big("standard input", None, max_bytes)
+    return data
+
+
+def _fetch(url: str, max_bytes: int, timeout: float) -> tuple[bytes, str, str | None]:
+    """GET the page, streaming so a huge body is never downloaded past the cap."""
+    import httpx
+
+    hint = "or save the page from a browser and pass the file"
+    headers = {"User-Agent": USER_AGENT}
+    try:
+        with (
+            httpx.Client(follow_redirects=True, timeout=timeout, headers=headers) as client,
+            client.stream("GET", url) as response,
+        ):
+            if response.is_error:
+                raise InputError(
+                    f"{url} answered HTTP {response.status_code} {response.reason_phrase}; "
+                    f"check the address, {hint}"
+                )
+            mime = response.headers.get("content-type", "").partition(";")[0].strip().lower()
+            if mime and mime not in _URL_FORMATS:
+                kind = {"application/pdf": "a PDF"}.get(mime, f"{mime} content")
+                kind = "an image" if mime.startswith("image/") else kind
+                raise InputError(f"{url} sent {kind}, not a web page; save it, convert it to text "
+                                 "and pass that file")  # fmt: skip
+            length = response.headers.get("content-length", "")
+            if length.isdigit() and int(length) > max_bytes:
+                raise _too_big(url, int(length), max_bytes)
+            body = b""
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > max_bytes:
+                    raise _too_big(url, None, max_bytes)
+            return body, _URL_FORMATS.get(mime, ""), response.charset_encoding
+    except httpx.TimeoutException as exc:
+        raise InputError(f"{url} did not answer within {timeout:g} s; retry later, {hint}") from exc
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        raise InputError(
+            f"cannot reach {url} ({type(exc).__name__}: {exc}); check the address and the "
+            f"connection, {hint}"
+        ) from exc
+
+
+def _detect_legacy(data: bytes) -> tuple[str, str] | None:
+    """Decode non-UTF-8 bytes: Windows-1252 for Latin text, else charset_normalizer's pick."""
+    guess: tuple[str, str] | None = None
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:
+        pass
+    else:
+        best = from_bytes(data).best()
+        # On short Latin texts it picks among code pages (cp1250, cp1257...) nearly at
+        # random, and it reads NUL-free bytes as UTF-16; Windows-1252 is the likely truth.
+        if best is not None and not best.encoding.startswith(("utf_16", "utf_32")):
+            guess = (str(best), best.encoding)
+    if guess is None or all(
+        unicodedata.name(c, "").startswith("LATIN") for c in guess[0] if c.isalpha()
+    ):
+        try:
+            return data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            pass
+    return guess
+
+
+def _decode(data: bytes, label: str, declared: str | None) -> tuple[str, list[str]]:
+    for magic, kind in _MAGIC.items():
+        if data.startswith(magic):
+            raise InputError(f"{label} looks like {kind}, not text; convert it to text first "
+                             f"({_SUPPORTED})")  # fmt: skip
+    for bom, codec in _BOMS.items():
+        if data.startswith(bom):
+            note = [] if codec == "utf-8-sig" else [f"decoded as {codec} (byte-order mark)"]
+            try:
+                return data.decode(codec), note
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{label} is not valid {codec}; re-save it as UTF-8") from exc
+    if b"\x00" in data:
+        raise InputError(
+            f"{label} contains NUL bytes: binary data, or UTF-16 without a byte-order mark; "
+            f"convert it to UTF-8 text first (e.g. `iconv -f utf-16 -t utf-8 {label}`)"
+        )
+    for codec in [declared] if declared and declared.lower() not in ("utf-8", "utf8") else []:
+        try:  # a server's charset is usually right, but a wrong one must not stop us
+            return data.decode(codec), [f"decoded as {codec} (declared by the server)"]
+        except (LookupError, UnicodeDecodeError):
+            pass
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        error = exc
+    if detected := _detect_legacy(data):
+        return detected[0], [f"decoded as {detected[1]} (the text is not UTF-8)"]
+    raise InputError(
+        f"{label} is neither UTF-8 (bad byte 0x{data[error.start]:02x} at offset {error.start}) "
+        f"nor Windows-1252; convert it: `iconv -f <its encoding> -t utf-8 {label} > article.txt`"
+    )
+
+
+def _sniff_format(text: str) -> str:
+    head = text.lstrip()[:2000].lower()
+    if head.startswith(("<!doctype html", "<html")) or "<body" in head or "<head" in head:
+        return "html"
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return "markdown" if _MD_HEADING.match(first) else "text"
+
+
+def load_article(
+    source: str,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    timeout: float = 20.0,
+    stdin: BinaryIO | None = None,
+) -> Article:
+    """Read `source` (a path, "-" for stdin, or an http(s) URL) and return the clean article.
+
+    Raises InputError, with one line that says how to fix it, for anything that is not a
+    readable article.
+    """
+    label = "standard input" if source == "-" else source
+    fmt, notes = "", list[str]()
+    declared: str | None = None  # the charset a web server announced
+    if source == "-":
+        data = _read_stdin(stdin if stdin is not None else sys.stdin.buffer, max_bytes)
+    elif re.match(r"https?://", source, re.IGNORECASE):
+        data, fmt, declared = _fetch(source, max_bytes, timeout)
+    else:
+        data = _read_file(source, max_bytes)
+        suffix = Path(source).suffix.lower()
+        fmt = _SUFFIX_FORMATS.get(suffix, "")
+        if suffix and not fmt:
+            notes.append(f"unknown extension {suffix}: format chosen from the content")
+    text, decode_notes = _decode(data, label, declared)
+    if not text.strip():
+        raise InputError(f"{label} is empty; pass a file that contains the article text")
+    fmt = fmt or _sniff_format(text)
+    found = _Found(notes=notes + decode_notes)
+    paragraphs = _clean_html(text, found) if fmt == "html" else _clean_lines(text, fmt, found)
+    if found.title and found.title not in paragraphs[:1]:
+        # Downstream code relies on the title being the first paragraph of the text.
+        paragraphs = [found.title, *(p for p in paragraphs if p != found.title)]
+    body_words = sum(len(p.split()) for p in paragraphs[found.title is not None :])
+    # A page without an article still yields a few words of navigation from the extractor.
+    if body_words < (_MIN_HTML_WORDS if fmt == "html" else 1):
+        raise InputError(
+            f"no article text {'could be extracted from' if fmt == 'html' else 'in'} {label} "
+            "after removing page chrome; paste the article text into a .txt file and pass that"
+        )
+    return make_article(
+        source,
+        paragraphs,
+        title=found.title,
+        format=fmt,
+        published=found.published,
+        retrieved=found.retrieved,
+        author=found.author,
+        removed=tuple(found.removed),
+        notes=tuple(dict.fromkeys(found.notes)),  # e.g. many "3 hours ago" lines, one note
+    )

@@ -49,7 +49,9 @@ class Cassette:
                 raise ValueError(f"format is {data.get('format')!r}, expected {CASSETTE_FORMAT!r}")
             entries = {entry["key"]: entry for entry in data["entries"]}
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ConfigError(f"cassette {path} is unreadable ({exc}); re-record or fix it") from exc
+            raise ConfigError(
+                f"cassette {path} is unreadable ({exc}); re-record or fix it"
+            ) from exc
         return cls(path, entries)
 
     def get(self, request: ModelRequest) -> ModelResponse | None:
@@ -106,11 +108,14 @@ class Cassette:
         where = f"cassette {self.path}"
         how = "record it with --record-mode once (needs a configured model)"
         if nearest is None:
-            return f"{where} has no response for {label} (key {request.key[:12]}); it is empty; {how}"
+            return (
+                f"{where} has no response for {label} (key {request.key[:12]}); it is empty; {how}"
+            )
         diff = _short_diff(nearest["request"], request.canonical())
         return (
             f"{where} has no response for {label} (key {request.key[:12]}); nearest recorded "
-            f"entry {nearest['key'][:12]} ({nearest.get('purpose') or 'request'}) differs: {diff}; {how}"
+            f"entry {nearest['key'][:12]} ({nearest.get('purpose') or 'request'}) differs: "
+            f"{diff}; {how}"
         )
 
     def _nearest(self, request: ModelRequest) -> dict[str, Any] | None:
@@ -180,8 +185,9 @@ class CassetteTransport:
                 raise CassetteMissError(self.cassette.miss_message(request))
         if self.inner is None:
             raise ConfigError(
-                f"cassette {self.cassette.path} has no response for {request.purpose or 'a request'} "
-                "and no model is configured to record it; set OPENAI_API_KEY or --base-url"
+                f"cassette {self.cassette.path} has no response for "
+                f"{request.purpose or 'a request'} and no model is configured to record it; "
+                "set OPENAI_API_KEY or --base-url"
             )
         response = await self.inner.complete(request)
         origin = self.origin or f"recorded from {response.model or request.model}"

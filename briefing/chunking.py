@@ -95,7 +95,9 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’»)\]]*\s+")
 _WORD = re.compile(r"\S+")
 
 
-def _spans(text: str, separator: re.Pattern[str], start: int, end: int) -> Iterator[tuple[int, int]]:
+def _spans(
+    text: str, separator: re.Pattern[str], start: int, end: int
+) -> Iterator[tuple[int, int]]:
     pos = start
     for match in separator.finditer(text, start, end):
         if match.start() > pos:
@@ -141,7 +143,9 @@ def _word_windows(
     yield window_start, window_end, window_tokens
 
 
-def chunk_text(text: str, tokenizer: Tokenizer, *, max_tokens: int, overlap: int = 0) -> list[Chunk]:
+def chunk_text(
+    text: str, tokenizer: Tokenizer, *, max_tokens: int, overlap: int = 0
+) -> list[Chunk]:
     """Split `text` into chunks of at most `max_tokens`, each overlapping the previous one
     by up to `overlap` tokens of whole units, with character spans into `text`."""
     if max_tokens < 1:

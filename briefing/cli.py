@@ -23,11 +23,12 @@ if TYPE_CHECKING:
     from .config import Settings
     from .schema import BriefDocument
 
+
 class _ErrorBoundary(TyperGroup):
     """The single error boundary: a BriefingError becomes one line on stderr and its
     documented exit code; anything unexpected too, unless --debug asks for the traceback."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer re-exports click's Context under a private path
         debug = bool(ctx.params.get("debug"))
         try:
             return super().invoke(ctx)
@@ -82,17 +83,32 @@ def _notify(message: str) -> None:
 
 # --- shared options -----------------------------------------------------------------
 
-SourceArg = Annotated[str, typer.Argument(help="Article: a .txt/.md/.html file, '-' for stdin, or an http(s) URL.")]
+SourceArg = Annotated[
+    str, typer.Argument(help="Article: a .txt/.md/.html file, '-' for stdin, or an http(s) URL.")
+]
 MaxBytesOpt = Annotated[
     int | None,
-    typer.Option("--max-bytes", help="Largest article accepted, in bytes [env BRIEFING_MAX_BYTES; default 5 MiB]."),
+    typer.Option(
+        "--max-bytes",
+        help="Largest article accepted, in bytes [env BRIEFING_MAX_BYTES; default 5 MiB].",
+    ),
 ]
-ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Model name [env BRIEFING_MODEL; default gpt-4o-mini].")]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option("--model", "-m", help="Model name [env BRIEFING_MODEL; default gpt-4o-mini]."),
+]
 ChunkTokensOpt = Annotated[
-    int | None, typer.Option("--chunk-tokens", help="Max tokens per chunk [env BRIEFING_CHUNK_TOKENS; default 3000].")
+    int | None,
+    typer.Option(
+        "--chunk-tokens", help="Max tokens per chunk [env BRIEFING_CHUNK_TOKENS; default 3000]."
+    ),
 ]
 OverlapOpt = Annotated[
-    int | None, typer.Option("--chunk-overlap", help="Tokens of overlap between chunks [env BRIEFING_CHUNK_OVERLAP; default 150].")
+    int | None,
+    typer.Option(
+        "--chunk-overlap",
+        help="Tokens of overlap between chunks [env BRIEFING_CHUNK_OVERLAP; default 150].",
+    ),
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")]
 
@@ -134,7 +150,9 @@ def inspect(source: SourceArg, max_bytes: MaxBytesOpt = None) -> None:
     article = _load(source, settings)
     out = _stdout()
     out.print(f"[bold]Title:[/bold] {article.title or '(none)'}")
-    out.print(f"Source: {article.source}   format: {article.format}   sha256: {article.sha256[:16]}…")
+    out.print(
+        f"Source: {article.source}   format: {article.format}   sha256: {article.sha256[:16]}…"
+    )
     out.print(
         f"Published: {article.published or 'not stated'}   Retrieved: {article.retrieved}"
         + (f"   Author: {article.author}" if article.author else "")
@@ -171,7 +189,9 @@ def chunk(
 
     from .chunking import chunk_text, resolve_tokenizer
 
-    settings = _settings(model=model, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap, max_bytes=max_bytes)
+    settings = _settings(
+        model=model, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap, max_bytes=max_bytes
+    )
     article = _load(source, settings)
     tokenizer = resolve_tokenizer(settings.model)
     if tokenizer.notice:
@@ -183,7 +203,12 @@ def chunk(
         title=f"{len(chunks)} chunk(s), max {settings.chunk_tokens} tokens, overlap "
         f"{settings.chunk_overlap}, encoding {tokenizer.encoding_name}"
     )
-    for column, justify in (("index", "right"), ("tokens", "right"), ("span", "left"), ("first words", "left")):
+    for column, justify in (
+        ("index", "right"),
+        ("tokens", "right"),
+        ("span", "left"),
+        ("first words", "left"),
+    ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for c in chunks:
         table.add_row(str(c.index), str(c.tokens), f"{c.start}-{c.end}", c.first_words)
@@ -192,8 +217,12 @@ def chunk(
 
 @app.command()
 def schema(
-    write: Annotated[bool, typer.Option("--write", help="Write the JSON Schemas to schemas/.")] = False,
-    check: Annotated[bool, typer.Option("--check", help="Exit 1 if schemas/ is out of date.")] = False,
+    write: Annotated[
+        bool, typer.Option("--write", help="Write the JSON Schemas to schemas/.")
+    ] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 1 if schemas/ is out of date.")
+    ] = False,
 ) -> None:
     """Print the brief's JSON Schema, or write/check the files in schemas/."""
     from .resources import data_dir
@@ -209,7 +238,11 @@ def schema(
             write_output(text.encode("utf-8"), folder / name)
             _notify(f"wrote {folder / name}")
     elif check:
-        stale = [n for n, t in files.items() if not (folder / n).is_file() or (folder / n).read_text(encoding="utf-8") != t]
+        stale = [
+            n
+            for n, t in files.items()
+            if not (folder / n).is_file() or (folder / n).read_text(encoding="utf-8") != t
+        ]
         if stale:
             raise OutputError(f"out of date: {', '.join(stale)}; run `briefing schema --write`")
         _notify("schemas are up to date")
@@ -218,9 +251,15 @@ def schema(
 
 
 FormatOpt = Annotated[
-    str | None, typer.Option("--format", "-f", help="md, html, pdf or json (default: from -o's suffix, else md).")
+    str | None,
+    typer.Option(
+        "--format", "-f", help="md, html, pdf or json (default: from -o's suffix, else md)."
+    ),
 ]
-OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Output file (written atomically). Default: stdout.")]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Output file (written atomically). Default: stdout."),
+]
 
 
 def _emit(doc: BriefDocument, output: Path | None, fmt: str | None) -> None:
@@ -258,39 +297,74 @@ def generate(
     source: SourceArg,
     output: OutputOpt = None,
     fmt: FormatOpt = None,
-    prompt: Annotated[str | None, typer.Option("--prompt", "-p", help="Prompt version [env BRIEFING_PROMPT; default v2].")] = None,
+    prompt: Annotated[
+        str | None,
+        typer.Option("--prompt", "-p", help="Prompt version [env BRIEFING_PROMPT; default v2]."),
+    ] = None,
     engine: Annotated[
         str | None,
-        typer.Option("--engine", help="llm, extractive or auto (model if configured, else extractive) [env BRIEFING_ENGINE]."),
+        typer.Option(
+            "--engine",
+            help="llm, extractive or auto (model if configured, else extractive) "
+            "[env BRIEFING_ENGINE].",
+        ),
     ] = None,
     model: ModelOpt = None,
     base_url: Annotated[
-        str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint [env BRIEFING_BASE_URL / OPENAI_BASE_URL].")
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="OpenAI-compatible endpoint [env BRIEFING_BASE_URL / OPENAI_BASE_URL].",
+        ),
     ] = None,
     api_key_env: Annotated[
-        str | None, typer.Option("--api-key-env", help="Name of the env var holding the API key [default OPENAI_API_KEY].")
+        str | None,
+        typer.Option(
+            "--api-key-env",
+            help="Name of the env var holding the API key [default OPENAI_API_KEY].",
+        ),
     ] = None,
-    timeout: Annotated[float | None, typer.Option("--timeout", help="Seconds per model call [default 60].")] = None,
-    concurrency: Annotated[int | None, typer.Option("--concurrency", help="Parallel model calls [default 4].")] = None,
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", help="Seconds per model call [default 60].")
+    ] = None,
+    concurrency: Annotated[
+        int | None, typer.Option("--concurrency", help="Parallel model calls [default 4].")
+    ] = None,
     structured_mode: Annotated[
-        str | None, typer.Option("--structured-mode", help="auto, json_schema or json_object [default auto].")
+        str | None,
+        typer.Option("--structured-mode", help="auto, json_schema or json_object [default auto]."),
     ] = None,
-    max_repairs: Annotated[int | None, typer.Option("--max-repairs", help="Re-asks after invalid output [default 1].")] = None,
-    max_cost: Annotated[float | None, typer.Option("--max-cost", help="Stop before a call that would exceed this USD.")] = None,
-    max_output_tokens: Annotated[int | None, typer.Option("--max-output-tokens", help="Output token cap per call.")] = None,
+    max_repairs: Annotated[
+        int | None, typer.Option("--max-repairs", help="Re-asks after invalid output [default 1].")
+    ] = None,
+    max_cost: Annotated[
+        float | None,
+        typer.Option("--max-cost", help="Stop before a call that would exceed this USD."),
+    ] = None,
+    max_output_tokens: Annotated[
+        int | None, typer.Option("--max-output-tokens", help="Output token cap per call.")
+    ] = None,
     chunk_tokens: ChunkTokensOpt = None,
     chunk_overlap: OverlapOpt = None,
     max_bytes: MaxBytesOpt = None,
-    cassette: Annotated[Path | None, typer.Option("--cassette", help="Cassette file to replay from / record to.")] = None,
+    cassette: Annotated[
+        Path | None, typer.Option("--cassette", help="Cassette file to replay from / record to.")
+    ] = None,
     record_mode: Annotated[
         str, typer.Option("--record-mode", help="replay, record, once or off (with --cassette).")
     ] = "replay",
     cassette_origin: Annotated[
         str | None,
-        typer.Option("--cassette-origin", help="Origin label stored with recorded entries.", hidden=True),
+        typer.Option(
+            "--cassette-origin", help="Origin label stored with recorded entries.", hidden=True
+        ),
     ] = None,
     strict_grounding: Annotated[
-        bool, typer.Option("--strict-grounding", help="Drop claims whose evidence is not in the article; exit 9 if any.")
+        bool,
+        typer.Option(
+            "--strict-grounding",
+            help="Drop claims whose evidence is not in the article; exit 9 if any.",
+        ),
     ] = False,
 ) -> None:
     """Generate a brief for an article with a model (or the offline extractive engine)."""
@@ -299,12 +373,24 @@ def generate(
     from .render import format_for_path
 
     if record_mode not in RECORD_MODES:
-        raise typer.BadParameter(f"must be one of {', '.join(RECORD_MODES)}", param_hint="--record-mode")
+        raise typer.BadParameter(
+            f"must be one of {', '.join(RECORD_MODES)}", param_hint="--record-mode"
+        )
     settings = _settings(
-        prompt=prompt, engine=engine, model=model, base_url=base_url, api_key_env=api_key_env,
-        timeout=timeout, concurrency=concurrency, structured_mode=structured_mode,
-        max_repairs=max_repairs, max_cost=max_cost, max_output_tokens=max_output_tokens,
-        chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap, max_bytes=max_bytes,
+        prompt=prompt,
+        engine=engine,
+        model=model,
+        base_url=base_url,
+        api_key_env=api_key_env,
+        timeout=timeout,
+        concurrency=concurrency,
+        structured_mode=structured_mode,
+        max_repairs=max_repairs,
+        max_cost=max_cost,
+        max_output_tokens=max_output_tokens,
+        chunk_tokens=chunk_tokens,
+        chunk_overlap=chunk_overlap,
+        max_bytes=max_bytes,
     )
     if output is not None:
         format_for_path(output, fmt)  # fail on a bad format before spending model calls
@@ -313,7 +399,10 @@ def generate(
 
     chosen = choose_engine(settings, cassette_path=cassette)
     if chosen == "extractive" and settings.engine == "auto":
-        _notify("no model configured: using the offline extractive engine (set OPENAI_API_KEY or --base-url for a model)")
+        _notify(
+            "no model configured: using the offline extractive engine "
+            "(set OPENAI_API_KEY or --base-url for a model)"
+        )
     with _progress_display() as on_progress:
         try:
             doc = generate_brief(
@@ -377,7 +466,8 @@ class _progress_display:
                 self._task,
                 completed=event.done,
                 total=event.total,
-                description=f"{event.stage}: {event.prompt_tokens}+{event.completion_tokens} tokens, {event.cost}",
+                description=f"{event.stage}: "
+                f"{event.prompt_tokens}+{event.completion_tokens} tokens, {event.cost}",
             )
 
         return update
@@ -416,7 +506,9 @@ def prompts_show(version: Annotated[str, typer.Argument(help="Prompt version, e.
     from .prompts import METADATA_FILE, load_version
 
     v = load_version(version)
-    typer.echo(f"# {v.path / METADATA_FILE}\n{(v.path / METADATA_FILE).read_text(encoding='utf-8')}")
+    typer.echo(
+        f"# {v.path / METADATA_FILE}\n{(v.path / METADATA_FILE).read_text(encoding='utf-8')}"
+    )
     for name, text in v.templates.items():
         typer.echo(f"# {v.path / name}\n{text}")
 
@@ -438,7 +530,10 @@ def prompts_new(
     from .prompts import new_version
 
     created = new_version(version, source)
-    _notify(f"created draft {created.id} at {created.path}; edit it, then `briefing prompts release {created.id}`")
+    _notify(
+        f"created draft {created.id} at {created.path}; "
+        f"edit it, then `briefing prompts release {created.id}`"
+    )
 
 
 @prompts_app.command("release")
@@ -471,15 +566,22 @@ def cassettes_list(path: CassetteArg) -> None:
         r = e["response"]
         u = r.get("usage") or {}
         table.add_row(
-            e["key"][:12], e.get("purpose", ""), e.get("prompt_version") or "", r.get("model", ""),
-            str(r.get("finish_reason")), f"{u.get('prompt_tokens', 0)}+{u.get('completion_tokens', 0)}",
-            e.get("origin", ""), e.get("recorded_at", ""),
+            e["key"][:12],
+            e.get("purpose", ""),
+            e.get("prompt_version") or "",
+            r.get("model", ""),
+            str(r.get("finish_reason")),
+            f"{u.get('prompt_tokens', 0)}+{u.get('completion_tokens', 0)}",
+            e.get("origin", ""),
+            e.get("recorded_at", ""),
         )
     _stdout().print(table)
 
 
 @cassettes_app.command("show")
-def cassettes_show(path: CassetteArg, key: Annotated[str, typer.Argument(help="Entry key or prefix.")]) -> None:
+def cassettes_show(
+    path: CassetteArg, key: Annotated[str, typer.Argument(help="Entry key or prefix.")]
+) -> None:
     """Print one entry (request and response) as JSON."""
     import json
 
@@ -490,27 +592,37 @@ def cassettes_show(path: CassetteArg, key: Annotated[str, typer.Argument(help="E
     matches = [e for k, e in cassette.entries.items() if k.startswith(key)]
     if len(matches) != 1:
         raise CassetteMissError(
-            f"{len(matches)} entries in {path} match key {key!r}; run `briefing cassettes list {path}`"
+            f"{len(matches)} entries in {path} match key {key!r}; "
+            f"run `briefing cassettes list {path}`"
         )
     typer.echo(json.dumps(matches[0], indent=2, ensure_ascii=False))
 
 
 @cassettes_app.command("check")
-def cassettes_check(paths: Annotated[list[Path], typer.Argument(help="Cassette files or directories.")]) -> None:
+def cassettes_check(
+    paths: Annotated[list[Path], typer.Argument(help="Cassette files or directories.")],
+) -> None:
     """List entries that no current prompt version would request (stale); exit 1 if any."""
     from .cassette import Cassette, stale_entries
     from .prompts import list_versions, load_version
     from .schema import brief_json_schema
 
     hashes = {v: load_version(v).sha256 for v in list_versions()}
-    files = [p for path in paths for p in (sorted(path.glob("*.json")) if path.is_dir() else [path])]
+    files = [
+        p for path in paths for p in (sorted(path.glob("*.json")) if path.is_dir() else [path])
+    ]
     stale_count = 0
     for file in files:
-        for entry, why in stale_entries(Cassette.load(file, must_exist=True), hashes, brief_json_schema()):
+        for entry, why in stale_entries(
+            Cassette.load(file, must_exist=True), hashes, brief_json_schema()
+        ):
             stale_count += 1
             typer.echo(f"{file}: {entry['key'][:12]} {entry.get('purpose', '')}: {why}")
     if stale_count:
-        _notify(f"{stale_count} stale entr{'y' if stale_count == 1 else 'ies'}; re-record with --record-mode record")
+        _notify(
+            f"{stale_count} stale entr{'y' if stale_count == 1 else 'ies'}; "
+            "re-record with --record-mode record"
+        )
         raise typer.Exit(1)
     _notify(f"{len(files)} cassette(s) checked: no stale entries")
 

@@ -96,7 +96,9 @@ def _read_config_file(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"config file {path} is not valid TOML ({exc}); fix or remove it") from exc
+        raise ConfigError(
+            f"config file {path} is not valid TOML ({exc}); fix or remove it"
+        ) from exc
     # Accept both a flat file and a [briefing] table.
     table = data.get("briefing", data)
     if not isinstance(table, dict):

@@ -45,7 +45,9 @@ class ModelRequest:
 
     @property
     def key(self) -> str:
-        blob = json.dumps(self.canonical(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        blob = json.dumps(
+            self.canonical(), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+        )
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 

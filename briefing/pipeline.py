@@ -120,7 +120,9 @@ async def agenerate_document(
             notify=notify or _ignore,
         )
         brief = await run.execute(
-            _build_transport(settings, cassette_path, record_mode, cassette_origin, transport)
+            _build_transport(
+                settings, cassette_path, record_mode, cassette_origin, transport, run.notify
+            )
         )
         metadata = run.metadata()
     return _finish(article, brief, metadata, started, strict_grounding)
@@ -132,13 +134,14 @@ def _build_transport(
     record_mode: str,
     origin: str | None,
     transport: ChatTransport | None,
+    notify: Notify,
 ) -> ChatTransport:
     inner = transport
     needs_live = cassette_path is None or record_mode in ("record", "once")
     if inner is None and needs_live and settings.model_configured:
         from .llm import OpenAIChatClient
 
-        inner = OpenAIChatClient(settings)
+        inner = OpenAIChatClient(settings, notify=notify)
     if cassette_path is None:
         if inner is None:
             raise ConfigError(
@@ -200,7 +203,9 @@ class _ModelRun:
 
             async def bounded(chunk: Chunk) -> Brief:
                 async with limit:
-                    return await self._extract(transport, chunk, len(chunks), title, text=chunk.text)
+                    return await self._extract(
+                        transport, chunk, len(chunks), title, text=chunk.text
+                    )
 
             partials = list(await asyncio.gather(*(bounded(c) for c in chunks)))
             return await self._merge(transport, partials, title, level=1)
@@ -220,7 +225,9 @@ class _ModelRun:
         label = "extract" if count == 1 else f"extract chunk {chunk.index + 1}/{count}"
         return await self._call(transport, messages, label)
 
-    async def _merge(self, transport: ChatTransport, partials: list[Brief], title: str, *, level: int) -> Brief:
+    async def _merge(
+        self, transport: ChatTransport, partials: list[Brief], title: str, *, level: int
+    ) -> Brief:
         """Merge partial briefs; in groups first when they exceed one chunk's budget."""
         payloads = [_partial_payload(p) for p in _dedupe_across(partials)]
         groups = _group_by_tokens(payloads, self.tokenizer, self.settings.chunk_tokens)
@@ -242,7 +249,9 @@ class _ModelRun:
         )
         return dedupe_actors(brief)
 
-    async def _call(self, transport: ChatTransport, messages: tuple[dict[str, str], ...], purpose: str) -> Brief:
+    async def _call(
+        self, transport: ChatTransport, messages: tuple[dict[str, str], ...], purpose: str
+    ) -> Brief:
         from .llm import structured_call
 
         request = ModelRequest(
@@ -325,7 +334,9 @@ def _name_keys(actor: Actor) -> set[str]:
 
 
 def _merge_actor(first: Actor, other: Actor) -> Actor:
-    aliases = [a for a in dict.fromkeys([*first.aliases, other.name, *other.aliases]) if a != first.name]
+    aliases = [
+        a for a in dict.fromkeys([*first.aliases, other.name, *other.aliases]) if a != first.name
+    ]
     evidence = list(dict.fromkeys([*first.evidence, *other.evidence]))
     return first.model_copy(update={"aliases": aliases, "evidence": evidence})
 
@@ -362,10 +373,7 @@ def _dedupe_across(partials: list[Brief]) -> list[Brief]:
     # The first mention of each actor carries the union of aliases and evidence.
     by_key = {frozenset(_name_keys(a)): a for a in seen}
     return [
-        p.model_copy(
-            update={"actors": [_find_merged(a, by_key) for a in p.actors]}
-        )
-        for p in out
+        p.model_copy(update={"actors": [_find_merged(a, by_key) for a in p.actors]}) for p in out
     ]
 
 
@@ -377,7 +385,9 @@ def _find_merged(actor: Actor, merged: dict[frozenset[str], Actor]) -> Actor:
     return actor
 
 
-def _metadata(article: Article, *, engine: Literal["llm", "extractive"], origin: str, **fields: Any) -> BriefMetadata:
+def _metadata(
+    article: Article, *, engine: Literal["llm", "extractive"], origin: str, **fields: Any
+) -> BriefMetadata:
     return BriefMetadata(
         engine=engine,
         origin=origin,
@@ -413,7 +423,9 @@ class StrictGroundingDropped(GroundingError):
     """Carries the cleaned document: the CLI still writes it, then exits non-zero."""
 
     def __init__(self, document: BriefDocument, dropped: list[str]) -> None:
-        shown = ", ".join(dropped[:5]) + (f" and {len(dropped) - 5} more" if len(dropped) > 5 else "")
+        shown = ", ".join(dropped[:5]) + (
+            f" and {len(dropped) - 5} more" if len(dropped) > 5 else ""
+        )
         super().__init__(
             f"--strict-grounding dropped {len(dropped)} unverified item(s): {shown}; the brief "
             "was written without them — check the quotes or rerun without --strict-grounding"

@@ -78,7 +78,9 @@ def load_version(version: str, root: Path | None = None) -> PromptVersion:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise PromptError(f"prompt version {version} is malformed ({exc}); fix {folder}") from exc
     if meta.get("id") != version:
-        raise PromptError(f"{folder / METADATA_FILE}: id must be {version!r}, not {meta.get('id')!r}")
+        raise PromptError(
+            f"{folder / METADATA_FILE}: id must be {version!r}, not {meta.get('id')!r}"
+        )
     return PromptVersion(
         id=version,
         description=str(meta.get("description", "")),
@@ -114,7 +116,9 @@ def render(version: PromptVersion, template: str, **variables: Any) -> str:
     try:
         return env.from_string(version.templates[template]).render(budgets=BUDGETS, **variables)
     except UndefinedError as exc:
-        raise PromptError(f"prompt {version.id}/{template}: {exc.message}; fix the template") from exc
+        raise PromptError(
+            f"prompt {version.id}/{template}: {exc.message}; fix the template"
+        ) from exc
 
 
 def extraction_messages(
@@ -186,7 +190,9 @@ def lock_problems(root: Path | None = None) -> list[str]:
                 f"`briefing prompts new NEW --from {name}`"
             )
         elif version.released and name not in lock:
-            problems.append(f"prompt {name} is released but not locked; run `briefing prompts release {name}`")
+            problems.append(
+                f"prompt {name} is released but not locked; run `briefing prompts release {name}`"
+            )
     for name in sorted(set(lock) - set(list_versions(root))):
         problems.append(f"locked prompt {name} is missing from {prompts_root(root)}")
     return problems
@@ -201,7 +207,9 @@ def release_version(version: str, root: Path | None = None) -> PromptVersion:
         raise PromptError(f"prompt {version} is already released; create a new version instead")
     meta_path = folder / METADATA_FILE
     meta_text = meta_path.read_text(encoding="utf-8")
-    meta_path.write_text(re.sub(r"(?m)^released\s*=.*$", "released = true", meta_text), encoding="utf-8")
+    meta_path.write_text(
+        re.sub(r"(?m)^released\s*=.*$", "released = true", meta_text), encoding="utf-8"
+    )
     released = load_version(version, root)
     lock[version] = released.sha256
     write_lock(lock, root)
@@ -218,11 +226,13 @@ def new_version(version: str, source: str, root: Path | None = None) -> PromptVe
         raise PromptError(f"prompt version {version} already exists at {target}; pick another name")
     shutil.copytree(base.path, target)
     meta = (target / METADATA_FILE).read_text(encoding="utf-8")
-    meta = re.sub(r'(?m)^id\s*=.*$', f'id = "{version}"', meta)
-    meta = re.sub(r'(?m)^date\s*=.*$', f'date = "{date.today().isoformat()}"', meta)
+    meta = re.sub(r"(?m)^id\s*=.*$", f'id = "{version}"', meta)
+    meta = re.sub(r"(?m)^date\s*=.*$", f'date = "{date.today().isoformat()}"', meta)
     meta = re.sub(r"(?m)^released\s*=.*$", "released = false", meta)
     meta = re.sub(
-        r'(?m)^description\s*=.*$', f'description = "Draft copied from {source}; describe the change."', meta
+        r"(?m)^description\s*=.*$",
+        f'description = "Draft copied from {source}; describe the change."',
+        meta,
     )
     (target / METADATA_FILE).write_text(meta, encoding="utf-8")
     return load_version(version, root)

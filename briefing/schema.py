@@ -136,7 +136,9 @@ GroundingStatus = Literal["exact", "fuzzy", "not_found"]
 class QuoteCheck(BaseModel):
     """Where one evidence quote was found in the cleaned article."""
 
-    path: str = Field(description="Location of the quote in the brief, e.g. 'actors[0].evidence[1]'.")
+    path: str = Field(
+        description="Location of the quote in the brief, e.g. 'actors[0].evidence[1]'."
+    )
     quote: str
     status: GroundingStatus
     start: int | None = None

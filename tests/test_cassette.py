@@ -47,15 +47,21 @@ class FakeModel:
 def test_key_ignores_labels_but_not_semantics() -> None:
     assert _request(purpose="a").key == _request(purpose="b", prompt_hash="zzz").key
     assert _request("hello").key != _request("hello!").key
-    assert _request(sampling={"temperature": 0.0}).key != _request(sampling={"temperature": 0.2}).key
-    assert _request(json_schema={"type": "object"}).key != _request(json_schema={"type": "array"}).key
+    assert (
+        _request(sampling={"temperature": 0.0}).key != _request(sampling={"temperature": 0.2}).key
+    )
+    assert (
+        _request(json_schema={"type": "object"}).key != _request(json_schema={"type": "array"}).key
+    )
     assert _request(repetition=1).key != _request().key
 
 
 def test_record_then_replay_without_calling_the_model(tmp_path: Path) -> None:
     path = tmp_path / "c.json"
     model = FakeModel()
-    recorder = CassetteTransport(Cassette.load(path, must_exist=False), "record", model, origin="test origin")
+    recorder = CassetteTransport(
+        Cassette.load(path, must_exist=False), "record", model, origin="test origin"
+    )
     first = asyncio.run(recorder.complete(_request()))
     assert model.calls == 1 and not first.from_cassette
 
@@ -124,7 +130,10 @@ def test_stale_entries_by_prompt_hash(tmp_path: Path) -> None:
     asyncio.run(recorder.complete(_request("z", prompt_version="v0", prompt_hash="h0")))
     stale = stale_entries(Cassette.load(path, must_exist=True), {"v1": "new", "v2": "h2"})
     reasons = sorted(why for _, why in stale)
-    assert reasons == ["prompt v1 changed since this was recorded", "prompt version v0 no longer exists"]
+    assert reasons == [
+        "prompt v1 changed since this was recorded",
+        "prompt version v0 no longer exists",
+    ]
 
 
 def test_stale_entries_by_schema(tmp_path: Path) -> None:

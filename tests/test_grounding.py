@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +120,12 @@ def test_dashes_and_spaces_around_them_are_typographic() -> None:
     check = locate_quote("The corridor - a strip of farmland-links the port", text)
     assert check.status == "exact"
     assert (check.start, check.end) == (0, len(text) - 1)
+
+
+def test_double_hyphen_matches_a_dash() -> None:
+    text = "The town fell \u2014 again \u2014 on Sunday."
+    check = locate_quote("The town fell -- again -- on Sunday", text)
+    assert (check.status, check.start, check.end) == ("exact", 0, len(text) - 1)
 
 
 def test_whitespace_and_newlines_collapse(aleppo: str) -> None:
@@ -360,12 +365,10 @@ def test_figure_percent_unit_and_ranges() -> None:
 
 
 def test_figure_prefers_a_mention_inside_its_evidence() -> None:
-    text = "In 2016, 500 fled. Later 500 more arrived at the camp in the north."
-    second = text.index("500 more")
-    check = locate_figure("500", text, spans=[(second, second + 20)])
-    assert check.matched == "500"
-    first = locate_figure("500", text)
-    assert first.found and first.matched == "500"
+    text = "In March 8,500 people fled. By May another 8500 had arrived at the camp."
+    second = text.index("another")
+    assert locate_figure("8500", text).matched == "8,500"
+    assert locate_figure("8500", text, spans=[(second, second + 20)]).matched == "8500"
 
 
 def test_figures_in_the_aleppo_article(aleppo: str) -> None:
@@ -436,7 +439,6 @@ def test_drop_unverified_removes_exactly_the_unverified(aleppo: str) -> None:
         "humanitarian.figures[1] (4,000 c): number not found in the article",
         "humanitarian.access_constraints[0] (Roads cut): no evidence found",
         "outlook.evidence[0] (Turkey will invade next week, officials said): quote not found",
-        "outlook: summary kept without verified evidence",
     ]
     assert kept.situation.evidence == ["Islamist rebels, long confined"]
     assert [d.what for d in kept.situation.key_developments] == ["Airport closed"]
@@ -475,7 +477,8 @@ def test_strict_grounding_reports_what_it_dropped(aleppo: str) -> None:
 # --- speed -----------------------------------------------------------------------------
 
 
-def test_sixty_quotes_against_ten_thousand_words_is_fast(aleppo: str) -> None:
+def test_sixty_quotes_against_ten_thousand_words(aleppo: str) -> None:
+    # Timing lives in benchmarks/bench_grounding.py; this checks the mixed outcome.
     base = aleppo.split("Leave a Reply")[0]
     paragraphs = [p for p in base.split("\n\n") if len(p.split()) > 12]
     text = "\n\n".join(f"Dispatch {i}. {p}" for i in range(25) for p in paragraphs)
@@ -490,9 +493,6 @@ def test_sixty_quotes_against_ten_thousand_words_is_fast(aleppo: str) -> None:
             quote = f"an invented sentence number {i} about nothing in particular at all"
         evidence.append(quote)
     brief = make_brief(actors=[actor(f"A{i}", q) for i, q in enumerate(evidence[:60])])
-    t0 = time.perf_counter()
     report = ground_brief(brief, text + " ")  # a fresh text: no cached normalisation
-    elapsed = time.perf_counter() - t0
     assert len(report.quotes) == 63
     assert {q.status for q in report.quotes} == {"exact", "fuzzy", "not_found"}
-    assert elapsed < 0.5

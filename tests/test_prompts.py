@@ -41,7 +41,9 @@ def test_editing_a_released_version_is_detected(prompt_copy: Path) -> None:
 
 def test_new_version_is_a_draft_until_released(prompt_copy: Path) -> None:
     draft = prompts.new_version("v3", "v2", prompt_copy)
-    assert not draft.released and draft.templates == prompts.load_version("v2", prompt_copy).templates
+    assert (
+        not draft.released and draft.templates == prompts.load_version("v2", prompt_copy).templates
+    )
     assert prompts.lock_problems(prompt_copy) == []
     (draft.path / "extract.j2").write_text("New wording {{ text }}\n", encoding="utf-8")
     released = prompts.release_version("v3", prompt_copy)
@@ -62,7 +64,11 @@ def test_missing_variable_is_an_error(prompt_copy: Path) -> None:
     (prompt_copy / "v1" / "extract.j2").write_text("{{ not_given }}", encoding="utf-8")
     with pytest.raises(PromptError, match="not_given"):
         prompts.extraction_messages(
-            prompts.load_version("v1", prompt_copy), title="t", text="x", chunk_index=0, chunk_count=1
+            prompts.load_version("v1", prompt_copy),
+            title="t",
+            text="x",
+            chunk_index=0,
+            chunk_count=1,
         )
 
 

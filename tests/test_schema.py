@@ -67,7 +67,15 @@ def test_optional_values_are_nullable_not_defaulted() -> None:
 
 def test_actor_kind_is_a_closed_set() -> None:
     kinds = brief_json_schema()["$defs"]["ActorKind"]["enum"]
-    assert {"government", "armed_group", "foreign_state", "international_organisation", "ngo", "person", "other"} <= set(kinds)
+    assert {
+        "government",
+        "armed_group",
+        "foreign_state",
+        "international_organisation",
+        "ngo",
+        "person",
+        "other",
+    } <= set(kinds)
 
 
 def test_brief_rejects_unknown_fields_and_missing_ones() -> None:
@@ -81,4 +89,6 @@ def test_exported_schema_files_are_up_to_date() -> None:
         assert name.endswith(f".v{SCHEMA_VERSION}.json")
         path = folder / name
         assert path.is_file(), f"{path} missing: run `briefing schema --write`"
-        assert path.read_text(encoding="utf-8") == text, f"{path} is stale: run `briefing schema --write`"
+        assert path.read_text(encoding="utf-8") == text, (
+            f"{path} is stale: run `briefing schema --write`"
+        )

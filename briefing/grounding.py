@@ -1,0 +1,443 @@
+"""Locate every evidence quote and every humanitarian figure of a brief in the article.
+
+Quotes. Article and quote are normalised alike: whitespace runs become one space; curly,
+low and prime quote marks become ' or "; dashes (and "--") become "-" and lose the spaces
+around them; "…" becomes "..."; zero-width characters and soft hyphens vanish; case is kept.
+The quote's edges lose spaces, quote marks and . , ; : (copied punctuation is noise).
+Then, first match wins:
+
+1. exact: the quote is a substring of the article (case-sensitive);
+2. ellipsis: a quote joining parts with "...", "[...]" or "(...)" matches when every
+   part is found in order; exact when every part is exact, else fuzzy with the lowest
+   part score; the span runs from the first part's start to the last part's end;
+3. fuzzy: rapidfuzz partial-ratio alignment, accepted at >= the threshold (default 90).
+   A quote or part under 12 characters or 3 words must be exact: short strings score
+   high almost anywhere.
+
+Anything else, and an empty quote, is not_found. An item with no evidence is reported as
+one not_found check with path "<item>.evidence" and quote "", so an evidence-free claim
+always lowers the rate. Offsets index the original, un-normalised text.
+
+Figures. Every number in a figure's value (digits with "," or space separators and
+decimals; number words to ninety-nine, alone or with hundred/thousand/million/billion/
+dozen; "$10m", "2bn", "10k"; vague amounts such as "thousands", "tens of thousands")
+must appear in the article as a number of equal value. A percentage (in the value or
+unit) must match a percentage; currency and qualifiers ("about", "at least") are not
+compared. A match inside the figure's own located evidence is preferred for `matched`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Protocol, TypeVar
+
+from rapidfuzz import fuzz
+
+from .schema import Brief, FigureCheck, GroundingReport, GroundingStatus, QuoteCheck, iter_evidence
+
+DEFAULT_FUZZY_THRESHOLD = 90.0
+MIN_FUZZY_CHARS = 12
+MIN_FUZZY_WORDS = 3
+
+_CHAR_MAP = {
+    **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"'),
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u2039\u203a`\u00b4", "'"),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+    "\u2026": "...",
+}
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
+_EDGE = " \"'.,;:"
+_Found = tuple[GroundingStatus, int | None, int | None, float]  # status, start, end, score
+_NOT_FOUND: _Found = ("not_found", None, None, 0.0)
+_ELLIPSIS = re.compile(r"\s*(?:\[\s*\.\.\.\s*\]|\(\s*\.\.\.\s*\)|\.\.\.)\s*")
+
+
+def _normalise(s: str) -> tuple[str, list[int], list[int]]:
+    """Normalised text plus, per normalised char, its original [start, end) offsets."""
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    space_from: int | None = None  # start of a whitespace run not yet emitted
+    space_to = 0
+    for i, ch in enumerate(s):
+        if ch.isspace():
+            if space_from is None:
+                space_from = i
+            space_to = i + 1
+            continue
+        if ch in _INVISIBLE:
+            continue
+        rep = _CHAR_MAP.get(ch, ch)
+        if rep == "-" and out and out[-1] == "-":  # "--" typed for a dash
+            space_from = None
+            continue
+        if space_from is not None and rep != "-" and out and out[-1] != "-":
+            out.append(" ")
+            starts.append(space_from)
+            ends.append(space_to)
+        space_from = None
+        for c in rep:  # "…" expands to three chars that all map back to it
+            out.append(c)
+            starts.append(i)
+            ends.append(i + 1)
+    return "".join(out), starts, ends
+
+
+@dataclass(frozen=True)
+class _Mention:
+    key: float | str  # numeric value, or a vague amount such as "thousands"
+    percent: bool
+    start: int
+    end: int
+
+
+@dataclass(eq=False)
+class _Prepared:
+    """One article, normalised once; reused by every quote, figure and re-grounding."""
+
+    text: str
+    norm: str
+    starts: list[int]
+    ends: list[int]
+    mentions: list[_Mention]
+    memo: dict[tuple[str, float], _Found] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=32)
+def _prepare(text: str) -> _Prepared:
+    norm, starts, ends = _normalise(text)
+    return _Prepared(text, norm, starts, ends, _mentions(text))
+
+
+# --- quotes ---------------------------------------------------------------------------
+
+
+def _find_part(p: _Prepared, part: str, lo: int, threshold: float) -> tuple[int, int, float] | None:
+    """[start, end) in the normalised text at or after `lo`, with a 0-100 score."""
+    i = p.norm.find(part, lo)
+    if i >= 0:
+        return i, i + len(part), 100.0
+    short = len(part) < MIN_FUZZY_CHARS or len(part.split()) < MIN_FUZZY_WORDS
+    if short or len(part) > len(p.norm) - lo:
+        return None
+    hit = fuzz.partial_ratio_alignment(part, p.norm[lo:], score_cutoff=threshold)
+    if hit is None:
+        return None
+    return (*_snap(p.norm, part, lo + hit.dest_start, lo + hit.dest_end, lo), hit.score)
+
+
+def _snap(norm: str, part: str, s: int, e: int, lo: int) -> tuple[int, int]:
+    """Widen a fuzzy alignment to whole words, trying one word more or fewer at each end.
+
+    The alignment window has the quote's length, so it often cuts a word in half or
+    misses a word the quote changed; the span is for readers, so give them whole words.
+    """
+
+    def word_start(i: int) -> int:  # start of the word holding norm[i]
+        return max(norm.rfind(" ", lo, i + 1) + 1, lo)
+
+    def word_end(i: int) -> int:  # end of the word holding norm[i]
+        j = norm.find(" ", i)
+        return len(norm) if j < 0 else j
+
+    s0, e0 = word_start(s), word_end(e - 1)
+    starts = {s0, word_start(s0 - 2) if s0 - 2 >= lo else s0, min(word_end(s0) + 1, e0 - 1)}
+    ends = {e0, word_end(e0 + 1) if e0 < len(norm) else e0, max(word_start(e0 - 1) - 1, s0 + 1)}
+    best = max(
+        ((a, b) for a in starts for b in ends if a < b),
+        key=lambda ab: (fuzz.ratio(part, norm[ab[0] : ab[1]]), -abs(ab[1] - ab[0] - len(part))),
+    )
+    a, b = best
+    while a < b - 1 and norm[a] in _EDGE:
+        a += 1
+    while b > a + 1 and norm[b - 1] in _EDGE:
+        b -= 1
+    return a, b
+
+
+def _locate(p: _Prepared, quote: str, threshold: float) -> _Found:
+    q = _normalise(quote)[0].strip(_EDGE)
+    if not q:
+        return _NOT_FOUND
+    i = p.norm.find(q)
+    if i >= 0:
+        return "exact", *_original_span(p, i, i + len(q)), 100.0
+    parts = [x for x in (s.strip(_EDGE) for s in _ELLIPSIS.split(q)) if x]
+    if len(parts) > 1:
+        hits: list[tuple[int, int, float]] = []
+        lo = 0
+        for part in parts:
+            hit = _find_part(p, part, lo, threshold)
+            if hit is None:
+                return _NOT_FOUND
+            hits.append(hit)
+            lo = hit[1]
+        score = min(h[2] for h in hits)
+        status: GroundingStatus = "exact" if score == 100.0 else "fuzzy"
+        return status, *_original_span(p, hits[0][0], hits[-1][1]), score
+    hit = _find_part(p, q, 0, threshold)
+    if hit is None:
+        return _NOT_FOUND
+    return "fuzzy", *_original_span(p, hit[0], hit[1]), hit[2]
+
+
+def _original_span(p: _Prepared, start: int, end: int) -> tuple[int, int]:
+    s, e = p.starts[start], p.ends[end - 1]
+    # A fuzzy alignment may begin or end on a collapsed space; keep only the words.
+    while s < e and p.text[s].isspace():
+        s += 1
+    while e > s and p.text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+def locate_quote(
+    quote: str, text: str, *, fuzzy_threshold: float = DEFAULT_FUZZY_THRESHOLD, path: str = ""
+) -> QuoteCheck:
+    """Find one quote in `text`; see the module docstring for the rules."""
+    _check_threshold(fuzzy_threshold)
+    return _quote_check(_prepare(text), path, quote, fuzzy_threshold)
+
+
+def _quote_check(p: _Prepared, path: str, quote: str, threshold: float) -> QuoteCheck:
+    key = (quote, threshold)
+    if key not in p.memo:
+        p.memo[key] = _locate(p, quote, threshold)
+    status, start, end, score = p.memo[key]
+    return QuoteCheck(path=path, quote=quote, status=status, start=start, end=end, score=score)
+
+
+def _check_threshold(threshold: float) -> None:
+    if not 0.0 < threshold <= 100.0:
+        raise ValueError(f"fuzzy_threshold must be in (0, 100], got {threshold}")
+
+
+# --- figures --------------------------------------------------------------------------
+
+_UNITS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+    "fourteen fifteen sixteen seventeen eighteen nineteen"
+).split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_WORD_VALUE = {w: i for i, w in enumerate(_UNITS)} | {w: 20 + 10 * i for i, w in enumerate(_TENS)}
+_SCALE = dict(hundred=1e2, thousand=1e3, million=1e6, billion=1e9, trillion=1e12, dozen=12.0)
+_ABBR = dict(k=1e3, m=1e6, bn=1e9)
+_SCALE_RE = "|".join(_SCALE)
+_TENS_RE, _DIGIT_RE, _UNITS_RE = "|".join(_TENS), "|".join(_UNITS[1:10]), "|".join(_UNITS[::-1])
+_NUMBER_RE = re.compile(
+    rf"""
+    (?<![\w.])
+    (?:
+      (?P<vague>(?:tens|hundreds)\s+of\s+(?:thousands|millions)
+        |dozens|scores|hundreds|thousands|millions|billions)\b
+    |
+      (?P<cur>US\$|\$|€|£|¥|(?:USD|EUR|GBP)\s?)?
+      (?:
+        (?P<num>\d{{1,3}}(?:[,\u00a0\u2009\u202f ]\d{{3}})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)
+      | (?P<word>(?:{_TENS_RE})(?:[-\u2010\u2011 ](?:{_DIGIT_RE}))?\b|(?:{_UNITS_RE})\b
+          |an?(?=\s+(?:{_SCALE_RE})\b))
+      )
+      # "m" means million only after a currency sign: "50m" is usually metres.
+      (?:\s?(?P<scale>{_SCALE_RE})\b|(?P<abbr>k|bn|(?(cur)m|(?!)))\b)?
+      (?P<pct>\s?(?:%|percent\b|per\s?cent\b))?
+    )
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def _word_value(word: str) -> float:
+    parts = re.split(r"[-\u2010\u2011 ]", word.lower())
+    if parts[0] in ("a", "an"):
+        return 1.0
+    return float(sum(_WORD_VALUE[x] for x in parts))
+
+
+def _mentions(text: str) -> list[_Mention]:
+    out: list[_Mention] = []
+    for m in _NUMBER_RE.finditer(text):
+        if m["vague"]:
+            key: float | str = " ".join(m["vague"].lower().split())
+        else:
+            num = m["num"]
+            value = float(re.sub(r"[,\s]", "", num)) if num else _word_value(m["word"])
+            scale = _SCALE.get((m["scale"] or "").lower()) or _ABBR.get((m["abbr"] or "").lower())
+            key = round(value * (scale or 1.0), 6)  # so 8.5 thousand == 8500
+        out.append(_Mention(key, bool(m["pct"]), m.start(), m.end()))
+    return out
+
+
+def _check_figure(
+    p: _Prepared, path: str, value: str, unit: str | None, spans: Iterable[tuple[int, int]]
+) -> FigureCheck:
+    wanted = _mentions(value)
+    if not wanted:
+        return FigureCheck(path=path, value=value, found=False, matched=None)
+    percent_unit = bool(unit) and re.search(r"%|per\s?cent", unit or "", re.I) is not None
+    spans = list(spans)
+    chosen: list[_Mention] = []
+    for w in wanted:
+        percent = w.percent or percent_unit
+        hits = [m for m in p.mentions if w.key == m.key and (m.percent or not percent)]
+        if not hits:
+            return FigureCheck(path=path, value=value, found=False, matched=None)
+        inside = [m for m in hits if any(s <= m.start and m.end <= e for s, e in spans)]
+        chosen.append((inside or hits)[0])
+    lo, hi = min(m.start for m in chosen), max(m.end for m in chosen)
+    if hi - lo <= 60:  # "between 6,000 and 8,000": show the phrase, not two fragments
+        matched = p.text[lo:hi]
+    else:
+        matched = " … ".join(p.text[m.start : m.end] for m in chosen)
+    return FigureCheck(path=path, value=value, found=True, matched=matched)
+
+
+def locate_figure(
+    value: str, text: str, *, unit: str | None = None, spans: Sequence[tuple[int, int]] = ()
+) -> FigureCheck:
+    """Whether every number in `value` appears in `text`, preferring `spans` (offsets)."""
+    return _check_figure(_prepare(text), "", value, unit, spans)
+
+
+# --- the brief ------------------------------------------------------------------------
+
+
+def ground_brief(
+    brief: Brief, text: str, *, fuzzy_threshold: float = DEFAULT_FUZZY_THRESHOLD
+) -> GroundingReport:
+    """Check every evidence quote and every humanitarian figure of `brief` against `text`.
+
+    The normalised article and each quote's result are cached per text, so grounding
+    the same brief again (after `drop_unverified`) costs almost nothing.
+    """
+    _check_threshold(fuzzy_threshold)
+    p = _prepare(text)
+    quotes: list[QuoteCheck] = []
+    for item, evidence in iter_evidence(brief):
+        if not evidence:
+            quotes.append(QuoteCheck(path=f"{item}.evidence", quote="", status="not_found"))
+        for i, quote in enumerate(evidence):
+            quotes.append(_quote_check(p, f"{item}.evidence[{i}]", quote, fuzzy_threshold))
+    figures: list[FigureCheck] = []
+    for i, fig in enumerate(brief.humanitarian.figures):
+        path = f"humanitarian.figures[{i}]"
+        spans = [
+            (q.start, q.end)
+            for q in quotes
+            if q.path.startswith(f"{path}.evidence[") and q.start is not None and q.end is not None
+        ]
+        figures.append(_check_figure(p, path, fig.value, fig.unit, spans))
+    return GroundingReport(quotes=quotes, figures=figures)
+
+
+class _HasEvidence(Protocol):
+    evidence: list[str]
+
+
+_T = TypeVar("_T", bound=_HasEvidence)
+
+
+class _Dropper:
+    """Applies one grounding report to a copy of its brief, noting every removal."""
+
+    def __init__(self, report: GroundingReport) -> None:
+        self.verified: dict[str, bool] = {}
+        self.bad: dict[str, set[int]] = {}
+        for q in report.quotes:
+            item, _, index = q.path.rpartition(".evidence")
+            self.verified[item] = self.verified.get(item, False) or q.status != "not_found"
+            if q.status == "not_found" and index:  # index is "[i]", or "" for no evidence
+                self.bad.setdefault(item, set()).add(int(index[1:-1]))
+        self.no_number = {f.path for f in report.figures if not f.found}
+        self.dropped: list[str] = []
+
+    def quotes(self, path: str, evidence: list[str]) -> None:
+        bad = sorted(i for i in self.bad.get(path, ()) if i < len(evidence))
+        self.dropped += [
+            f"{path}.evidence[{i}] ({_short(evidence[i])}): quote not found" for i in bad
+        ]
+        evidence[:] = [q for i, q in enumerate(evidence) if i not in bad]
+
+    def items(self, prefix: str, items: list[_T], label: Callable[[_T], str]) -> list[_T]:
+        kept: list[_T] = []
+        for i, item in enumerate(items):
+            path = f"{prefix}[{i}]"
+            if path in self.no_number:
+                self.dropped.append(
+                    f"{path} ({_short(label(item))}): number not found in the article"
+                )
+            elif not self.verified.get(path, True):
+                self.dropped.append(f"{path} ({_short(label(item))}): no evidence found")
+            else:
+                self.quotes(path, item.evidence)
+                kept.append(item)
+        return kept
+
+
+def drop_unverified(brief: Brief, report: GroundingReport) -> tuple[Brief, list[str]]:
+    """Remove what the report could not verify; return the new brief and what was dropped.
+
+    List items (developments, actors, figures, needs, access constraints, risks,
+    indicators) go when none of their quotes was found; figures also go when their number
+    is not in the article. Kept items and the three section summaries lose only their
+    unverified quotes (a section cannot be removed; a section left without evidence shows
+    up as "<section>.evidence" not_found when grounded again). Entries name paths in the
+    brief as passed in, e.g. "actors[3] (Foo Bar): no evidence found"; ground the returned
+    brief again (cheap: results are cached per text) for a report whose paths match it.
+    """
+    new = brief.model_copy(deep=True)
+    d = _Dropper(report)
+    s, h, o = new.situation, new.humanitarian, new.outlook
+    d.quotes("situation", s.evidence)
+    s.key_developments = d.items("situation.key_developments", s.key_developments, lambda x: x.what)
+    new.actors = d.items("actors", new.actors, lambda x: x.name)
+    d.quotes("humanitarian", h.evidence)
+    h.figures = d.items("humanitarian.figures", h.figures, lambda x: f"{x.value} {x.counts}")
+    h.needs = d.items("humanitarian.needs", h.needs, lambda x: x.text)
+    h.access_constraints = d.items(
+        "humanitarian.access_constraints", h.access_constraints, lambda x: x.text
+    )
+    d.quotes("outlook", o.evidence)
+    o.risks = d.items("outlook.risks", o.risks, lambda x: x.description)
+    o.indicators = d.items("outlook.indicators", o.indicators, lambda x: x.text)
+    return new, d.dropped
+
+
+def strict_grounding(
+    brief: Brief, text: str, *, fuzzy_threshold: float = DEFAULT_FUZZY_THRESHOLD
+) -> tuple[Brief, GroundingReport]:
+    """Ground, drop what is unverified, ground again: the --strict-grounding pipeline step.
+
+    The returned report describes the returned brief, with `dropped` filled in.
+    """
+    report = ground_brief(brief, text, fuzzy_threshold=fuzzy_threshold)
+    kept, dropped = drop_unverified(brief, report)
+    final = ground_brief(kept, text, fuzzy_threshold=fuzzy_threshold)
+    final.dropped = dropped
+    return kept, final
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def grounding_summary(report: GroundingReport) -> str:
+    """One line, e.g. "grounding: 41/43 quotes verified (95.3%), 2 fuzzy, 2 not found; ..."."""
+    total = len(report.quotes)
+    fuzzy = sum(1 for q in report.quotes if q.status == "fuzzy")
+    missing = total - report.verified
+    empty = sum(1 for q in report.quotes if q.path.endswith(".evidence"))
+    line = (
+        f"grounding: {report.verified}/{total} quotes verified ({report.rate:.1%}), "
+        f"{fuzzy} fuzzy, {missing} not found"
+    )
+    if empty:
+        line += f" ({empty} item{'s' if empty != 1 else ''} without evidence)"
+    found = sum(1 for f in report.figures if f.found)
+    line += f"; figures {found}/{len(report.figures)} found"
+    if report.dropped:
+        line += f"; {len(report.dropped)} dropped"
+    return line

@@ -1,0 +1,155 @@
+"""Prices, the usage meter and the --max-cost guard (no network needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from briefing.errors import ConfigError, CostLimitError
+from briefing.exchange import ModelRequest, ModelResponse, Usage
+from briefing.usage import (
+    PRICES,
+    UsageMeter,
+    cost_of,
+    format_usd,
+    price_for,
+    rough_prompt_tokens,
+)
+
+
+def request(model: str = "gpt-4o-mini", max_output_tokens: int = 1000) -> ModelRequest:
+    return ModelRequest(
+        model=model,
+        messages=({"role": "user", "content": "x" * 300},),
+        schema_name="X",
+        json_schema={"type": "object"},
+        max_output_tokens=max_output_tokens,
+    )
+
+
+def response(
+    prompt: int, completion: int, model: str = "gpt-4o-mini", *, replayed: bool = False
+) -> ModelResponse:
+    return ModelResponse(
+        content="{}",
+        finish_reason="stop",
+        usage=Usage(prompt, completion),
+        model=model,
+        from_cassette=replayed,
+    )
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        ("gpt-4o-mini", "gpt-4o-mini"),
+        ("gpt-4o-mini-2024-07-18", "gpt-4o-mini"),  # longest table name wins over gpt-4o
+        ("gpt-4o-2024-08-06", "gpt-4o"),
+        ("gpt-4.1-nano-2025-04-14", "gpt-4.1-nano"),
+        ("GPT-5-mini", "gpt-5-mini"),
+        ("o4-mini-2025-04-16", "o4-mini"),
+    ],
+)
+def test_known_models_and_snapshots(model: str, expected: str) -> None:
+    assert price_for(model) == PRICES[expected]
+
+
+@pytest.mark.parametrize(
+    "model", ["llama3.1:8b", "gpt-4o-audio-preview", "gpt-4o-minimal", "my-azure-deployment", ""]
+)
+def test_unknown_models_have_no_price(model: str) -> None:
+    assert price_for(model) is None
+    assert cost_of(model, Usage(1000, 1000)) is None
+
+
+def test_cost_of_a_known_model() -> None:
+    assert cost_of("gpt-4o", Usage(1_000_000, 100_000)) == pytest.approx(2.50 + 1.00)
+
+
+def test_format_usd() -> None:
+    assert format_usd(None) == "cost unknown"
+    assert format_usd(0.00123) == "$0.0012"
+    assert format_usd(12.5) == "$12.50"
+
+
+def test_meter_sums_calls_tokens_and_cost() -> None:
+    meter = UsageMeter("gpt-4o-mini")
+    meter.record(response(1000, 200))
+    meter.record(response(500, 100, model="gpt-4o-mini-2024-07-18"))
+    assert (meter.calls, meter.prompt_tokens, meter.completion_tokens) == (2, 1500, 300)
+    assert meter.cost_usd == pytest.approx((1500 * 0.15 + 300 * 0.60) / 1e6)
+    assert meter.summary() == "2 calls, 1,500 prompt + 300 completion tokens, $0.0004"
+
+
+def test_unknown_model_cost_is_unknown_not_guessed() -> None:
+    meter = UsageMeter("llama3.1:8b")
+    meter.record(response(1000, 200, model="llama3.1:8b"))
+    assert meter.cost_usd is None and meter.format_cost() == "cost unknown"
+    assert meter.prompt_tokens == 1000
+
+
+def test_azure_deployment_priced_by_the_model_it_answers_with() -> None:
+    meter = UsageMeter("my-deployment")
+    meter.record(response(1_000_000, 0, model="gpt-4o-2024-08-06"))
+    assert meter.cost_usd == pytest.approx(2.50)
+
+
+def test_max_cost_with_unknown_price_is_refused_up_front() -> None:
+    with pytest.raises(ConfigError, match="--max-cost cannot be enforced for model 'llama3'"):
+        UsageMeter("llama3", max_cost=1.0)
+
+
+def test_budget_check_names_spent_estimate_and_limit() -> None:
+    meter = UsageMeter("gpt-4o", max_cost=0.02)
+    meter.record(response(4000, 0, model="gpt-4o"))  # $0.01 spent
+    with pytest.raises(CostLimitError) as caught:
+        meter.check_budget(request("gpt-4o", max_output_tokens=1000), 1000)  # $0.0125 worst case
+    message = str(caught.value)
+    assert "up to $0.0125" in message and "$0.0100 is spent so far" in message
+    assert "--max-cost $0.0200" in message and "raise --max-cost" in message
+    assert "\n" not in message
+
+
+def test_reservations_stop_concurrent_calls_from_overshooting() -> None:
+    meter = UsageMeter("gpt-4o", max_cost=0.03)
+    first = meter.check_budget(request("gpt-4o"), 1000)  # $0.0125 each
+    second = meter.check_budget(request("gpt-4o"), 1000)
+    with pytest.raises(CostLimitError, match="in flight"):
+        meter.check_budget(request("gpt-4o"), 1000)
+    meter.release(first)  # that call failed: its reservation is freed
+    meter.record(response(1000, 0, model="gpt-4o"), reserved=second)  # real cost $0.0025
+    assert meter.check_budget(request("gpt-4o"), 1000) == pytest.approx(0.0125)
+    assert meter.spent_usd == pytest.approx(0.0025)
+
+
+def test_no_limit_reserves_nothing() -> None:
+    meter = UsageMeter("llama3")
+    assert meter.check_budget(request("llama3"), 10**9) == 0.0
+
+
+def test_unpriced_request_model_under_a_limit() -> None:
+    meter = UsageMeter("gpt-4o", max_cost=1.0)
+    # A request for another model falls back to the meter's price rather than failing.
+    assert meter.check_budget(request("other-model"), 1000) > 0
+
+
+def test_replayed_answers_count_but_cost_nothing_now() -> None:
+    meter = UsageMeter("gpt-4o", max_cost=0.01)
+    meter.record(response(1_000_000, 0, model="gpt-4o", replayed=True))
+    assert meter.cost_usd == pytest.approx(2.50) and meter.spent_usd == 0.0
+    meter.check_budget(request("gpt-4o", max_output_tokens=100), 100)  # still within budget
+
+
+def test_rough_prompt_tokens_errs_high() -> None:
+    # 300 characters of content would be ~75 real tokens; the estimate must not be lower.
+    assert rough_prompt_tokens(request()) >= 100
+
+
+def test_rough_estimate_of_what_a_repair_adds() -> None:
+    original = request()
+    repaired = ModelRequest(
+        **{
+            **original.__dict__,
+            "messages": (*original.messages, {"role": "user", "content": "y" * 30}),
+        }
+    )
+    assert rough_prompt_tokens(repaired, since=1) == 10 + 4
