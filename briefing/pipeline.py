@@ -334,9 +334,14 @@ def _name_keys(actor: Actor) -> set[str]:
 
 
 def _merge_actor(first: Actor, other: Actor) -> Actor:
-    aliases = [
-        a for a in dict.fromkeys([*first.aliases, other.name, *other.aliases]) if a != first.name
-    ]
+    """`first` with `other`'s names as aliases (case-insensitively unique) and its evidence."""
+    seen = {" ".join(first.name.casefold().split())}
+    aliases = []
+    for alias in (*first.aliases, other.name, *other.aliases):
+        key = " ".join(alias.casefold().split())
+        if key and key not in seen:
+            seen.add(key)
+            aliases.append(alias)
     evidence = list(dict.fromkeys([*first.evidence, *other.evidence]))
     return first.model_copy(update={"aliases": aliases, "evidence": evidence})
 
@@ -356,33 +361,27 @@ def dedupe_actors(brief: Brief) -> Brief:
 
 
 def _dedupe_across(partials: list[Brief]) -> list[Brief]:
-    """De-duplicate actors across chunk extractions before the merge call sees them:
-    later mentions of a known actor move their evidence onto the first mention."""
-    seen: list[Actor] = []
-    out: list[Brief] = []
-    for partial in partials:
-        kept: list[Actor] = []
-        for actor in dedupe_actors(partial).actors:
-            match = next((i for i, s in enumerate(seen) if _name_keys(s) & _name_keys(actor)), None)
+    """Each actor appears once, in the first partial that names it, carrying the names
+    and evidence of all its mentions, so the merge call sees no duplicates."""
+    merged: list[Actor] = []
+    first_seen_in: list[int] = []
+    for index, partial in enumerate(partials):
+        for actor in partial.actors:
+            keys = _name_keys(actor)
+            match = next((i for i, m in enumerate(merged) if _name_keys(m) & keys), None)
             if match is None:
-                seen.append(actor)
-                kept.append(actor)
+                merged.append(actor)
+                first_seen_in.append(index)
             else:
-                seen[match] = _merge_actor(seen[match], actor)
-        out.append(partial.model_copy(update={"actors": kept}))
-    # The first mention of each actor carries the union of aliases and evidence.
-    by_key = {frozenset(_name_keys(a)): a for a in seen}
+                merged[match] = _merge_actor(merged[match], actor)
     return [
-        p.model_copy(update={"actors": [_find_merged(a, by_key) for a in p.actors]}) for p in out
+        partial.model_copy(
+            update={
+                "actors": [a for a, owner in zip(merged, first_seen_in, strict=True) if owner == i]
+            }
+        )
+        for i, partial in enumerate(partials)
     ]
-
-
-def _find_merged(actor: Actor, merged: dict[frozenset[str], Actor]) -> Actor:
-    keys = _name_keys(actor)
-    for names, candidate in merged.items():
-        if names & keys:
-            return candidate
-    return actor
 
 
 def _metadata(
@@ -404,18 +403,16 @@ def _metadata(
 def _finish(
     article: Article, brief: Brief, metadata: BriefMetadata, started: float, strict_grounding: bool
 ) -> BriefDocument:
-    from .grounding import drop_unverified, ground_brief
+    from . import grounding
 
-    report = ground_brief(brief, article.text)
-    dropped: list[str] = []
     if strict_grounding:
-        brief, dropped = drop_unverified(brief, report)
-        report = ground_brief(brief, article.text)
-        report.dropped = dropped
+        brief, report = grounding.strict_grounding(brief, article.text)
+    else:
+        report = grounding.ground_brief(brief, article.text)
     metadata.wall_seconds = round(time.perf_counter() - started, 3)
     doc = BriefDocument(metadata=metadata, brief=brief, grounding=report)
-    if dropped:
-        raise StrictGroundingDropped(doc, dropped)
+    if report.dropped:
+        raise StrictGroundingDropped(doc, report.dropped)
     return doc
 
 

@@ -1,0 +1,307 @@
+"""generate_brief() end to end through the real openai SDK against the local stub server.
+
+The stub's answers here are built by hand in the tests (or copied from the hand-written
+reference brief); none of it is model output.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from briefing.article import Article, load_article, make_article
+from briefing.config import Settings, resolve_settings
+from briefing.errors import ConfigError, CostLimitError, GroundingError, ModelCallError
+from briefing.llm import forget_structured_modes
+from briefing.pipeline import StrictGroundingDropped, choose_engine, dedupe_actors, generate_brief
+from briefing.schema import Actor, ActorKind, Brief, BriefDocument
+from tests.conftest import EXAMPLES
+from tests.stub_server import RecordedRequest, Reply, StubServer
+
+REFERENCE = BriefDocument.model_validate_json(
+    (EXAMPLES / "aleppo-offensive.brief.json").read_text(encoding="utf-8")
+).brief
+
+
+@pytest.fixture(autouse=True)
+def _fresh_fallback_memory() -> None:
+    forget_structured_modes()
+
+
+def _settings(stub: StubServer, **changes: Any) -> Settings:
+    flags: dict[str, Any] = {
+        "base_url": stub.base_url,
+        "model": "gpt-4o-mini",
+        "max_retries": 1,
+        "timeout": 10.0,
+    }
+    flags.update(changes)
+    return resolve_settings(flags, env={"HOME": "/nonexistent"})
+
+
+def _user_text(request: RecordedRequest) -> str:
+    return str(request.body["messages"][-1]["content"])
+
+
+def _between_delimiters(content: str) -> str:
+    parts = re.split(r"<<<ARTICLE-[0-9a-f]+>>>", content)
+    assert len(parts) == 3, "the article must sit between exactly two delimiter lines"
+    return parts[1].strip()
+
+
+def _partial_for(request: RecordedRequest) -> Reply:
+    """Stand-in extraction for one chunk: quotes its first sentence; names one actor twice
+    over the run (by name in odd chunks, by alias in even ones) to exercise de-duplication."""
+    chunk = _between_delimiters(_user_text(request))
+    first_sentence = re.split(r"(?<=[.!?])\s", chunk.split("\n\n")[0])[0]
+    index = int(re.search(r"part (\d+) of", _user_text(request)).group(1))  # type: ignore[union-attr]
+    actor = {
+        "name": "Northern Liberation Front" if index % 2 else "NLF",
+        "kind": "armed_group",
+        "role": "Armed group fighting the army.",
+        "aliases": ["NLF"] if index % 2 else [],
+        "evidence": [first_sentence],
+    }
+    brief = _minimal_brief(first_sentence, actors=[actor])
+    return Reply.json(brief, prompt_tokens=100, completion_tokens=50)
+
+
+def _merge_reply(request: RecordedRequest) -> Reply:
+    """Stand-in merge: concatenates the partials' actors and keeps the first situation."""
+    partials = json.loads(_between_delimiters(_user_text(request)))
+    merged = dict(partials[0])
+    merged["actors"] = [a for p in partials for a in p["actors"]]
+    return Reply.json(merged, prompt_tokens=100, completion_tokens=50)
+
+
+def _minimal_brief(quote: str, actors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {
+        "situation": {"headline": "h", "summary": "s", "evidence": [quote], "key_developments": []},
+        "actors": actors or [],
+        "humanitarian": {
+            "summary": "s",
+            "evidence": [quote],
+            "figures": [],
+            "needs": [],
+            "access_constraints": [],
+        },
+        "outlook": {"summary": "s", "evidence": [quote], "risks": [], "indicators": []},
+        "gaps": [],
+    }
+
+
+def _route(request: RecordedRequest) -> Reply:
+    return (
+        _merge_reply(request) if "partial brief" in _user_text(request) else _partial_for(request)
+    )
+
+
+@pytest.fixture(scope="module")
+def sample() -> Article:
+    return load_article(str(EXAMPLES / "aleppo-offensive.txt"))
+
+
+@pytest.fixture(scope="module")
+def report() -> Article:
+    return load_article(str(EXAMPLES / "dalmar-corridor-report.md"))
+
+
+def test_one_chunk_article_takes_exactly_one_call(sample: Article) -> None:
+    with StubServer(
+        default=Reply.json(
+            REFERENCE.model_dump(mode="json"), prompt_tokens=1200, completion_tokens=900
+        )
+    ) as stub:
+        doc = generate_brief(sample, _settings(stub), prompt_version="v2", engine="llm")
+    assert len(stub.chat_bodies) == 1
+    body = stub.chat_bodies[0]
+    assert body["response_format"]["type"] == "json_schema"
+    assert body["response_format"]["json_schema"]["strict"] is True
+    # The article is data in the user message, never in the system message.
+    assert sample.paragraphs[2].text not in body["messages"][0]["content"]
+    assert sample.text == _between_delimiters(body["messages"][1]["content"])
+    meta = doc.metadata
+    assert (meta.engine, meta.model, meta.prompt_version, meta.calls) == (
+        "llm",
+        "gpt-4o-mini",
+        "v2",
+        1,
+    )
+    assert (meta.prompt_tokens, meta.completion_tokens) == (1200, 900)
+    assert meta.cost_usd == pytest.approx((1200 * 0.15 + 900 * 0.60) / 1_000_000)
+    assert meta.source_sha256 == sample.sha256 and meta.prompt_hash
+    assert meta.structured_fallback is False
+    assert doc.grounding is not None and doc.grounding.rate == 1.0
+
+
+def test_multi_chunk_map_reduce_dedupes_actors_and_bounds_concurrency(report: Article) -> None:
+    with StubServer(default=_route, latency_s=0.05) as stub:
+        settings = _settings(stub, chunk_tokens=700, chunk_overlap=0, concurrency=2)
+        doc = generate_brief(report, settings, prompt_version="v1", engine="llm")
+    bodies = stub.chat_bodies
+    extraction = [b for b in bodies if "partial brief" not in b["messages"][-1]["content"]]
+    merges = [b for b in bodies if "partial brief" in b["messages"][-1]["content"]]
+    assert len(extraction) >= 3 and len(merges) == 1
+    assert stub.max_in_flight <= 2
+    # The merge call sees partial extractions, not the raw article.
+    assert report.paragraphs[3].text not in merges[0]["messages"][-1]["content"]
+    assert [a.name for a in doc.brief.actors] == ["Northern Liberation Front"]
+    assert doc.metadata.calls == len(bodies)
+    assert doc.metadata.prompt_tokens == 100 * len(bodies)
+
+
+def test_hierarchical_merge_when_partials_exceed_the_budget(report: Article) -> None:
+    with StubServer(default=_route) as stub:
+        settings = _settings(stub, chunk_tokens=200, chunk_overlap=0, concurrency=4)
+        generate_brief(report, settings, prompt_version="v2", engine="llm")
+    merges = [b for b in stub.chat_bodies if "partial brief" in b["messages"][-1]["content"]]
+    assert len(merges) >= 2  # groups first, then the final merge
+
+
+def test_falls_back_to_json_object_once_per_endpoint(sample: Article) -> None:
+    notices: list[str] = []
+    answer = Reply.json(REFERENCE.model_dump(mode="json"))
+    with StubServer(default=answer, reject_json_schema=True) as stub:
+        doc = generate_brief(
+            sample, _settings(stub), prompt_version="v1", engine="llm", notify=notices.append
+        )
+    assert doc.metadata.structured_fallback is True
+    assert [b["response_format"]["type"] for b in stub.chat_bodies] == [
+        "json_schema",
+        "json_object",
+    ]
+    assert '"additionalProperties"' in stub.chat_bodies[1]["messages"][-1]["content"]
+    assert sum("json_object" in n for n in notices) == 1
+
+
+def test_max_cost_stops_before_the_call(sample: Article) -> None:
+    with StubServer(default=Reply.json(REFERENCE.model_dump(mode="json"))) as stub:
+        with pytest.raises(CostLimitError):
+            generate_brief(
+                sample, _settings(stub, max_cost=0.0001), prompt_version="v2", engine="llm"
+            )
+    assert stub.chat_bodies == []
+
+
+def test_no_model_configured_says_how(sample: Article) -> None:
+    settings = resolve_settings({}, env={"HOME": "/nonexistent"})
+    assert choose_engine(settings, cassette_path=None) == "extractive"
+    with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
+        generate_brief(sample, settings, prompt_version="v2", engine="llm")
+
+
+def test_server_errors_surface_as_one_clear_error(sample: Article) -> None:
+    with StubServer(default=Reply.server_error(500)) as stub:
+        with pytest.raises(ModelCallError, match="500"):
+            generate_brief(sample, _settings(stub), prompt_version="v2", engine="llm")
+
+
+def test_strict_grounding_drops_invented_items(sample: Article) -> None:
+    brief = REFERENCE.model_dump(mode="json")
+    brief["actors"].append(
+        {
+            "name": "Invented Brigade",
+            "kind": "armed_group",
+            "role": "x",
+            "aliases": [],
+            "evidence": ["The Invented Brigade shelled the northern suburbs at dawn on Friday."],
+        }
+    )
+    with StubServer(default=Reply.json(brief)) as stub:
+        lenient = generate_brief(sample, _settings(stub), prompt_version="v2", engine="llm")
+        assert lenient.grounding is not None and lenient.grounding.rate < 1.0
+        with pytest.raises(StrictGroundingDropped) as caught:
+            generate_brief(
+                sample, _settings(stub), prompt_version="v2", engine="llm", strict_grounding=True
+            )
+    assert isinstance(caught.value, GroundingError)
+    kept = caught.value.document
+    assert "Invented Brigade" not in [a.name for a in kept.brief.actors]
+    assert len(kept.brief.actors) == len(REFERENCE.actors)
+    assert kept.grounding is not None and kept.grounding.rate == 1.0
+    assert any("Invented Brigade" in d for d in kept.grounding.dropped)
+
+
+def test_extractive_engine_needs_nothing(sample: Article) -> None:
+    settings = resolve_settings({}, env={"HOME": "/nonexistent"})
+    doc = generate_brief(sample, settings)
+    assert doc.metadata.engine == "extractive" and doc.metadata.calls == 0
+    assert doc.grounding is not None and doc.grounding.rate == 1.0
+
+
+def test_dedupe_actors_joins_names_and_aliases() -> None:
+    def actor(name: str, aliases: list[str], quote: str) -> Actor:
+        return Actor(
+            name=name, kind=ActorKind.ARMED_GROUP, role="r", aliases=aliases, evidence=[quote]
+        )
+
+    brief = Brief.model_validate(_minimal_brief("q"))
+    brief = brief.model_copy(
+        update={
+            "actors": [
+                actor("Hayat Tahrir al-Sham", ["HTS"], "a"),
+                actor("hts", [], "b"),
+                actor("ICG", [], "c"),
+            ]
+        }
+    )
+    merged = dedupe_actors(brief).actors
+    assert [a.name for a in merged] == ["Hayat Tahrir al-Sham", "ICG"]
+    assert merged[0].evidence == ["a", "b"]
+    assert merged[0].aliases == ["HTS"]
+
+
+def test_article_built_in_code_works_too() -> None:
+    article = make_article(
+        "inline",
+        ["Title line", "Rebels seized the town of Halvi on Tuesday."],
+        title="Title line",
+        format="text",
+    )
+    with StubServer(
+        default=Reply.json(_minimal_brief("Rebels seized the town of Halvi on Tuesday."))
+    ) as stub:
+        doc = generate_brief(article, _settings(stub), prompt_version="v1", engine="llm")
+    assert doc.grounding is not None and doc.grounding.rate == 1.0
+
+
+def test_interrupted_run_resumes_from_cassette_without_repeating_calls(
+    report: Article, tmp_path: Path
+) -> None:
+    cassette = tmp_path / "run.json"
+    failures = {"left": 1}
+
+    def flaky(request: RecordedRequest) -> Reply:
+        # The merge fails once (as if the run were interrupted there).
+        if "partial brief" in _user_text(request) and failures["left"]:
+            failures["left"] -= 1
+            return Reply.error(400, "simulated failure")
+        return _route(request)
+
+    with StubServer(default=flaky) as stub:
+        live = _settings(stub, chunk_tokens=700, chunk_overlap=0, concurrency=1)
+        with pytest.raises(ModelCallError):
+            generate_brief(
+                report,
+                live,
+                prompt_version="v2",
+                engine="llm",
+                cassette_path=cassette,
+                record_mode="once",
+            )
+        first_run = len(stub.chat_bodies)
+        doc = generate_brief(
+            report,
+            live,
+            prompt_version="v2",
+            engine="llm",
+            cassette_path=cassette,
+            record_mode="once",
+        )
+        second_run = len(stub.chat_bodies) - first_run
+    assert second_run == 1  # only the merge is asked again
+    assert doc.metadata.calls == first_run  # every extraction replayed + the merge
