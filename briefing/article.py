@@ -1,28 +1,26 @@
 """Load an article from a file, stdin or URL; clean it; keep paragraphs with offsets.
 
 A source is a path (.txt, .md, .html/.htm; other text files are read by their content),
-"-" for standard input, or an http(s) URL. HTML is reduced to the article with
-trafilatura. Plain text and Markdown lose their page chrome (view counters, share
-buttons, comment forms...) through the whole-line rules in CHROME_RULES, and every removed
-line records the rule that removed it, so a reader can check that no sentence was lost.
+"-" for standard input, or an http(s) URL; briefing.sources reads and decodes it. HTML is
+reduced to the article with trafilatura. Plain text and Markdown lose their page chrome
+(view counters, share buttons, comment forms...) through the whole-line rules in
+CHROME_RULES, and every removed line records the rule that removed it, so a reader can
+check that no sentence was lost.
 """
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import re
-import sys
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any, BinaryIO
 
-from . import __version__
 from .config import DEFAULT_MAX_BYTES
 from .errors import InputError
+from .sources import USER_AGENT as USER_AGENT  # re-exported: it used to live here
+from .sources import read_source
 
 
 @dataclass(frozen=True)
@@ -404,165 +402,9 @@ def _clean_html(html: str, found: _Found) -> list[str]:
     return paragraphs
 
 
-# --- Reading and decoding -------------------------------------------------------------------
+# --- Loading --------------------------------------------------------------------------------
 
-_SUFFIX_FORMATS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown"}
-_SUFFIX_FORMATS |= {".html": "html", ".htm": "html", ".xhtml": "html"}
-_URL_FORMATS = {"text/html": "html", "application/xhtml+xml": "html", "text/plain": "text"}
-_URL_FORMATS |= {"text/markdown": "markdown", "application/octet-stream": ""}  # "": sniff
-_SUPPORTED = "supported: .txt, .md, .html/.htm or any UTF-8 text file"
-_MAGIC = {
-    b"%PDF": "a PDF",
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"GIF8": "a GIF image",
-    b"PK\x03\x04": "a ZIP archive (.docx, .odt and .epub files are ZIP archives)",
-    b"\xd0\xcf\x11\xe0": "a Microsoft Office document",
-    b"\x1f\x8b": "a gzip archive",
-    b"{\\rtf": "an RTF document",
-}
-_BOMS = {codecs.BOM_UTF32_LE: "utf-32", codecs.BOM_UTF32_BE: "utf-32"}  # before UTF-16's
-_BOMS |= {
-    codecs.BOM_UTF8: "utf-8-sig",
-    codecs.BOM_UTF16_LE: "utf-16",
-    codecs.BOM_UTF16_BE: "utf-16",
-}
 _MIN_HTML_WORDS = 20
-USER_AGENT = f"briefing/{__version__} (article loader)"
-
-
-def _too_big(label: str, size: int | None, cap: int) -> InputError:
-    what = f"is {size:,} bytes" if size is not None else "is larger than that"
-    return InputError(
-        f"{label} {what}, over the {cap:,}-byte limit; "
-        "raise the limit with --max-bytes or BRIEFING_MAX_BYTES"
-    )
-
-
-def _read_file(source: str, max_bytes: int) -> bytes:
-    path = Path(source)
-    if not path.exists():
-        raise InputError(f"{source}: no such file; check the path (or pass '-' to read stdin)")
-    if path.is_dir():
-        raise InputError(f"{source} is a directory; pass one article file ({_SUPPORTED})")
-    if (size := path.stat().st_size) > max_bytes:
-        raise _too_big(source, size, max_bytes)
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(max_bytes + 1)  # +1: a file that grew meanwhile still trips the cap
-    except OSError as exc:
-        raise InputError(f"cannot read {source} ({exc.strerror}); check its permissions") from exc
-    if len(data) > max_bytes:
-        raise _too_big(source, None, max_bytes)
-    return data
-
-
-def _read_stdin(stream: BinaryIO, max_bytes: int) -> bytes:
-    if stream.isatty():  # reading would wait forever for typing
-        raise InputError("'-' reads standard input but nothing is piped in; pipe a file in")
-    data = b""
-    while len(data) <= max_bytes and (chunk := stream.read(max_bytes + 1 - len(data))):
-        data += chunk
-    if len(data) > max_bytes:
-        raise _too_big("standard input", None, max_bytes)
-    return data
-
-
-def _fetch(url: str, max_bytes: int, timeout: float) -> tuple[bytes, str, str | None]:
-    """GET the page, streaming so a huge body is never downloaded past the cap."""
-    import httpx
-
-    hint = "or save the page from a browser and pass the file"
-    headers = {"User-Agent": USER_AGENT}
-    try:
-        with (
-            httpx.Client(follow_redirects=True, timeout=timeout, headers=headers) as client,
-            client.stream("GET", url) as response,
-        ):
-            if response.is_error:
-                raise InputError(
-                    f"{url} answered HTTP {response.status_code} {response.reason_phrase}; "
-                    f"check the address, {hint}"
-                )
-            mime = response.headers.get("content-type", "").partition(";")[0].strip().lower()
-            if mime and mime not in _URL_FORMATS:
-                kind = {"application/pdf": "a PDF"}.get(mime, f"{mime} content")
-                kind = "an image" if mime.startswith("image/") else kind
-                raise InputError(f"{url} sent {kind}, not a web page; save it, convert it to text "
-                                 "and pass that file")  # fmt: skip
-            length = response.headers.get("content-length", "")
-            if length.isdigit() and int(length) > max_bytes:
-                raise _too_big(url, int(length), max_bytes)
-            body = b""
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > max_bytes:
-                    raise _too_big(url, None, max_bytes)
-            return body, _URL_FORMATS.get(mime, ""), response.charset_encoding
-    except httpx.TimeoutException as exc:
-        raise InputError(f"{url} did not answer within {timeout:g} s; retry later, {hint}") from exc
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        raise InputError(
-            f"cannot reach {url} ({type(exc).__name__}: {exc}); check the address and the "
-            f"connection, {hint}"
-        ) from exc
-
-
-def _detect_legacy(data: bytes) -> tuple[str, str] | None:
-    """Decode non-UTF-8 bytes: Windows-1252 for Latin text, else charset_normalizer's pick."""
-    guess: tuple[str, str] | None = None
-    try:
-        from charset_normalizer import from_bytes
-    except ImportError:
-        pass
-    else:
-        best = from_bytes(data).best()
-        # On short Latin texts it picks among code pages (cp1250, cp1257...) nearly at
-        # random, and it reads NUL-free bytes as UTF-16; Windows-1252 is the likely truth.
-        if best is not None and not best.encoding.startswith(("utf_16", "utf_32")):
-            guess = (str(best), best.encoding)
-    if guess is None or all(
-        unicodedata.name(c, "").startswith("LATIN") for c in guess[0] if c.isalpha()
-    ):
-        try:
-            return data.decode("cp1252"), "cp1252"
-        except UnicodeDecodeError:
-            pass
-    return guess
-
-
-def _decode(data: bytes, label: str, declared: str | None) -> tuple[str, list[str]]:
-    for magic, kind in _MAGIC.items():
-        if data.startswith(magic):
-            raise InputError(f"{label} looks like {kind}, not text; convert it to text first "
-                             f"({_SUPPORTED})")  # fmt: skip
-    for bom, codec in _BOMS.items():
-        if data.startswith(bom):
-            note = [] if codec == "utf-8-sig" else [f"decoded as {codec} (byte-order mark)"]
-            try:
-                return data.decode(codec), note
-            except UnicodeDecodeError as exc:
-                raise InputError(f"{label} is not valid {codec}; re-save it as UTF-8") from exc
-    if b"\x00" in data:
-        raise InputError(
-            f"{label} contains NUL bytes: binary data, or UTF-16 without a byte-order mark; "
-            f"convert it to UTF-8 text first (e.g. `iconv -f utf-16 -t utf-8 {label}`)"
-        )
-    for codec in [declared] if declared and declared.lower() not in ("utf-8", "utf8") else []:
-        try:  # a server's charset is usually right, but a wrong one must not stop us
-            return data.decode(codec), [f"decoded as {codec} (declared by the server)"]
-        except (LookupError, UnicodeDecodeError):
-            pass
-    try:
-        return data.decode("utf-8"), []
-    except UnicodeDecodeError as exc:
-        error = exc
-    if detected := _detect_legacy(data):
-        return detected[0], [f"decoded as {detected[1]} (the text is not UTF-8)"]
-    raise InputError(
-        f"{label} is neither UTF-8 (bad byte 0x{data[error.start]:02x} at offset {error.start}) "
-        f"nor Windows-1252; convert it: `iconv -f <its encoding> -t utf-8 {label} > article.txt`"
-    )
 
 
 def _sniff_format(text: str) -> str:
@@ -585,24 +427,10 @@ def load_article(
     Raises InputError, with one line that says how to fix it, for anything that is not a
     readable article.
     """
-    label = "standard input" if source == "-" else source
-    fmt, notes = "", list[str]()
-    declared: str | None = None  # the charset a web server announced
-    if source == "-":
-        data = _read_stdin(stdin if stdin is not None else sys.stdin.buffer, max_bytes)
-    elif re.match(r"https?://", source, re.IGNORECASE):
-        data, fmt, declared = _fetch(source, max_bytes, timeout)
-    else:
-        data = _read_file(source, max_bytes)
-        suffix = Path(source).suffix.lower()
-        fmt = _SUFFIX_FORMATS.get(suffix, "")
-        if suffix and not fmt:
-            notes.append(f"unknown extension {suffix}: format chosen from the content")
-    text, decode_notes = _decode(data, label, declared)
-    if not text.strip():
-        raise InputError(f"{label} is empty; pass a file that contains the article text")
-    fmt = fmt or _sniff_format(text)
-    found = _Found(notes=notes + decode_notes)
+    raw = read_source(source, max_bytes=max_bytes, timeout=timeout, stdin=stdin)
+    text, label = raw.text, raw.label
+    fmt = raw.format_hint or _sniff_format(text)
+    found = _Found(notes=list(raw.notes))
     paragraphs = _clean_html(text, found) if fmt == "html" else _clean_lines(text, fmt, found)
     if found.title and found.title not in paragraphs[:1]:
         # Downstream code relies on the title being the first paragraph of the text.
