@@ -1,0 +1,84 @@
+"""Record the shipped cassettes from hand-written reference responses.
+
+No real model is reachable where these cassettes are made, so every response in them is
+a hand-written reference brief (`examples/<stem>.brief.json`, written by people from the
+article) served over real HTTP by the local stub server (`tests/stub_server.py`) and
+recorded through the ordinary `record` path of `briefing generate`. Every entry's origin
+says "hand-written reference response"; its usage numbers are token counts made by the
+stub with the offline tokenizer, and its model is "hand-written-reference", so no cost
+is ever estimated for it.
+
+Run from the repository root after a prompt or schema change:
+
+    .venv/bin/python cassettes/record_reference.py
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from briefing.article import load_article  # noqa: E402
+from briefing.chunking import resolve_tokenizer  # noqa: E402
+from briefing.config import resolve_settings  # noqa: E402
+from briefing.pipeline import HAND_WRITTEN_ORIGIN, generate_brief  # noqa: E402
+from briefing.prompts import list_versions, load_version  # noqa: E402
+from briefing.schema import BriefDocument  # noqa: E402
+from tests.stub_server import RecordedRequest, Reply, StubServer  # noqa: E402
+
+EXAMPLES = ROOT / "examples"
+CASSETTES = ROOT / "cassettes"
+REFERENCE_MODEL = "hand-written-reference"
+ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
+
+
+def reference_replies(brief_json: str) -> StubServer:
+    tokenizer = resolve_tokenizer("gpt-4o-mini")
+
+    def answer(request: RecordedRequest) -> Reply:
+        prompt = sum(tokenizer.count(m["content"]) + 4 for m in request.body["messages"])
+        return Reply.chat(
+            brief_json,
+            prompt_tokens=prompt,
+            completion_tokens=tokenizer.count(brief_json),
+            model=REFERENCE_MODEL,
+        )
+
+    return StubServer(default=answer)
+
+
+def main() -> None:
+    versions = [v for v in list_versions() if load_version(v).released]
+    for reference in sorted(EXAMPLES.glob("*.brief.json")):
+        stem = reference.name.removesuffix(".brief.json")
+        article_path = next(
+            (EXAMPLES / f"{stem}{s}" for s in ARTICLE_SUFFIXES if (EXAMPLES / f"{stem}{s}").exists()),
+            None,
+        )
+        if article_path is None:
+            continue
+        brief = BriefDocument.model_validate_json(reference.read_text(encoding="utf-8")).brief
+        article = load_article(str(article_path.relative_to(ROOT)))
+        for version in versions:
+            cassette = CASSETTES / f"{stem}.{version}.json"
+            cassette.unlink(missing_ok=True)
+            with reference_replies(brief.model_dump_json()) as stub:
+                settings = resolve_settings({"base_url": stub.base_url}, env={})
+                doc = generate_brief(
+                    article,
+                    settings,
+                    prompt_version=version,
+                    engine="llm",
+                    cassette_path=cassette,
+                    record_mode="record",
+                    cassette_origin=HAND_WRITTEN_ORIGIN,
+                )
+            rate = doc.grounding.rate if doc.grounding else 0.0
+            print(f"{cassette.relative_to(ROOT)}: {doc.metadata.calls} call(s), grounding {rate:.0%}")
+
+
+if __name__ == "__main__":
+    main()
