@@ -133,17 +133,38 @@ def _lines(canonical: dict[str, Any]) -> list[str]:
     return json.dumps(canonical, indent=1, sort_keys=True, ensure_ascii=False).splitlines()
 
 
-def _short_diff(recorded: dict[str, Any], wanted: dict[str, Any], limit: int = 4) -> str:
-    """The first few changed lines, recorded (-) against requested (+), on one line."""
-    changes = [
-        line.strip()[:100]
-        for line in difflib.unified_diff(_lines(recorded), _lines(wanted), lineterm="", n=0)
-        if line[:1] in "+-" and not line.startswith(("+++", "---"))
-    ]
-    if not changes:
+def _short_diff(recorded: dict[str, Any], wanted: dict[str, Any], limit: int = 3) -> str:
+    """Where the requests first differ, recorded (-) against requested (+), on one line.
+
+    Messages are long single JSON lines, so each changed pair is shown from a little
+    before its first differing character rather than from the line's start.
+    """
+    removed: list[str] = []
+    added: list[str] = []
+    for line in difflib.unified_diff(_lines(recorded), _lines(wanted), lineterm="", n=0):
+        if line.startswith("-") and not line.startswith("---"):
+            removed.append(line[1:].strip())
+        elif line.startswith("+") and not line.startswith("+++"):
+            added.append(line[1:].strip())
+    if not removed and not added:
         return "only in the repetition or ordering"
-    more = f" (+{len(changes) - limit} more changed lines)" if len(changes) > limit else ""
-    return " | ".join(changes[:limit]) + more
+    shown = []
+    for old, new in list(zip(removed, added, strict=False))[:limit]:
+        start = max(0, len(_common_prefix(old, new)) - 30)
+        shown.append(f"- …{old[start : start + 90]} | + …{new[start : start + 90]}")
+    unmatched = abs(len(removed) - len(added))
+    if unmatched:
+        shown.append(f"{unmatched} line(s) only on one side")
+    return " ; ".join(shown)
+
+
+def _common_prefix(a: str, b: str) -> str:
+    size = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        size += 1
+    return a[:size]
 
 
 def response_from_entry(entry: dict[str, Any]) -> ModelResponse:

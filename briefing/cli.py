@@ -477,6 +477,100 @@ class _progress_display:
             self._progress.stop()
 
 
+# --- compare ----------------------------------------------------------------------------
+
+
+@app.command()
+def compare(
+    sources: Annotated[
+        list[Path], typer.Argument(help="Article files or directories of articles.")
+    ],
+    prompt: Annotated[
+        list[str],
+        typer.Option(
+            "--prompt", "-p", help="Prompt version to compare (repeat); 'extractive' too."
+        ),
+    ],
+    model: Annotated[
+        list[str] | None, typer.Option("--model", "-m", help="Model to compare (repeatable).")
+    ] = None,
+    cassette_dir: Annotated[
+        Path | None,
+        typer.Option("--cassette-dir", help="One cassette per article and version, in DIR."),
+    ] = None,
+    record_mode: Annotated[
+        str, typer.Option("--record-mode", help="replay, record, once or off.")
+    ] = "replay",
+    repeat: Annotated[int, typer.Option("--repeat", help="Runs per article and version.")] = 1,
+    gold: Annotated[
+        Path | None, typer.Option("--gold", help="Directory of <article>.gold.json references.")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write a self-contained HTML report.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the full result as JSON on stdout.")
+    ] = False,
+    baseline: Annotated[
+        str | None, typer.Option("--baseline", help="Version the --fail-on rules compare to.")
+    ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            help="Gate rules, e.g. 'grounding_rate<0.95,actor_recall<baseline-0.05' (exit 11).",
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint.")
+    ] = None,
+    concurrency: Annotated[
+        int | None, typer.Option("--concurrency", help="Parallel runs and model calls.")
+    ] = None,
+    chunk_tokens: ChunkTokensOpt = None,
+    chunk_overlap: OverlapOpt = None,
+) -> None:
+    """Compare prompt versions (and models) side by side on the same articles."""
+    from .cassette import RECORD_MODES
+    from .compare import run_comparison
+    from .compare_gate import check_gate, parse_rules
+    from .compare_report import render_html, render_terminal
+
+    if record_mode not in RECORD_MODES:
+        raise typer.BadParameter(
+            f"must be one of {', '.join(RECORD_MODES)}", param_hint="--record-mode"
+        )
+    if fail_on:
+        parse_rules(fail_on)  # a bad rule fails before any work is done
+    settings = _settings(
+        base_url=base_url,
+        concurrency=concurrency,
+        chunk_tokens=chunk_tokens,
+        chunk_overlap=chunk_overlap,
+    )
+    result = run_comparison(
+        sources,
+        prompt,
+        settings,
+        models=model or None,
+        cassette_dir=cassette_dir,
+        record_mode=record_mode,
+        repeat=repeat,
+        gold_dir=gold,
+    )
+    render_terminal(result, _stderr() if as_json else _stdout())
+    if report is not None:
+        from .render import write_output
+
+        write_output(render_html(result).encode("utf-8"), report)
+        _notify(f"wrote {report}")
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+    if fail_on:
+        check_gate(result, baseline, fail_on)
+        _notify(f"gate passed: {fail_on}")
+
+
 # --- prompts ----------------------------------------------------------------------------
 
 
@@ -553,29 +647,27 @@ CassetteArg = Annotated[Path, typer.Argument(help="Cassette JSON file.")]
 
 @cassettes_app.command("list")
 def cassettes_list(path: CassetteArg) -> None:
-    """One line per recorded exchange."""
-    from rich.table import Table
-
+    """One line per recorded exchange: key, purpose, prompt, model, finish, tokens, origin."""
     from .cassette import Cassette
 
     cassette = Cassette.load(path, must_exist=True)
-    table = Table(title=str(path))
-    for col in ("key", "purpose", "prompt", "model", "finish", "tokens", "origin", "recorded"):
-        table.add_column(col)
+    typer.echo(
+        f"{path}: {len(cassette.entries)} entr{'y' if len(cassette.entries) == 1 else 'ies'}"
+    )
     for e in cassette.entries.values():
         r = e["response"]
         u = r.get("usage") or {}
-        table.add_row(
+        fields = [
             e["key"][:12],
-            e.get("purpose", ""),
-            e.get("prompt_version") or "",
-            r.get("model", ""),
+            e.get("purpose") or "-",
+            e.get("prompt_version") or "-",
+            r.get("model") or "-",
             str(r.get("finish_reason")),
-            f"{u.get('prompt_tokens', 0)}+{u.get('completion_tokens', 0)}",
-            e.get("origin", ""),
-            e.get("recorded_at", ""),
-        )
-    _stdout().print(table)
+            f"{u.get('prompt_tokens', 0)}+{u.get('completion_tokens', 0)} tokens",
+            e.get("recorded_at", "-"),
+            e.get("origin", "-"),
+        ]
+        typer.echo("  ".join(fields))
 
 
 @cassettes_app.command("show")

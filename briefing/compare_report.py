@@ -1,0 +1,471 @@
+"""Reports of a comparison: a rich table for the terminal and a self-contained HTML page.
+
+Both mark the better value of each metric row (the direction comes from the metric's
+`MetricSpec.better`; rows without a better direction, such as the number of actors, are
+not marked). The HTML page adds inline SVG bar charts, the prompt template diffs and
+the briefs side by side, each compared with the first variant.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .compare import METRIC_SPECS, Cell, ComparisonResult, Stat
+from .gold import actor_keys, figure_recalled, names_match
+from .metrics import MetricSpec
+from .schema import Brief
+from .usage import format_usd
+
+# Shown per article and as charts; the full list is shown for "all articles".
+KEY_METRICS = (
+    "schema_valid",
+    "grounding_rate",
+    "unverified_claims",
+    "figures_found",
+    "words",
+    "budget_cuts",
+    "entity_coverage",
+    "entity_precision",
+    "actor_recall",
+    "actor_precision",
+    "figure_recall",
+    "key_fact_recall",
+    "cost_usd",
+)
+CHART_METRICS = (
+    "grounding_rate",
+    "unverified_claims",
+    "entity_coverage",
+    "entity_precision",
+    "actor_recall",
+    "figure_recall",
+    "key_fact_recall",
+    "words",
+    "cost_usd",
+    "wall_seconds",
+)
+BEST_MARK = "★"
+PARTIAL_MARK = "†"
+PARTIAL_NOTE = (
+    f"{PARTIAL_MARK} mean over fewer articles than compared (runs failed or gave no value)"
+)
+
+
+# --- values ---------------------------------------------------------------------------
+
+
+def format_value(spec: MetricSpec, value: float) -> str:
+    if spec.kind in ("rate", "bool"):
+        return f"{value:.0%}" if spec.kind == "bool" else f"{value:.1%}"
+    if spec.kind == "usd":
+        return format_usd(value)
+    if spec.kind == "seconds":
+        return f"{value:.2f} s"
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
+def format_spread(spec: MetricSpec, stdev: float) -> str:
+    if spec.kind == "rate":
+        return f"{stdev * 100:.1f} pp"  # percentage points
+    if spec.kind == "bool":
+        return f"{stdev * 100:.0f} pp"
+    if spec.kind == "usd":
+        # Two significant digits in fixed notation: "$0.000015", never "$1.5e-05".
+        decimals = max(2, 1 - math.floor(math.log10(stdev)))
+        return f"${stdev:.{decimals}f}"
+    if spec.kind == "seconds":
+        return f"{stdev:.2f} s"
+    return f"{stdev:.1f}"
+
+
+def format_stat(spec: MetricSpec, stat: Stat, *, spread: bool) -> str:
+    if spec.kind == "bool" and stat.n == 1 and not spread:
+        return "yes" if stat.mean >= 1 else "no"
+    text = format_value(spec, stat.mean)
+    if spread and stat.stdev > 0:
+        return f"{text} ± {format_spread(spec, stat.stdev)}"
+    return text
+
+
+def best_of(spec: MetricSpec, values: Sequence[float | None]) -> set[int]:
+    """Indexes of the better value(s); empty when the row has no direction or no contest."""
+    present = [v for v in values if v is not None]
+    if spec.better is None or len(present) < 2 or max(present) == min(present):
+        return set()
+    target = max(present) if spec.better == "higher" else min(present)
+    return {i for i, v in enumerate(values) if v is not None and abs(v - target) < 1e-12}
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    definition: str
+    better: str | None
+    cells: list[str]
+    best: set[int] = field(default_factory=set)
+
+
+def metric_rows(
+    stats: Sequence[dict[str, Stat]],
+    keys: Sequence[str],
+    *,
+    spread: bool,
+    articles: int | None = None,
+) -> list[Row]:
+    """One row per metric with a value; with `articles`, means over fewer are marked."""
+
+    def text(spec: MetricSpec, stat: Stat | None) -> str:
+        if stat is None:
+            return "–"
+        shown = format_stat(spec, stat, spread=spread)
+        return f"{shown} {PARTIAL_MARK}" if articles and stat.n < articles else shown
+
+    rows = []
+    for key in keys:
+        spec = METRIC_SPECS[key]
+        found = [s.get(key) for s in stats]
+        if all(s is None for s in found):
+            continue
+        rows.append(
+            Row(
+                key=key,
+                label=spec.label,
+                definition=spec.definition,
+                better=spec.better,
+                cells=[text(spec, s) for s in found],
+                best=best_of(spec, [None if s is None else _shown(spec, s.mean) for s in found]),
+            )
+        )
+    return rows
+
+
+def _shown(spec: MetricSpec, value: float) -> float:
+    # Compare values as displayed: 61.74% and 61.71% both read "61.7%", neither is better.
+    places = {"rate": 3, "bool": 2, "usd": 4, "seconds": 2}.get(spec.kind, 1)
+    return round(value, places)
+
+
+def _cell_error(cell: Cell | None) -> str | None:
+    if cell is None or not cell.errors:
+        return None
+    failed = f"failed {cell.failed}/{cell.runs}: " if cell.runs else "failed: "
+    return failed + "; ".join(cell.errors)
+
+
+# --- terminal -------------------------------------------------------------------------
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _add_rows(table: Table, rows: list[Row]) -> None:
+    for row in rows:
+        arrow = {"higher": " ↑", "lower": " ↓"}.get(row.better or "", "")
+        cells: list[Text] = []
+        for i, value in enumerate(row.cells):
+            if i in row.best:
+                cells.append(Text(f"{value} {BEST_MARK}", style="bold green"))
+            else:
+                cells.append(Text(value))
+        table.add_row(Text(row.label + arrow), *cells)
+
+
+def render_terminal(result: ComparisonResult, console: Console) -> None:
+    """One table: variants as columns; a section per article (key metrics and errors) when
+    there are several, then every metric's mean over all articles."""
+    labels = [v.label for v in result.variants]
+    spread = result.repeat > 1
+    table = Table(
+        title=_title(result),
+        caption=f"{BEST_MARK} better value (↑ higher is better, ↓ lower)"
+        + (f"; ± sample standard deviation over {result.repeat} repeats" if spread else ""),
+        header_style="bold",
+        show_lines=False,
+    )
+    table.add_column("metric", style="dim", no_wrap=True)
+    for label in labels:
+        table.add_column(label, justify="right")
+    several = len(result.articles) > 1
+    if several:
+        for info in result.articles:
+            cells = [result.cell(info.name, label) for label in labels]
+            table.add_row(Text(info.name, style="bold cyan"), *([""] * len(labels)))
+            stats = [c.stats if c else {} for c in cells]
+            _add_rows(table, metric_rows(stats, KEY_METRICS, spread=spread))
+            errors = [_cell_error(c) for c in cells]
+            if any(errors):
+                table.add_row(
+                    Text("errors", style="red"),
+                    *(Text(_shorten(e or "", 70), style="red") for e in errors),
+                )
+            table.add_section()
+        table.add_row(Text("all articles (mean)", style="bold cyan"), *([""] * len(labels)))
+    else:
+        errors = [_cell_error(result.cell(result.articles[0].name, lb)) for lb in labels]
+        if any(errors):
+            table.add_row(
+                Text("errors", style="red"),
+                *(Text(_shorten(e or "", 70), style="red") for e in errors),
+            )
+    overall = [result.overall.get(label, {}) for label in labels]
+    rows = metric_rows(overall, result.metric_keys(), spread=spread, articles=len(result.articles))
+    _add_rows(table, rows)
+    if any(PARTIAL_MARK in c for row in rows for c in row.cells):
+        table.caption = f"{table.caption}\n{PARTIAL_NOTE}"
+    console.print(table)
+    # The table shortens errors to fit; the full messages say how to fix them.
+    for line in failure_lines(result):
+        console.print(Text(line, style="red"))
+
+
+def failure_groups(result: ComparisonResult) -> list[dict[str, Any]]:
+    """Failed runs, repeats of the same failure counted once: article, variant, type,
+    error, runs."""
+    groups: dict[tuple[str, str, str | None, str | None], dict[str, Any]] = {}
+    for run in result.failures:
+        key = (run.article, run.variant, run.error_type, run.error)
+        group = groups.setdefault(
+            key,
+            {"article": key[0], "variant": key[1], "type": key[2], "error": key[3], "runs": 0},
+        )
+        group["runs"] += 1
+    return list(groups.values())
+
+
+def failure_lines(result: ComparisonResult) -> list[str]:
+    """One line per distinct failure: "article × variant [(n runs)]: ErrorType: message"."""
+    lines = []
+    for g in failure_groups(result):
+        runs = f" ({g['runs']} runs)" if g["runs"] > 1 else ""
+        lines.append(f"{g['article']} × {g['variant']}{runs}: {g['type']}: {g['error']}")
+    return lines
+
+
+def _title(result: ComparisonResult) -> str:
+    count = len(result.articles)
+    noun = "article" if count == 1 else "articles"
+    repeat = f", {result.repeat} repeats" if result.repeat > 1 else ""
+    return f"Comparison of {', '.join(v.label for v in result.variants)} on {count} {noun}{repeat}"
+
+
+# --- HTML: diffs ----------------------------------------------------------------------
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """Segments ("eq" | "del" | "ins", text) turning `old` into `new`, word by word."""
+    a, b = old.split(), new.split()
+    out: list[tuple[str, str]] = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            out.append(("eq", " ".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            out.append(("del", " ".join(a[i1:i2])))
+        if j2 > j1:
+            out.append(("ins", " ".join(b[j1:j2])))
+    return out
+
+
+def list_item(text: str, ref_items: Sequence[str] | None) -> dict[str, Any]:
+    """A development or risk: word-diffed against the closest reference item when one is
+    close (similarity >= 0.6, as lists are reordered and reworded between versions), else
+    marked new."""
+    if ref_items is None:
+        return {"parts": [("eq", text)], "new": False}
+    scored = [
+        (difflib.SequenceMatcher(None, text.casefold(), o.casefold()).ratio(), o) for o in ref_items
+    ]
+    best = max(scored, default=(0.0, ""))
+    if best[0] < 0.6:
+        return {"parts": [("eq", text)], "new": True}
+    return {"parts": word_diff(best[1], text), "new": False}
+
+
+def brief_view(brief: Brief, ref: Brief | None) -> dict[str, Any]:
+    """One column of the side-by-side view; with `ref`, marked against it."""
+    s, h, o = brief.situation, brief.humanitarian, brief.outlook
+
+    def diff(mine: str, theirs: str | None) -> list[tuple[str, str]]:
+        return [("eq", mine)] if theirs is None else word_diff(theirs, mine)
+
+    ref_actors = [actor_keys(a) for a in ref.actors] if ref else []
+    mine_actors = [actor_keys(a) for a in brief.actors]
+    actors = [
+        {
+            "name": a.name,
+            "aliases": ", ".join(a.aliases),
+            "kind": a.kind.value.replace("_", " "),
+            "new": ref is not None and not any(names_match(k, r) for r in ref_actors),
+        }
+        for a, k in zip(brief.actors, mine_actors, strict=True)
+    ]
+    missing = (
+        [
+            a.name
+            for a, k in zip(ref.actors, ref_actors, strict=True)
+            if not any(names_match(k, m) for m in mine_actors)
+        ]
+        if ref
+        else []
+    )
+    ref_values = [f.value for f in ref.humanitarian.figures] if ref else []
+    figures = [
+        {
+            "text": " ".join(x for x in (f.value, f.unit, f.counts) if x),
+            "by": f.reported_by,
+            "new": ref is not None and not figure_recalled(f.value, ref_values),
+        }
+        for f in h.figures
+    ]
+    mine_values = [f.value for f in h.figures]
+    missing_figures = [
+        " ".join(x for x in (f.value, f.unit, f.counts) if x)
+        for f in (ref.humanitarian.figures if ref else [])
+        if not figure_recalled(f.value, mine_values)
+    ]
+    ref_devs = [d.what for d in ref.situation.key_developments] if ref else None
+    ref_risks = [r.description for r in ref.outlook.risks] if ref else None
+    return {
+        "headline": diff(s.headline, ref.situation.headline if ref else None),
+        "summary": diff(s.summary, ref.situation.summary if ref else None),
+        "developments": [list_item(d.what, ref_devs) for d in s.key_developments],
+        "actors": actors,
+        "missing_actors": missing,
+        "humanitarian": diff(h.summary, ref.humanitarian.summary if ref else None),
+        "figures": figures,
+        "missing_figures": missing_figures,
+        "outlook": diff(o.summary, ref.outlook.summary if ref else None),
+        "risks": [
+            list_item(r.description, ref_risks)
+            | {"likelihood": r.likelihood.value if r.likelihood else None}
+            for r in o.risks
+        ],
+    }
+
+
+def diff_lines(diff: str) -> list[tuple[str, str]]:
+    """(css class, line) for a unified diff."""
+    out = []
+    for line in diff.splitlines():
+        if line.startswith(("+++", "---")):
+            cls = "file"
+        elif line.startswith("@@"):
+            cls = "hunk"
+        elif line.startswith("+"):
+            cls = "add"
+        elif line.startswith("-"):
+            cls = "rem"
+        else:
+            cls = "ctx"
+        out.append((cls, line))
+    return out
+
+
+# --- HTML: charts ---------------------------------------------------------------------
+
+
+def chart(spec: MetricSpec, labels: Sequence[str], stats: Sequence[Stat | None]) -> dict[str, Any]:
+    values = [None if s is None else s.mean for s in stats]
+    present = [v for v in values if v is not None]
+    # Rates share a fixed 0-100 % axis so charts can be compared at a glance.
+    top = 1.0 if spec.kind in ("rate", "bool") else max(present or [0.0]) or 1.0
+    best = best_of(spec, [None if v is None else _shown(spec, v) for v in values])
+    bars = []
+    for i, (label, stat) in enumerate(zip(labels, stats, strict=True)):
+        value = None if stat is None else stat.mean
+        bars.append(
+            {
+                "label": label,
+                "text": "–" if stat is None else format_stat(spec, stat, spread=False),
+                "fraction": 0.0 if value is None else max(min(value / top, 1.0), 0.0),
+                "best": i in best,
+            }
+        )
+    return {"key": spec.key, "title": spec.label, "better": spec.better, "bars": bars}
+
+
+# --- HTML: page -----------------------------------------------------------------------
+
+
+def html_context(result: ComparisonResult) -> dict[str, Any]:
+    labels = [v.label for v in result.variants]
+    spread = result.repeat > 1
+    overall = [result.overall.get(label, {}) for label in labels]
+    articles = []
+    for info in result.articles:
+        cells = [result.cell(info.name, label) for label in labels]
+        ref_doc = next((c.document for c in cells if c and c.document), None)
+        ref = ref_doc.brief if ref_doc else None
+        columns = []
+        for label, cell in zip(labels, cells, strict=True):
+            doc = cell.document if cell else None
+            columns.append(
+                {
+                    "label": label,
+                    "error": _cell_error(cell),
+                    "is_ref": doc is ref_doc,
+                    "view": None
+                    if doc is None
+                    else brief_view(doc.brief, None if doc is ref_doc else ref),
+                }
+            )
+        articles.append(
+            {
+                "info": info,
+                "rows": metric_rows(
+                    [c.stats if c else {} for c in cells], KEY_METRICS, spread=spread
+                ),
+                "errors": [_cell_error(c) for c in cells],
+                "ref_label": next((c["label"] for c in columns if c["is_ref"]), None),
+                "columns": columns,
+            }
+        )
+    keys = result.metric_keys()
+    overall_rows = metric_rows(overall, keys, spread=spread, articles=len(result.articles))
+    partial = any(PARTIAL_MARK in c for row in overall_rows for c in row.cells)
+    return {
+        "title": _title(result),
+        "result": result,
+        "labels": labels,
+        "spread": spread,
+        "overall_rows": overall_rows,
+        "partial_note": PARTIAL_NOTE if partial else "",
+        "charts": [
+            chart(METRIC_SPECS[k], labels, [s.get(k) for s in overall])
+            for k in CHART_METRICS
+            if k in keys
+        ],
+        "articles": articles,
+        "failures": failure_groups(result),
+        "prompt_diffs": [
+            {"a": d.a, "b": d.b, "lines": diff_lines(d.diff)} for d in result.prompt_diffs
+        ],
+        "best_mark": BEST_MARK,
+    }
+
+
+def render_html(result: ComparisonResult) -> str:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    from .resources import templates_dir
+
+    # Brief text is untrusted (it comes from an article and a model): escape everything.
+    env = Environment(
+        loader=FileSystemLoader(templates_dir()),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template("compare.html.j2").render(**html_context(result))

@@ -1,0 +1,472 @@
+"""The comparison runner with a fake pipeline, the gate, and the reports."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from briefing.article import Article
+from briefing.compare import (
+    ComparisonResult,
+    acompare,
+    build_variants,
+    cassette_name,
+    run_comparison,
+)
+from briefing.compare_gate import check_gate, evaluate_gate, parse_rules
+from briefing.compare_report import render_html, render_terminal, word_diff
+from briefing.config import Settings
+from briefing.errors import (
+    BriefingError,
+    BriefValidationError,
+    CassetteMissError,
+    ConfigError,
+    GateError,
+    InputError,
+    ModelOutputError,
+    PromptError,
+)
+from briefing.schema import (
+    BriefDocument,
+    BriefMetadata,
+    GroundingReport,
+    QuoteCheck,
+)
+
+from .test_metrics import actor, tiny_brief
+
+SETTINGS = Settings(concurrency=3)
+
+
+class FakePipeline:
+    """Stands in for `agenerate_document`; every number it returns is set here.
+
+    v1: 2 actors, grounding 4/4.  v2: 3 actors, grounding 3/4, a different headline.
+    prompt_tokens = 100 + 10 * repetition, so repeats have a known mean and spread.
+    """
+
+    def __init__(self, fail: dict[tuple[str, str], BriefingError] | None = None) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.fail = fail or {}
+        self.running = 0
+        self.peak = 0
+
+    async def __call__(self, article: Article, settings: Settings, **kw: Any) -> BriefDocument:
+        stem = Path(article.source).stem
+        version = kw["prompt_version"] or "extractive"
+        self.calls.append({"article": stem, "model": settings.model, **kw})
+        self.running += 1
+        self.peak = max(self.peak, self.running)
+        try:
+            await asyncio.sleep(0.001)
+            if (stem, version) in self.fail:
+                raise self.fail[(stem, version)]
+            return self.document(stem, version, kw["repetition"])
+        finally:
+            self.running -= 1
+
+    @staticmethod
+    def document(stem: str, version: str, repetition: int) -> BriefDocument:
+        statuses = ["exact", "exact", "fuzzy", "exact"]
+        brief = tiny_brief()
+        if version == "v2":
+            statuses[3] = "not_found"
+            brief = tiny_brief(
+                headline="Floods <script>alert(1)</script> hit Kessara",
+                actors=[*brief.actors, actor("Kessara Rescue Brigade")],
+            )
+        quotes = [
+            QuoteCheck(path=f"outlook.risks[0].evidence[{i}]", quote="q", status=s)
+            for i, s in enumerate(statuses)
+        ]
+        meta = BriefMetadata(
+            engine="extractive" if version == "extractive" else "llm",
+            origin="test double",
+            prompt_version=None if version == "extractive" else version,
+            calls=1,
+            prompt_tokens=100 + 10 * repetition,
+            completion_tokens=50,
+            cost_usd=0.001,
+            wall_seconds=0.5,
+        )
+        return BriefDocument(metadata=meta, brief=brief, grounding=GroundingReport(quotes=quotes))
+
+
+ARTICLE_TEXT = (
+    "Floods in Kessara killed 23 people. The Velmar Disaster Management Authority (VDMA) said "
+    "8,500 people fled their homes, and Red Cross Society volunteers opened shelters."
+)
+
+
+@pytest.fixture
+def articles(tmp_path: Path) -> Path:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for stem in ("alpha", "beta"):
+        (folder / f"{stem}.txt").write_text(f"{stem.title()} floods\n\n{ARTICLE_TEXT}\n")
+    (folder / "notes.json").write_text("{}")  # not an article: skipped
+    return folder
+
+
+def compare(sources: list[Path], fake: FakePipeline, **kw: Any) -> ComparisonResult:
+    versions = kw.pop("versions", ["v1", "v2"])
+    return run_comparison(sources, versions, SETTINGS, generate=fake, **kw)
+
+
+def test_aggregates_per_article_and_overall(articles: Path) -> None:
+    fake = FakePipeline()
+    result = compare([articles], fake)
+    assert [a.name for a in result.articles] == ["alpha", "beta"]
+    assert [v.label for v in result.variants] == ["v1", "v2"]
+    assert len(fake.calls) == 4
+    cell = result.cell("alpha", "v2")
+    assert cell is not None and cell.runs == 1 and not cell.errors
+    assert cell.stats["grounding_rate"].mean == pytest.approx(0.75)
+    assert cell.stats["actors"].mean == 3
+    assert result.overall["v1"]["grounding_rate"].mean == pytest.approx(1.0)
+    assert result.overall["v2"]["grounding_rate"].mean == pytest.approx(0.75)
+    assert result.overall["v2"]["unverified_claims"].mean == 0  # one item, one found quote
+    assert result.overall["v2"]["cost_usd"].mean == pytest.approx(0.001)
+    assert cell.document is not None and "<script>" in cell.document.brief.situation.headline
+
+
+def test_repeat_reports_mean_and_spread(articles: Path) -> None:
+    fake = FakePipeline()
+    result = compare([articles / "alpha.txt"], fake, repeat=3)
+    assert sorted(c["repetition"] for c in fake.calls if c["prompt_version"] == "v1") == [0, 1, 2]
+    cell = result.cell("alpha", "v1")
+    assert cell is not None
+    stat = cell.stats["prompt_tokens"]
+    assert (stat.mean, stat.stdev, stat.min, stat.max, stat.n) == (110, 10, 100, 120, 3)
+    assert cell.stats["grounding_rate"].stdev == 0
+    # Over articles: the mean of article means, the pooled repeat spread, n = articles.
+    overall = result.overall["v1"]["prompt_tokens"]
+    assert (overall.mean, overall.stdev, overall.n) == (110, 10, 1)
+
+
+def test_one_failing_article_is_reported_and_the_rest_go_on(articles: Path) -> None:
+    miss = CassetteMissError("cassette cass/beta.v2.json does not exist")
+    fake = FakePipeline(fail={("beta", "v2"): miss})
+    result = compare([articles], fake)
+    failed = result.cell("beta", "v2")
+    assert failed is not None and failed.failed == 1 and failed.stats == {}
+    assert failed.errors == ["cassette cass/beta.v2.json does not exist"]
+    assert [(r.article, r.variant, r.error_type) for r in result.failures] == [
+        ("beta", "v2", "CassetteMissError")
+    ]
+    ok = result.cell("alpha", "v2")
+    assert ok is not None and ok.stats and not ok.errors
+    # "All articles" compares like with like: only alpha, where every variant has values.
+    assert result.overall["v1"]["grounding_rate"].n == 1
+    text = render_terminal_text(result)
+    assert "beta × v2: CassetteMissError: cassette cass/beta.v2.json does not exist" in text
+
+
+def test_unusable_model_output_counts_as_not_schema_valid(articles: Path) -> None:
+    fake = FakePipeline(fail={("alpha", "v2"): ModelOutputError("invalid JSON after 1 repair")})
+    result = compare([articles / "alpha.txt", articles / "beta.txt"], fake)
+    cell = result.cell("alpha", "v2")
+    assert cell is not None and cell.stats["schema_valid"].mean == 0
+    assert result.overall["v2"]["schema_valid"].mean == pytest.approx(0.5)
+
+
+def test_every_run_failing_raises_with_the_failure_exit_code(articles: Path) -> None:
+    miss = CassetteMissError("no cassette")
+    fake = FakePipeline(fail={(s, v): miss for s in ("alpha", "beta") for v in ("v1", "v2")})
+    with pytest.raises(BriefingError, match=r"every run failed .* alpha × v1: no cassette") as info:
+        compare([articles], fake)
+    assert info.value.exit_code == CassetteMissError.exit_code
+
+
+def test_unknown_version_fails_before_running(articles: Path) -> None:
+    fake = FakePipeline()
+    with pytest.raises(PromptError, match="v99.*known versions: v1, v2"):
+        compare([articles], fake, versions=["v1", "v99"])
+    assert fake.calls == []
+
+
+@pytest.mark.parametrize(
+    ("kw", "error"),
+    [
+        ({"repeat": 0}, ConfigError),
+        ({"record_mode": "sometimes"}, ConfigError),
+        ({"versions": []}, ConfigError),
+        ({"gold_dir": Path("/nonexistent/gold")}, InputError),
+    ],
+)
+def test_bad_options_fail_fast(articles: Path, kw: dict[str, Any], error: type[Exception]) -> None:
+    fake = FakePipeline()
+    with pytest.raises(error):
+        compare([articles], fake, **kw)
+    assert fake.calls == []
+
+
+def test_missing_and_empty_sources(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="does not exist"):
+        compare([tmp_path / "nope.txt"], FakePipeline())
+    with pytest.raises(InputError, match="holds no articles"):
+        compare([tmp_path], FakePipeline())
+
+
+def test_unreadable_article_fails_its_cells_only(articles: Path) -> None:
+    (articles / "empty.md").write_text("   \n")
+    result = compare([articles], FakePipeline())
+    info = next(a for a in result.articles if a.name == "empty")
+    assert info.error is not None and "InputError" in info.error
+    cell = result.cell("empty", "v1")
+    assert cell is not None and cell.runs == 0 and cell.errors == [info.error]
+    assert result.cell("alpha", "v1") is not None
+
+
+def test_cassette_paths_engines_and_repetitions(articles: Path, tmp_path: Path) -> None:
+    fake = FakePipeline()
+    compare(
+        [articles / "alpha.txt"],
+        fake,
+        versions=["v1", "extractive"],
+        cassette_dir=tmp_path / "cass",
+        record_mode="replay",
+        repeat=2,
+    )
+    by_version = {(c["prompt_version"], c["repetition"]): c for c in fake.calls}
+    llm = by_version[("v1", 1)]
+    assert llm["engine"] == "llm" and llm["record_mode"] == "replay"
+    assert llm["cassette_path"] == tmp_path / "cass" / "alpha.v1.json"
+    extractive = by_version[(None, 0)]
+    assert extractive["engine"] == "extractive" and extractive["cassette_path"] is None
+
+
+def test_models_are_compared_too(articles: Path, tmp_path: Path) -> None:
+    fake = FakePipeline()
+    result = compare(
+        [articles / "alpha.txt"],
+        fake,
+        versions=["v1", "extractive"],
+        models=["gpt-4o-mini", "local/llama 3"],
+        cassette_dir=tmp_path,
+    )
+    assert [v.label for v in result.variants] == [
+        "v1@gpt-4o-mini",
+        "v1@local/llama 3",
+        "extractive",
+    ]
+    paths = {c["model"]: c["cassette_path"] for c in fake.calls if c["engine"] == "llm"}
+    assert paths == {
+        "gpt-4o-mini": tmp_path / "alpha.v1.gpt-4o-mini.json",
+        "local/llama 3": tmp_path / "alpha.v1.local-llama-3.json",
+    }
+
+
+def test_a_variant_twice_is_an_a_a_run() -> None:
+    variants = build_variants(["extractive", "extractive"], None)
+    assert [v.label for v in variants] == ["extractive", "extractive#2"]
+    twice = build_variants(["v1", "v1"], None)
+    assert cassette_name("alpha", twice[1]) == "alpha.v1.2.json"
+
+
+def test_concurrency_is_bounded(articles: Path) -> None:
+    fake = FakePipeline()
+    result = asyncio.run(
+        acompare([articles], ["v1", "v2", "extractive"], SETTINGS, repeat=3, generate=fake)
+    )
+    assert len(result.runs) == 18
+    assert 1 < fake.peak <= SETTINGS.concurrency
+
+
+def test_gold_scores_where_a_gold_file_exists(articles: Path, tmp_path: Path) -> None:
+    gold = tmp_path / "gold"
+    gold.mkdir()
+    (gold / "alpha.gold.json").write_text(
+        json.dumps(
+            {
+                "label": "hand-written reference (not model output)",
+                "article": "alpha.txt",
+                "actors": [{"name": "VDMA"}, {"name": "Kessara Rescue Brigade"}],
+                "figures": [{"value": "8,500", "counts": "fled"}],
+                "key_facts": ["23 killed"],
+            }
+        )
+    )
+    result = compare([articles], FakePipeline(), gold_dir=gold)
+    alpha_v1, alpha_v2 = result.cell("alpha", "v1"), result.cell("alpha", "v2")
+    assert alpha_v1 is not None and alpha_v2 is not None
+    assert alpha_v1.stats["actor_recall"].mean == pytest.approx(1 / 2)
+    assert alpha_v2.stats["actor_recall"].mean == pytest.approx(2 / 2)
+    assert alpha_v2.stats["actor_precision"].mean == pytest.approx(2 / 3)
+    assert alpha_v1.stats["figure_recall"].mean == 1
+    beta = result.cell("beta", "v1")
+    assert beta is not None and "actor_recall" not in beta.stats
+    assert result.articles[0].gold_label == "hand-written reference (not model output)"
+
+
+def test_invalid_gold_stops_before_running(articles: Path, tmp_path: Path) -> None:
+    (tmp_path / "alpha.gold.json").write_text(
+        json.dumps({"label": "x", "article": "a", "actor": []})
+    )
+    fake = FakePipeline()
+    with pytest.raises(BriefValidationError, match=r"alpha\.gold\.json.*actor"):
+        compare([articles], fake, gold_dir=tmp_path)
+    assert fake.calls == []
+
+
+# --- gate -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def result(articles: Path) -> ComparisonResult:
+    return compare([articles], FakePipeline())
+
+
+def test_gate_grammar() -> None:
+    rules = parse_rules(
+        "grounding_rate<0.95, actor_recall < baseline-0.05,cost_usd>baseline*1.5,"
+        "unverified_claims>=baseline,words>=600"
+    )
+    assert [(r.metric, r.op, r.value, r.relative) for r in rules] == [
+        ("grounding_rate", "<", 0.95, None),
+        ("actor_recall", "<", 0.05, "-"),
+        ("cost_usd", ">", 1.5, "*"),
+        ("unverified_claims", ">=", 0.0, "+"),
+        ("words", ">=", 600.0, None),
+    ]
+    assert rules[1].threshold(0.8) == pytest.approx(0.75)
+    assert rules[2].threshold(0.002) == pytest.approx(0.003)
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        ("groundedness<0.9", r"unknown metric 'groundedness'.*known metrics: schema_valid, "),
+        ("grounding_rate=0.9", "cannot read rule"),
+        ("grounding_rate<", "cannot read rule"),
+        ("actor_recall<-0.05", r"negative number.*actor_recall<baseline-0.05"),
+        (" , ", "empty"),
+    ],
+)
+def test_gate_parse_errors(rules: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_rules(rules)
+
+
+def test_gate_absolute_and_relative_rules(result: ComparisonResult) -> None:
+    assert evaluate_gate(result, "v1", "grounding_rate<0.7,actors<baseline") == []
+    messages = evaluate_gate(
+        result, "v1", "grounding_rate<0.95,grounding_rate<baseline-0.3,actors>baseline+0.5"
+    )
+    assert messages == [
+        "v2: grounding_rate 0.75 < 0.95 (rule grounding_rate<0.95)",
+        "v2: actors 3 > 2.5 (baseline v1 2; rule actors>baseline+0.5)",
+    ]
+    assert evaluate_gate(result, "v1", "grounding_rate<baseline-0.2") == [
+        "v2: grounding_rate 0.75 < 0.8 (baseline v1 1; rule grounding_rate<baseline-0.2)"
+    ]
+
+
+def test_gate_without_baseline_checks_every_variant(result: ComparisonResult) -> None:
+    messages = evaluate_gate(result, None, "grounding_rate<0.95")
+    assert messages == ["v2: grounding_rate 0.75 < 0.95 (rule grounding_rate<0.95)"]
+    with pytest.raises(ConfigError, match="add --baseline"):
+        evaluate_gate(result, None, "actors>baseline")
+
+
+def test_gate_unknown_baseline_and_missing_values(result: ComparisonResult) -> None:
+    with pytest.raises(ConfigError, match="--baseline 'v9' is not among .*v1, v2"):
+        evaluate_gate(result, "v9", "actors>1")
+    # No gold files: the rule cannot be checked, and a gate must not pass on missing data.
+    assert evaluate_gate(result, "v1", "actor_recall<0.5") == [
+        "v2: actor_recall has no value (rule actor_recall<0.5)"
+    ]
+
+
+def test_gate_counts_failed_runs(articles: Path) -> None:
+    fake = FakePipeline(fail={("beta", "v2"): CassetteMissError("miss")})
+    result = compare([articles], fake)
+    assert evaluate_gate(result, "v1", "failed_runs>0") == [
+        "v2: failed_runs 1 > 0 (rule failed_runs>0)"
+    ]
+
+
+def test_check_gate_raises_gate_error(result: ComparisonResult) -> None:
+    check_gate(result, "v1", "grounding_rate<0.5")
+    with pytest.raises(GateError, match="1 violation") as info:
+        check_gate(result, "v1", "grounding_rate<0.95")
+    assert info.value.exit_code == 11
+
+
+# --- reports --------------------------------------------------------------------------
+
+
+def render_terminal_text(result: ComparisonResult) -> str:
+    buffer = io.StringIO()
+    render_terminal(result, Console(file=buffer, width=160, color_system=None))
+    return buffer.getvalue()
+
+
+def test_terminal_table_marks_the_better_value(result: ComparisonResult) -> None:
+    text = render_terminal_text(result)
+    assert "alpha" in text and "beta" in text and "all articles (mean)" in text
+    row = next(line for line in text.splitlines() if "grounding rate" in line)
+    assert "100.0% ★" in row and "75.0% ★" not in row
+    actors_row = next(line for line in text.splitlines() if line.startswith("│ actors "))
+    assert "★" not in actors_row  # more actors is not better or worse
+
+
+def test_word_diff() -> None:
+    assert word_diff("floods kill 23 in Kessara", "floods kill 25 in Kessara") == [
+        ("eq", "floods kill"),
+        ("del", "23"),
+        ("ins", "25"),
+        ("eq", "in Kessara"),
+    ]
+
+
+def test_html_report(result: ComparisonResult) -> None:
+    html = render_html(result)
+    assert html.startswith("<!DOCTYPE html>")
+    assert '<table class="metrics">' in html and "<svg" in html and "<rect" in html
+    assert "<script" not in html  # no scripts at all, and brief text is escaped
+    assert (
+        "<del>kill 23 in</del>" in html
+        and "<ins>&lt;script&gt;alert(1)&lt;/script&gt; hit</ins>" in html
+    )
+    assert '<span class="chip new"' in html and "Kessara Rescue Brigade" in html
+    assert 'class="best"' in html
+    # The real prompt registry's diff of v1 and v2 is shown under the metrics.
+    assert "v1 → v2" in html and "+++ v2/system.j2" in html
+    assert "http://" not in html.replace("http://www.w3.org", "") and "<link" not in html
+
+
+def test_html_report_shows_failures(articles: Path) -> None:
+    fake = FakePipeline(fail={("beta", "v2"): CassetteMissError("cassette <x> missing")})
+    html = render_html(compare([articles], fake))
+    assert "Failed runs (1)" in html and "cassette &lt;x&gt; missing" in html
+
+
+def test_json_round_trip(result: ComparisonResult) -> None:
+    data = result.model_dump_json()
+    again = ComparisonResult.model_validate_json(data)
+    assert again == result
+    parsed = json.loads(data)
+    assert parsed["format"] == "briefing-comparison/1"
+    assert parsed["overall"]["v2"]["grounding_rate"]["mean"] == 0.75
+
+
+def test_gate_baseline_version_is_matched_model_by_model(articles: Path) -> None:
+    result = compare([articles / "alpha.txt"], FakePipeline(), models=["m1", "m2"])
+    assert evaluate_gate(result, "v1", "actors>baseline") == [
+        "v2@m1: actors 3 > 2 (baseline v1@m1 2; rule actors>baseline)",
+        "v2@m2: actors 3 > 2 (baseline v1@m2 2; rule actors>baseline)",
+    ]
+    # A full label names one baseline for every other variant.
+    assert len(evaluate_gate(result, "v1@m1", "actors>baseline")) == 2
+    with_extractive = compare(
+        [articles / "alpha.txt"], FakePipeline(), versions=["v1", "extractive"], models=["m1", "m2"]
+    )
+    with pytest.raises(ConfigError, match="ambiguous for extractive; name one of: v1@m1, v1@m2"):
+        evaluate_gate(with_extractive, "v1", "actors>baseline")

@@ -1,0 +1,240 @@
+"""Per-brief metrics on a tiny article and a hand-built brief, computed by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from briefing.budgets import BUDGETS
+from briefing.metrics import (
+    METRICS,
+    BriefMetrics,
+    brief_text_fields,
+    compute_metrics,
+    contains_phrase,
+    entity_forms,
+    entity_scores,
+    fold,
+    unverified_claims,
+    word_count,
+    word_tokens,
+)
+from briefing.schema import (
+    Actor,
+    ActorKind,
+    Brief,
+    BriefDocument,
+    BriefMetadata,
+    Claim,
+    Development,
+    Figure,
+    FigureCheck,
+    GroundingReport,
+    HumanitarianImpact,
+    Outlook,
+    QuoteCheck,
+    Risk,
+    Situation,
+)
+
+ARTICLE = (
+    "Floods hit Kessara\n\n"
+    "Floods in Kessara killed 23 people on Thursday. The Velmar Disaster Management "
+    "Authority (VDMA) said 8,500 people fled their homes. Médecins Sans Frontières opened a "
+    "clinic in Port Alen, where Governor Lidia Marchetti met aid workers."
+)
+
+
+def actor(name: str, aliases: list[str] | None = None, role: str = "Reports.") -> Actor:
+    return Actor(name=name, kind=ActorKind.OTHER, role=role, aliases=aliases or [], evidence=["q"])
+
+
+def tiny_brief(**changes: Any) -> Brief:
+    """A small brief; keyword arguments replace top-level parts or situation fields."""
+    situation = Situation(
+        headline=changes.pop("headline", "Floods kill 23 in Kessara"),  # 5 words
+        summary=changes.pop("summary", "Floods killed 23 people in Kessara."),  # 6
+        evidence=["Floods in Kessara killed 23 people"],
+        key_developments=[
+            Development(what="8,500 people fled.", where="Kessara", when=None, evidence=["x"])
+        ],  # 3 + 1
+    )
+    brief = Brief(
+        situation=situation,
+        actors=[
+            # 4 + 1 + 4 = 9 words
+            actor(
+                "Velmar Disaster Management Authority", ["VDMA"], "Disaster agency reporting toll."
+            ),
+            actor("Red Cross Society", [], "Runs shelters."),  # 3 + 2 = 5
+        ],
+        humanitarian=HumanitarianImpact(
+            summary="Thousands displaced.",  # 2
+            evidence=[],
+            figures=[
+                # "23" + "people" + "killed" = 3; "8,500" + "people displaced" + "VDMA" = 4
+                Figure(
+                    value="23", unit=None, counts="people killed", reported_by=None, evidence=["a"]
+                ),
+                Figure(
+                    value="8,500",
+                    unit=None,
+                    counts="people displaced",
+                    reported_by="VDMA",
+                    evidence=["b"],
+                ),
+            ],
+            needs=[Claim(text="Clean water.", evidence=["c"])],  # 2
+            access_constraints=[],
+        ),
+        outlook=Outlook(
+            summary="More rain is forecast.",  # 4
+            evidence=["d"],
+            risks=[
+                Risk(
+                    description="Dam may overflow.", likelihood=None, timeframe=None, evidence=["e"]
+                )
+            ],  # 3
+            indicators=[],
+        ),
+        gaps=["Missing people?"],  # 2
+    )
+    return brief.model_copy(update=changes)
+
+
+# headline 5 + summary 6 + development 3 + where 1 + actors 9 + 5 + humanitarian 2
+# + figures 3 + 4 + needs 2 + outlook 4 + risk 3 + gaps 2
+TINY_WORDS = 49
+
+
+def test_word_count_counts_body_text_not_evidence() -> None:
+    brief = tiny_brief()
+    assert word_count(brief) == TINY_WORDS
+    assert "Floods in Kessara killed 23 people" not in brief_text_fields(brief)
+
+
+def test_unverified_claims_groups_checks_by_item() -> None:
+    report = GroundingReport(
+        quotes=[
+            QuoteCheck(path="situation.evidence[0]", quote="a", status="exact"),
+            QuoteCheck(path="actors[0].evidence[0]", quote="b", status="not_found"),
+            QuoteCheck(path="actors[0].evidence[1]", quote="c", status="fuzzy"),  # saves actors[0]
+            QuoteCheck(path="actors[1].evidence[0]", quote="d", status="not_found"),  # unverified
+            QuoteCheck(path="humanitarian.evidence", quote="", status="not_found"),  # no evidence
+            QuoteCheck(path="outlook.risks[0].evidence[0]", quote="e", status="exact"),
+        ]
+    )
+    assert unverified_claims(report) == 2
+    assert report.rate == pytest.approx(3 / 6)
+
+
+def test_entities_of_tiny_texts() -> None:
+    # The finder's view of the tiny texts, spelled out so the fractions below are checkable.
+    assert entity_forms(ARTICLE) == (
+        ("Velmar Disaster Management Authority", "VDMA"),
+        ("Médecins Sans Frontières",),
+        ("Governor Lidia Marchetti", "Lidia Marchetti"),
+        ("Kessara",),
+        ("Port Alen",),
+    )
+    body = "Floods kill 23 in Kessara\n\nVDMA\n\nRed Cross Society\n\nRuns shelters."
+    assert set(entity_forms(body, headings=True)) == {
+        ("VDMA",),
+        ("Red Cross Society",),
+        ("Kessara",),
+    }
+
+
+def test_entity_coverage_and_precision_fractions() -> None:
+    body = "\n\n".join(
+        [
+            "Floods kill 23 in Kessara",
+            "Velmar Disaster Management Authority",
+            "VDMA",
+            "Red Cross Society",
+        ]
+    )
+    coverage, precision, n_article, n_brief = entity_scores(ARTICLE, body)
+    # Article: VDMA (mentioned), MSF, Lidia Marchetti, Kessara (mentioned), Port Alen -> 2/5.
+    assert n_article == 5 and coverage == pytest.approx(2 / 5)
+    # Brief: VDMA and Kessara occur in the article, "Red Cross Society" does not -> 2/3.
+    assert n_brief == 3 and precision == pytest.approx(2 / 3)
+
+
+def test_entity_matching_ignores_case_diacritics_and_titles() -> None:
+    body = "MEDECINS SANS FRONTIERES treats the wounded.\n\nLidia Marchetti declared an emergency."
+    coverage, _, _, _ = entity_scores(ARTICLE, body)
+    assert coverage == pytest.approx(2 / 5)  # MSF and Marchetti (title dropped)
+
+
+def test_compute_metrics_on_a_document() -> None:
+    brief = tiny_brief()
+    grounding = GroundingReport(
+        quotes=[
+            QuoteCheck(path="situation.evidence[0]", quote="q", status="exact"),
+            QuoteCheck(path="actors[1].evidence[0]", quote="q", status="not_found"),
+            QuoteCheck(path="humanitarian.evidence", quote="", status="not_found"),
+            QuoteCheck(path="outlook.evidence[0]", quote="q", status="fuzzy"),
+        ],
+        figures=[
+            FigureCheck(path="humanitarian.figures[0]", value="23", found=True),
+            FigureCheck(path="humanitarian.figures[1]", value="8,500", found=False),
+        ],
+    )
+    meta = BriefMetadata(
+        engine="llm",
+        origin="model output",
+        calls=2,
+        prompt_tokens=1200,
+        completion_tokens=300,
+        cost_usd=0.0004,
+        wall_seconds=1.5,
+    )
+    m = compute_metrics(BriefDocument(metadata=meta, brief=brief, grounding=grounding), ARTICLE)
+    assert m.schema_valid is True
+    assert m.grounding_rate == pytest.approx(0.5)
+    assert m.quotes == 4
+    assert m.unverified_claims == 2
+    assert (m.actors, m.developments, m.figures, m.risks) == (2, 1, 2, 1)
+    assert m.figures_found == pytest.approx(0.5)
+    assert m.words == TINY_WORDS
+    assert m.fits_page is True
+    assert m.budget_cuts == 0
+    assert (m.calls, m.prompt_tokens, m.completion_tokens) == (2, 1200, 300)
+    assert (m.cost_usd, m.wall_seconds) == (0.0004, 1.5)
+    # Brief entities: VDMA (in article), Red Cross Society (not), Kessara (in article).
+    assert m.entity_precision == pytest.approx(2 / 3)
+    assert m.entity_coverage == pytest.approx(2 / 5)
+
+
+def test_over_budget_brief_does_not_fit_and_is_cut() -> None:
+    long_gaps = [" ".join(["word"] * 15)] * 40  # 600 words of gaps alone
+    m = compute_metrics(
+        BriefDocument(
+            metadata=BriefMetadata(engine="extractive", origin="extractive engine"),
+            brief=tiny_brief(gaps=long_gaps),
+        ),
+        ARTICLE,
+    )
+    assert m.words == TINY_WORDS - 2 + 600
+    assert m.words > BUDGETS.total_words
+    assert m.fits_page is False
+    assert m.budget_cuts is not None and m.budget_cuts >= 1
+    # No grounding report: grounding metrics are unknown, not zero.
+    assert (m.grounding_rate, m.unverified_claims, m.figures_found) == (None, None, None)
+
+
+def test_values_are_keyed_like_the_metric_registry() -> None:
+    values = BriefMetrics(schema_valid=True, fits_page=False, words=10).values()
+    assert list(values) == [spec.key for spec in METRICS]
+    assert values["schema_valid"] == 1.0 and values["fits_page"] == 0.0
+    assert values["words"] == 10.0 and values["grounding_rate"] is None
+
+
+def test_text_normalisation() -> None:
+    assert fold("Médecins Sans Frontières") == "medecins sans frontieres"
+    assert word_tokens("about 8,500 people; 1.5 m") == ["about", "8500", "people", "1.5", "m"]
+    assert contains_phrase("Aid from Médecins Sans Frontières arrived", "medecins sans frontieres")
+    assert not contains_phrase("Rebel-held", "rebel held town")
+    assert not contains_phrase("Kessarans", "Kessara")  # whole words only
