@@ -25,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 from . import budgets
 from .budgets import BUDGETS
 from .entities import TITLES, analyse
-from .schema import ActorKind, Brief, BriefDocument, GroundingReport
+from .schema import ActorKind, Brief, BriefDocument, GroundingReport, brief_text_fields
 
 Direction = Literal["higher", "lower"] | None
 Kind = Literal["rate", "count", "bool", "usd", "seconds", "float"]
@@ -226,26 +226,6 @@ class _PhraseIndex:
 
 
 # --- brief text -----------------------------------------------------------------------
-
-
-def brief_text_fields(brief: Brief) -> list[str]:
-    """The brief's body text, field by field, in reading order (no evidence quotes)."""
-    s, h, o = brief.situation, brief.humanitarian, brief.outlook
-    fields: list[str | None] = [s.headline, s.summary]
-    for d in s.key_developments:
-        fields += [d.what, d.where, d.when]
-    for a in brief.actors:
-        fields += [a.name, *a.aliases, a.role]
-    fields.append(h.summary)
-    for f in h.figures:
-        fields += [f.value, f.unit, f.counts, f.reported_by]
-    fields += [c.text for c in (*h.needs, *h.access_constraints)]
-    fields.append(o.summary)
-    for r in o.risks:
-        fields += [r.description, r.timeframe]
-    fields += [c.text for c in o.indicators]
-    fields += brief.gaps
-    return [f for f in fields if f]
 
 
 def brief_text(brief: Brief) -> str:

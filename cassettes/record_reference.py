@@ -54,10 +54,8 @@ def main() -> None:
     versions = [v for v in list_versions() if load_version(v).released]
     for reference in sorted(EXAMPLES.glob("*.brief.json")):
         stem = reference.name.removesuffix(".brief.json")
-        article_path = next(
-            (EXAMPLES / f"{stem}{s}" for s in ARTICLE_SUFFIXES if (EXAMPLES / f"{stem}{s}").exists()),
-            None,
-        )
+        candidates = [EXAMPLES / f"{stem}{suffix}" for suffix in ARTICLE_SUFFIXES]
+        article_path = next((path for path in candidates if path.exists()), None)
         if article_path is None:
             continue
         brief = BriefDocument.model_validate_json(reference.read_text(encoding="utf-8")).brief
@@ -77,7 +75,8 @@ def main() -> None:
                     cassette_origin=HAND_WRITTEN_ORIGIN,
                 )
             rate = doc.grounding.rate if doc.grounding else 0.0
-            print(f"{cassette.relative_to(ROOT)}: {doc.metadata.calls} call(s), grounding {rate:.0%}")
+            name = cassette.relative_to(ROOT)
+            print(f"{name}: {doc.metadata.calls} call(s), grounding {rate:.0%}")
 
 
 if __name__ == "__main__":

@@ -38,7 +38,8 @@ def test_help_does_not_import_heavy_libraries() -> None:
     code = (
         "import sys\nfrom briefing.cli import main\nsys.argv = ['briefing', '--help']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in ('openai', 'trafilatura', 'weasyprint', 'httpx') if m in sys.modules))"
+        "heavy = ('openai', 'trafilatura', 'weasyprint', 'httpx')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True

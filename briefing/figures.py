@@ -1,0 +1,219 @@
+"""Figures in news text: the numbers an article reports, what they count, who reports them.
+
+`figures_in` reads the numbers in a sentence ("at least 23", "thousands of", "$10 million",
+"97 percent") with their unit and what they count ("people killed", "tonnes of food"),
+skipping dates, years, durations and distances; `has_figure` tells whether a text states
+any; `reported_by` finds whom a sentence attributes a fact to ("said X", "X said",
+"according to X").
+
+These are rules about how news prose states numbers, and they change for their own
+reasons, so they live apart from the extractive engine (`briefing.extractive`), which
+decides which figures make the brief and quotes their evidence. Deterministic: regular
+expressions over the text and the names `briefing.entities` found; no model, no network.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .budgets import Budgets, trim_words, word_count
+from .entities import MONTHS, TITLES, Entity, Sentence
+from .schema import ActorKind
+
+# The names mentioned in text[lo:hi], as (start, entity) in reading order.
+NamesIn = Callable[[int, int], list[tuple[int, Entity]]]
+
+
+@dataclass(frozen=True)
+class FigureReading:
+    """A number read from a sentence: what `briefing.schema.Figure` holds but its source
+    and evidence, plus where the number starts and how much it says about people."""
+
+    value: str  # as written; its qualifier ("more than") dropped if too long for a label
+    unit: str | None  # "USD", "percent", "tonnes", or the counted noun: "people"
+    counts: str  # "people killed", "tonnes of food"
+    start: int  # offset of the number in the text
+    weight: float  # higher for people, deaths, displacement, money and tonnes
+
+
+def _cue(words: str) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{words})\b", re.IGNORECASE)
+
+
+_MONTH = "|".join(MONTHS)
+
+# Figures: an optional qualifier, then a number, a range, an amount or "thousands".
+_QUAL = (
+    r"(?:(?:at least|about|around|approximately|nearly|almost|some|more than|over|up to"
+    r"|fewer than|less than|an estimated|roughly|as many as|at most|only) )?"
+)
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_SCALE = r"(?: ?(?:million|billion|thousand|trillion|bn)\b)?"
+_FIGURE = re.compile(
+    rf"(?<![\w.,$€£-])(?:{_QUAL}(?:between (?:{_NUM}) and (?:{_NUM})|[$€£] ?(?:{_NUM}){_SCALE}"
+    rf"|(?:{_NUM}){_SCALE}(?: ?%| percent| per cent)?)(?![\w-])|\b(?:[Tt]ens of thousands"
+    r"|[Hh]undreds of thousands|[Tt]housands|[Hh]undreds|[Dd]ozens|[Mm]illions)\b)"
+)
+# Not counts: dates, durations and distances.
+_NOT_COUNT = re.compile(
+    rf"\s(?:{_MONTH}|hours?|days?|weeks?|months?|years?|minutes?|km|kilometres?|kilometers?"
+    r"|metres?|meters?|miles?|am|pm|a\.m\.|p\.m\.|points?|degrees|o'clock)\b"
+)
+_UNITS = (
+    (re.compile(r"\s?(?:US |U\.S\. )?dollars?\b"), "USD"),
+    (re.compile(r"\s?euros?\b"), "EUR"),
+    (re.compile(r"\s?(?:[a-z]+ )?pounds\b"), "pounds"),
+    (re.compile(r"\s?(?:tonnes|tons|metric tons)\b"), "tonnes"),
+)
+_STOP = frozenset(
+    """were are was is be been have has had in at from for on since and who that which with by
+    to into the a an of or but as than now this these those it its their his her he she they
+    said says across after before during over under per each while when where remain remains
+    live lives face faces need needs sleep along near around through within without among
+    between including""".split()
+)
+_PEOPLE = _cue(
+    r"people|persons|civilians|residents|families|households|children|women|refugees|patients"
+    r"|soldiers|fighters|deaths|volunteers|migrants|villagers|troops|prisoners|workers|dead"
+    r"|wounded|displaced"
+)
+# What happened to the people counted; None keeps the words as written ("without shelter").
+_STATUS: tuple[tuple[re.Pattern[str], str | None], ...] = (
+    (_cue(r"kill\w*|deaths?|dead|died"), "killed"),
+    (_cue(r"missing"), "missing"),
+    (_cue(r"displac\w*|fled|flee\w*|from their homes|homeless|evacuated"), "displaced"),
+    (_cue(r"wounded|injur\w*"), "wounded"),
+    (_cue(r"without \w+"), None),
+    (_cue(r"shelter\w*"), "sheltering"),
+    (_cue(r"in need|need\w*"), "in need"),
+    (_cue(r"treated"), "treated"),
+    (_cue(r"exchanged|released|freed|detained|arrested|abducted"), None),
+)
+_REPORTING = _cue(
+    r"said|says|say|told|reported|reports|(?<!an )estimated|estimates|counted|confirmed"
+    r"|announced|stated|according to"
+)
+_PRONOUN = _cue(r"he|she|it|they|we|i|you|this|that")
+
+
+def has_figure(text: str) -> bool:
+    """Whether the text states a number, an amount or a "thousands" that could be a figure."""
+    return _FIGURE.search(text) is not None
+
+
+def figures_in(text: str, s: Sentence, b: Budgets) -> list[FigureReading]:
+    """The figures of sentence `s` of `text`, in reading order."""
+    found = (_figure(text, s, m, b) for m in _FIGURE.finditer(text, s.start, s.end))
+    return [f for f in found if f is not None]
+
+
+def reported_by(text: str, s: Sentence, pos: int, names_in: NamesIn, limit: int) -> str | None:
+    """Who sentence `s` of `text` attributes the fact at `pos` to: "said X", "X said",
+    "according to X", nearest reporting word first; at most `limit` words, None if unstated.
+    `names_in` gives the names mentioned in a span of the text."""
+    for v in sorted(_REPORTING.finditer(text, s.start, s.end), key=lambda v: abs(v.start() - pos)):
+        stop = re.search(r"[,;:.—–]|$", text[v.end() : s.end])
+        end = v.end() + (stop.start() if stop else 0)
+        after = re.sub(r"^the\s+", "", text[v.end() : end].strip())
+        names = names_in(v.end(), end)
+        person = [n for n in names if n[1].kind is ActorKind.PERSON]
+        speaker = person[0] if person else names[0] if names else None
+        if v.group().lower() == "according to":
+            return _label(speaker[1], limit) if speaker else None
+        if speaker and names[0][0] - v.end() <= 5:  # "said X", "said the X"
+            return after if word_count(after) <= limit else _label(speaker[1], limit)
+        head = text[s.start : v.start()]
+        cut = max((c.end() for c in re.finditer(r"[,;:—–]\s", head)), default=0)
+        inside = names_in(s.start + cut, v.start())
+        if inside:  # "X said", "X's teams counted"
+            return _label(inside[-1][1], limit)
+        clause = re.sub(r"^[Tt]he\s+", "", head[cut:].strip())
+        if clause and word_count(clause) <= limit and not _PRONOUN.match(clause):
+            return clause  # "provincial officials said"
+    return None
+
+
+def _figure(text: str, s: Sentence, m: re.Match[str], b: Budgets) -> FigureReading | None:
+    """A figure, what it counts and a weight; None for dates, years, durations, distances."""
+    value = m.group()
+    after, before = text[m.end() : s.end], text[max(s.start, m.start() - 12) : m.start()]
+    year = re.fullmatch(r"(?:19|20)\d\d", value) and not _PEOPLE.match(after.strip())
+    if year or _NOT_COUNT.match(after) or re.search(rf"(?:{_MONTH}) $", before):
+        return None
+    if word_count(value) > b.label_words:
+        value = re.sub(rf"^{_QUAL}", "", value)  # "more than 150" -> "150" for a tight label
+    currency = re.search(r"[$€£]", value)
+    unit = {"$": "USD", "€": "EUR", "£": "GBP"}[currency.group()] if currency else None
+    unit = "percent" if value.endswith(("%", "percent", "per cent")) else unit
+    rest = after
+    for pattern, name in _UNITS if unit is None else ():
+        u = pattern.match(after)
+        if u and unit is None:  # "tonnes of food" keeps its unit word in what it counts
+            unit, rest = name, after if name == "tonnes" else after[u.end() :]
+    money = unit in ("USD", "EUR", "GBP", "pounds")
+    lead = r"\s*(?:of|in)\s+(?:the\s+)?" if money else r"\s*of\s+(?:the\s+)?"
+    phrase = _noun_phrase(re.sub(rf"^{lead}", " ", rest))
+    status = _status(text, s, m, phrase)
+    weight = 3.0 * bool(_PEOPLE.search(phrase)) + 1.5 * (money or unit == "tonnes")
+    weight += 3 * any(p.search(phrase) for p, _ in _STATUS[:3])  # "civilian deaths"
+    if status:
+        weight += 3 if status in ("killed", "missing", "displaced") else 1
+    counts = f"{phrase} {status or ''}".strip()
+    alive = re.match(
+        r"\s+((?:live|lives|living|remain|remains|face|faced|sleeping)\b[^,;.]*)", rest
+    )
+    if phrase and not status and alive:  # "60,000 people live in the affected districts"
+        counts = f"{phrase} {alive.group(1)}"
+    if not phrase:  # no noun after the number: the words before it in its clause
+        weight -= 1
+        counts = " ".join(
+            re.split(r"[,;:—–]\s", text[s.start : m.start()])[-1].split()[-b.figure_words :]
+        )
+    if not counts:
+        return None
+    if unit is None and phrase:
+        unit = re.split(r"\s+of\s+", phrase)[0].split()[-1].lower()
+    counts = " ".join(counts.split()[: b.figure_words])
+    return FigureReading(value=value, unit=unit, counts=counts, start=m.start(), weight=weight)
+
+
+def _noun_phrase(rest: str) -> str:
+    """The words after a number that say what it counts: "people", "tonnes of food"."""
+    out: list[str] = []
+    for tok in rest.split()[:6]:
+        word = tok.strip(',;:!?”"’)(')
+        word = word if word.count(".") > 1 else word.rstrip(".")  # keep "U.S."
+        low = word.lower()
+        verb = out and out[-1] != "of" and low.endswith(("ed", "ing"))
+        if not re.fullmatch(r"[A-Za-z][\w’'.-]*", word) or (low in _STOP and low != "of") or verb:
+            break
+        if low == "of" and not out:
+            break
+        out.append(word)
+        if word != tok or len(out) == 4:
+            break
+    while out and out[-1].lower() in _STOP:
+        out.pop()
+    return " ".join(out)
+
+
+def _status(text: str, s: Sentence, m: re.Match[str], phrase: str) -> str | None:
+    """What happened to the people counted, from the nearest cue word in the sentence."""
+    if any(p.search(phrase) for p, _ in _STATUS):
+        return None
+    lo, hi = max(s.start, m.start() - 60), min(s.end, m.end() + len(phrase) + 70)
+    near = [
+        (m.start() - h.end() if h.end() <= m.start() else h.start() - m.end(), label or h.group())
+        for pattern, label in _STATUS
+        for h in pattern.finditer(text, lo, hi)
+    ]
+    return min(near)[1] if near else None
+
+
+def _label(e: Entity, limit: int) -> str:
+    """The actor's name within `limit` words: a short form, or a person without titles."""
+    bare = " ".join(w for w in e.name.split() if w not in TITLES and w[0].isupper())
+    forms = [f for f in (e.name, *e.aliases, bare) if 0 < word_count(f) <= limit]
+    return forms[0] if forms else trim_words(e.name, limit)
