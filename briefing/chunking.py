@@ -55,10 +55,21 @@ def _load_encoding(name: str) -> Any:
 
 
 @lru_cache(maxsize=16)
-def resolve_tokenizer(model: str) -> Tokenizer:
-    """The model's tiktoken encoding, or the bundled offline one when it cannot be loaded."""
+def resolve_tokenizer(model: str, *, offline: bool = False) -> Tokenizer:
+    """The model's tiktoken encoding, or the bundled offline one when it cannot be loaded.
+
+    `offline=True` skips the download attempt (air-gapped machines, where an attempt
+    can wait on DNS or a proxy) and uses the bundled encoding straight away.
+    """
     import tiktoken
 
+    if offline:
+        return Tokenizer(
+            encoding_name=OFFLINE_ENCODING,
+            approximate=True,
+            notice="note: offline tokenizer: bundled cl100k_base, token counts are approximate",
+            _encode_batch=_batcher(_load_encoding(OFFLINE_ENCODING)),
+        )
     try:
         name = tiktoken.encoding_name_for_model(model)
         approximate, reason = False, ""

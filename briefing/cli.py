@@ -193,7 +193,7 @@ def chunk(
         model=model, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap, max_bytes=max_bytes
     )
     article = _load(source, settings)
-    tokenizer = resolve_tokenizer(settings.model)
+    tokenizer = resolve_tokenizer(settings.model, offline=settings.tokenizer == "offline")
     if tokenizer.notice:
         _notify(tokenizer.notice)
     chunks = chunk_text(

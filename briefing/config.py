@@ -19,6 +19,7 @@ from .errors import ConfigError
 StructuredMode = Literal["auto", "json_schema", "json_object"]
 RecordMode = Literal["replay", "record", "once", "off"]
 Engine = Literal["auto", "llm", "extractive"]
+TokenizerMode = Literal["auto", "offline"]
 
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -41,6 +42,8 @@ class Settings:
     max_bytes: int = DEFAULT_MAX_BYTES
     prompt: str = "v2"
     engine: Engine = "auto"
+    # "offline": never try to download tiktoken encodings; use the bundled one.
+    tokenizer: TokenizerMode = "auto"
     # Where the key came from; never the key itself.
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -71,11 +74,13 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "max_bytes": ("BRIEFING_MAX_BYTES",),
     "prompt": ("BRIEFING_PROMPT",),
     "engine": ("BRIEFING_ENGINE",),
+    "tokenizer": ("BRIEFING_TOKENIZER",),
 }
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     "structured_mode": ("auto", "json_schema", "json_object"),
     "engine": ("auto", "llm", "extractive"),
+    "tokenizer": ("auto", "offline"),
 }
 
 

@@ -177,7 +177,9 @@ class _ModelRun:
         self.repetition = repetition
         self.progress = progress
         self.notify = notify
-        self.tokenizer: Tokenizer = resolve_tokenizer(settings.model)
+        self.tokenizer: Tokenizer = resolve_tokenizer(
+            settings.model, offline=settings.tokenizer == "offline"
+        )
         if self.tokenizer.notice:
             notify(self.tokenizer.notice)
         self.meter = UsageMeter(settings.model, settings.max_cost)

@@ -79,6 +79,7 @@ def private_home(
         "BRIEFING_BASE_URL",
         "BRIEFING_API_KEY_ENV",
         "BRIEFING_ENGINE",
+        "BRIEFING_TOKENIZER",
         "BRIEFING_PROMPT",
         "BRIEFING_STRUCTURED_MODE",
         "BRIEFING_MAX_COST",

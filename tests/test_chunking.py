@@ -25,6 +25,20 @@ def test_offline_falls_back_to_bundled_encoding_with_notice(tokenizer: Tokenizer
     assert tokenizer.count("hello world") == 2
 
 
+def test_offline_mode_never_tries_to_download(monkeypatch: pytest.MonkeyPatch) -> None:
+    import briefing.chunking as chunking
+
+    requested: list[str] = []
+    real = chunking._load_encoding
+    monkeypatch.setattr(
+        chunking, "_load_encoding", lambda name: requested.append(name) or real(name)
+    )
+    resolve_tokenizer.cache_clear()
+    tok = resolve_tokenizer("gpt-4o-mini", offline=True)
+    assert requested == [OFFLINE_ENCODING]
+    assert tok.approximate and tok.notice and "offline" in tok.notice
+
+
 def test_unknown_model_is_approximate() -> None:
     resolve_tokenizer.cache_clear()
     tok = resolve_tokenizer("llama3.1:8b")
