@@ -178,6 +178,7 @@ def response_from_entry(entry: dict[str, Any]) -> ModelResponse:
         refusal=data.get("refusal"),
         structured_mode=data.get("structured_mode", "json_schema"),
         from_cassette=True,
+        origin=entry.get("origin"),
     )
 
 

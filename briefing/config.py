@@ -39,6 +39,8 @@ class Settings:
     max_output_tokens: int = 4096
     chunk_tokens: int = 3000
     chunk_overlap: int = 150
+    # Input budget of one merge call (partial briefs are compact, so larger than a chunk).
+    merge_tokens: int = 8000
     max_bytes: int = DEFAULT_MAX_BYTES
     prompt: str = "v2"
     engine: Engine = "auto"
@@ -71,6 +73,7 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "max_output_tokens": ("BRIEFING_MAX_OUTPUT_TOKENS",),
     "chunk_tokens": ("BRIEFING_CHUNK_TOKENS",),
     "chunk_overlap": ("BRIEFING_CHUNK_OVERLAP",),
+    "merge_tokens": ("BRIEFING_MERGE_TOKENS",),
     "max_bytes": ("BRIEFING_MAX_BYTES",),
     "prompt": ("BRIEFING_PROMPT",),
     "engine": ("BRIEFING_ENGINE",),

@@ -72,6 +72,13 @@ class ModelResponse:
     refusal: str | None = None
     structured_mode: str = "json_schema"  # how the server was actually asked
     from_cassette: bool = False
+    # Who wrote the answer, for replayed ones: the cassette entry's origin, e.g.
+    # "recorded from gpt-4o-mini" or "hand-written reference response".
+    origin: str | None = None
+
+    @property
+    def hand_written(self) -> bool:
+        return self.origin is not None and "hand-written" in self.origin
 
 
 class ChatTransport(Protocol):

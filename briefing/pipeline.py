@@ -7,7 +7,6 @@ a ChatTransport, possibly a cassette) and optional progress callbacks.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,8 +17,15 @@ from .article import Article
 from .chunking import Chunk, Tokenizer, chunk_text, resolve_tokenizer
 from .config import Settings
 from .errors import ConfigError, GroundingError
-from .exchange import ChatTransport, ModelRequest
-from .prompts import PromptVersion, extraction_messages, load_version, merge_messages
+from .exchange import ChatTransport, ModelRequest, ModelResponse
+from .llm import structured_call
+from .prompts import (
+    PromptVersion,
+    extraction_messages,
+    load_version,
+    merge_messages,
+    partials_json,
+)
 from .schema import SCHEMA_VERSION, Actor, Brief, BriefDocument, BriefMetadata, brief_json_schema
 
 EngineName = Literal["llm", "extractive"]
@@ -185,6 +191,8 @@ class _ModelRun:
         self.meter = UsageMeter(settings.model, settings.max_cost)
         self.schema = brief_json_schema()
         self.fallback_used = False
+        self.limit = asyncio.Semaphore(settings.concurrency)
+        self.responses: list[ModelResponse] = []
         self.done = 0
         self.total = 0
 
@@ -201,16 +209,10 @@ class _ModelRun:
                 self.total = 1
                 return await self._extract(transport, chunks[0], 1, title, text=self.article.text)
             self.total = len(chunks) + 1
-            limit = asyncio.Semaphore(self.settings.concurrency)
-
-            async def bounded(chunk: Chunk) -> Brief:
-                async with limit:
-                    return await self._extract(
-                        transport, chunk, len(chunks), title, text=chunk.text
-                    )
-
-            partials = list(await asyncio.gather(*(bounded(c) for c in chunks)))
-            return await self._merge(transport, partials, title, level=1)
+            partials = await asyncio.gather(
+                *(self._extract(transport, c, len(chunks), title, text=c.text) for c in chunks)
+            )
+            return await self._merge(transport, list(partials), title, level=1)
         finally:
             close = getattr(transport, "aclose", None) or getattr(
                 getattr(transport, "inner", None), "aclose", None
@@ -230,9 +232,9 @@ class _ModelRun:
     async def _merge(
         self, transport: ChatTransport, partials: list[Brief], title: str, *, level: int
     ) -> Brief:
-        """Merge partial briefs; in groups first when they exceed one chunk's budget."""
-        payloads = [_partial_payload(p) for p in _dedupe_across(partials)]
-        groups = _group_by_tokens(payloads, self.tokenizer, self.settings.chunk_tokens)
+        """Merge partial briefs; in groups first when they exceed the merge budget."""
+        payloads = [partial_payload(p) for p in _dedupe_across(partials)]
+        groups = _group_by_tokens(payloads, self.tokenizer, self.settings.merge_tokens)
         if len(groups) > 1:
             self.total += len(groups)
             merged = await asyncio.gather(
@@ -254,8 +256,6 @@ class _ModelRun:
     async def _call(
         self, transport: ChatTransport, messages: tuple[dict[str, str], ...], purpose: str
     ) -> Brief:
-        from .llm import structured_call
-
         request = ModelRequest(
             model=self.settings.model,
             messages=messages,
@@ -269,15 +269,17 @@ class _ModelRun:
             prompt_hash=self.version.sha256,
         )
         prompt_estimate = sum(self.tokenizer.count(m["content"]) + 4 for m in messages)
-        result = await structured_call(
-            transport,
-            request,
-            Brief,
-            max_repairs=self.settings.max_repairs,
-            meter=self.meter,
-            prompt_tokens_estimate=prompt_estimate,
-        )
+        async with self.limit:  # every call, extraction or merge, counts against --concurrency
+            result = await structured_call(
+                transport,
+                request,
+                Brief,
+                max_repairs=self.settings.max_repairs,
+                meter=self.meter,
+                prompt_tokens_estimate=prompt_estimate,
+            )
         self.fallback_used = self.fallback_used or result.fallback_used
+        self.responses.extend(result.responses)
         self.done += 1
         self.progress(
             Progress(
@@ -292,11 +294,21 @@ class _ModelRun:
         return result.value
 
     def metadata(self) -> BriefMetadata:
+        origin = "model output"
+        model: str | None = self.settings.model
+        hand_written = [r.hand_written for r in self.responses]
+        if hand_written and all(hand_written):
+            # Replayed hand-written reference responses are not model output, whatever
+            # model the request named: say so wherever the brief is shown.
+            origin = f"{HAND_WRITTEN_ORIGIN} replayed from a cassette (not model output)"
+            model = ", ".join(sorted({r.model for r in self.responses if r.model})) or None
+        elif any(hand_written):
+            origin = "model output mixed with hand-written reference responses"
         return _metadata(
             self.article,
             engine="llm",
-            origin="model output",
-            model=self.settings.model,
+            origin=origin,
+            model=model,
             prompt_version=self.version.id,
             prompt_hash=self.version.sha256,
             calls=self.meter.calls,
@@ -307,15 +319,26 @@ class _ModelRun:
         )
 
 
-def _partial_payload(brief: Brief) -> dict[str, Any]:
-    return brief.model_dump(mode="json")
+def partial_payload(brief: Brief) -> dict[str, Any]:
+    """A partial brief as the merge call sees it: empty fields left out to save tokens."""
+    pruned = _prune(brief.model_dump(mode="json"))
+    return pruned if isinstance(pruned, dict) else {}
+
+
+def _prune(value: Any) -> Any:
+    if isinstance(value, dict):
+        kept = {k: _prune(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in (None, "", [], {})}
+    if isinstance(value, list):
+        return [_prune(v) for v in value]
+    return value
 
 
 def _group_by_tokens(
     payloads: list[dict[str, Any]], tokenizer: Tokenizer, budget: int
 ) -> list[list[dict[str, Any]]]:
     """Split partials into groups whose JSON fits the budget (at least two per group)."""
-    sizes = tokenizer.count_many([json.dumps(p, ensure_ascii=False) for p in payloads])
+    sizes = tokenizer.count_many([partials_json([p]) for p in payloads])
     if sum(sizes) <= budget or len(payloads) <= 2:
         return [payloads]
     groups: list[list[dict[str, Any]]] = [[]]

@@ -16,6 +16,7 @@ import shutil
 import tomllib
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -107,14 +108,22 @@ def article_delimiter(text: str) -> str:
     return f"<<<ARTICLE-{digest[:size]}>>>"
 
 
-def render(version: PromptVersion, template: str, **variables: Any) -> str:
-    """Render one template with StrictUndefined: a missing variable is an error."""
-    from jinja2 import Environment, StrictUndefined, UndefinedError
+@lru_cache(maxsize=64)
+def _compiled(source: str) -> Any:
+    """Compile a template once per run; a map-reduce renders the same ones many times."""
+    from jinja2 import Environment, StrictUndefined
 
     # Prompts are plain text, not HTML: autoescape off is deliberate here.
     env = Environment(undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False)
+    return env.from_string(source)
+
+
+def render(version: PromptVersion, template: str, **variables: Any) -> str:
+    """Render one template with StrictUndefined: a missing variable is an error."""
+    from jinja2 import UndefinedError
+
     try:
-        return env.from_string(version.templates[template]).render(budgets=BUDGETS, **variables)
+        return str(_compiled(version.templates[template]).render(budgets=BUDGETS, **variables))
     except UndefinedError as exc:
         raise PromptError(
             f"prompt {version.id}/{template}: {exc.message}; fix the template"
@@ -139,10 +148,16 @@ def extraction_messages(
     )
 
 
+def partials_json(partials: list[dict[str, Any]]) -> str:
+    """Compact JSON, one partial per line: readable in a cassette, cheap in tokens."""
+    lines = (json.dumps(p, ensure_ascii=False, separators=(",", ":")) for p in partials)
+    return "[\n" + ",\n".join(lines) + "\n]"
+
+
 def merge_messages(
     version: PromptVersion, *, title: str, partials: list[dict[str, Any]]
 ) -> tuple[dict[str, str], ...]:
-    data = json.dumps(partials, ensure_ascii=False, indent=1)
+    data = partials_json(partials)
     user = render(
         version,
         "merge.j2",

@@ -126,6 +126,14 @@ class UsageMeter:
         """Cost of live (not replayed) calls with a known price: what the limit applies to."""
         return self._spent
 
+    def _reported_price(self, response: ModelResponse) -> tuple[float, float] | None:
+        # The cost shown is the price of the model that answered. An answer that names no
+        # model is taken to come from the configured one; a named but unpriced model (a
+        # local one, or a hand-written reference replayed from a cassette) stays unknown.
+        if response.hand_written:
+            return None
+        return price_for(response.model or self.model)
+
     def _price(self, model: str) -> tuple[float, float] | None:
         # Servers answer with a dated snapshot or, on Azure, the model behind a deployment
         # name; fall back to the configured model when the answer's name is not priced.
@@ -169,17 +177,21 @@ class UsageMeter:
         self.release(reserved)
         self._calls += 1
         self._usage = self._usage + response.usage
-        price = self._price(response.model)
-        if price is None:
+        reported = self._reported_price(response)
+        if reported is None:
             self._cost = None
-            return
-        cost = (
-            response.usage.prompt_tokens * price[0] + response.usage.completion_tokens * price[1]
-        ) / 1_000_000
-        if self._cost is not None:
-            self._cost += cost
-        if not response.from_cassette:
-            self._spent += cost
+        elif self._cost is not None:
+            self._cost += self._cost_at(reported, response)
+        # The --max-cost limit stays conservative: a live answer from an unpriced model
+        # name is charged at the configured model's price, so the limit still holds.
+        spend_price = self._price(response.model)
+        if not response.from_cassette and spend_price is not None:
+            self._spent += self._cost_at(spend_price, response)
+
+    @staticmethod
+    def _cost_at(price: tuple[float, float], response: ModelResponse) -> float:
+        usage = response.usage
+        return (usage.prompt_tokens * price[0] + usage.completion_tokens * price[1]) / 1_000_000
 
     def format_cost(self) -> str:
         return format_usd(self._cost)

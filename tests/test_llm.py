@@ -455,7 +455,7 @@ def test_brief_schema_is_strict_and_round_trips(stub: StubServer) -> None:
 
 def test_usage_is_summed_across_repairs(stub: StubServer) -> None:
     stub.enqueue(
-        Reply.chat("bad", prompt_tokens=100, completion_tokens=20),
+        Reply.chat("bad", prompt_tokens=100, completion_tokens=20, model="gpt-4o-mini-2024-07-18"),
         Reply.json(CITY, prompt_tokens=130, completion_tokens=10, model="gpt-4o-mini-2024-07-18"),
     )
     meter = UsageMeter("gpt-4o-mini")

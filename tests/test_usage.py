@@ -153,3 +153,29 @@ def test_rough_estimate_of_what_a_repair_adds() -> None:
         }
     )
     assert rough_prompt_tokens(repaired, since=1) == 10 + 4
+
+
+def test_named_unpriced_answer_has_no_cost_but_still_counts_against_the_limit() -> None:
+    from briefing.exchange import ModelResponse, Usage
+
+    meter = UsageMeter("gpt-4o-mini", max_cost=1.0)
+    meter.record(ModelResponse("{}", "stop", Usage(1_000_000, 0), model="local-alias"))
+    assert meter.cost_usd is None and meter.format_cost() == "cost unknown"
+    assert meter.spent_usd == pytest.approx(0.15)  # charged at the configured model's price
+
+
+def test_hand_written_replay_is_never_priced() -> None:
+    from briefing.exchange import ModelResponse, Usage
+
+    meter = UsageMeter("gpt-4o-mini")
+    meter.record(
+        ModelResponse(
+            "{}",
+            "stop",
+            Usage(1000, 1000),
+            model="gpt-4o-mini",
+            from_cassette=True,
+            origin="hand-written reference response",
+        )
+    )
+    assert meter.cost_usd is None and meter.spent_usd == 0

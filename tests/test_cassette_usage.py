@@ -1,0 +1,159 @@
+"""The shipped cassettes: every entry is used, none is stale, none pretends to be a model.
+
+Each `cassettes/<stem>.<version>.json` is replayed for `examples/<stem>.*` and prompt
+`<version>` through the real pipeline, with a `CassetteTransport` of our own so that the
+entries actually requested can be seen (`Cassette.unused()`). An entry nothing requests
+is dead weight that hides what a run really uses; a stale one (its prompt version or the
+brief schema changed since it was made) would only replay by accident.
+
+The shipped cassettes hold hand-written reference responses (`cassettes/record_reference.py`),
+not model output, and must say so in every entry.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from briefing.article import load_article
+from briefing.cassette import Cassette, CassetteTransport, stale_entries
+from briefing.compare import ARTICLE_SUFFIXES
+from briefing.config import Settings, resolve_settings
+from briefing.pipeline import generate_brief
+from briefing.prompts import list_versions, load_version
+from briefing.schema import BriefDocument, brief_json_schema
+from tests.conftest import CASSETTES, EXAMPLES
+
+HAND_WRITTEN_ORIGIN = "hand-written reference response"
+REFERENCE_MODEL = "hand-written-reference"
+SHIPPED = sorted(CASSETTES.glob("*.json"))
+
+
+def split_name(cassette: Path) -> tuple[str, str]:
+    """`<stem>.<version>.json` -> (stem, version)."""
+    stem, dot, version = cassette.name.removesuffix(".json").rpartition(".")
+    assert dot and stem and version, f"{cassette.name} is not named <article>.<version>.json"
+    return stem, version
+
+
+def article_for(stem: str) -> Path:
+    found = [p for p in EXAMPLES.glob(f"{stem}.*") if p.suffix in ARTICLE_SUFFIXES]
+    assert len(found) == 1, f"expected one article examples/{stem}.* for the cassette: {found}"
+    return found[0]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return resolve_settings({}, env={"HOME": str(tmp_path)})
+
+
+def replay(cassette_path: Path, settings: Settings) -> tuple[Cassette, BriefDocument]:
+    """Generate the brief from the cassette alone; return the cassette to see what was used.
+
+    The transport is handed over without `cassette_path`: with both, the pipeline would
+    load a cassette of its own and only fall back to ours for misses.
+    """
+    stem, version = split_name(cassette_path)
+    article = load_article(str(article_for(stem)))
+    cassette = Cassette.load(cassette_path, must_exist=True)
+    doc = generate_brief(
+        article,
+        settings,
+        prompt_version=version,
+        engine="llm",
+        transport=CassetteTransport(cassette, "replay", None),
+    )
+    return cassette, doc
+
+
+def test_the_defaults_these_cassettes_are_keyed_on(settings: Settings) -> None:
+    # Requests carry the model name: the cassettes replay for the default model only.
+    assert settings.model == "gpt-4o-mini"
+    assert settings.prompt == "v2"
+    assert not settings.model_configured  # so nothing could ever be recorded here
+
+
+def test_every_example_article_has_a_cassette_per_released_version() -> None:
+    released = [v for v in list_versions() if load_version(v).released]
+    articles = sorted(p.stem for p in EXAMPLES.iterdir() if p.suffix in ARTICLE_SUFFIXES)
+    assert len(articles) == 4 and released == ["v1", "v2"]
+    expected = {f"{stem}.{version}.json" for stem in articles for version in released}
+    assert {p.name for p in SHIPPED} == expected
+
+
+@pytest.mark.parametrize("cassette_path", SHIPPED, ids=lambda p: p.name)
+def test_every_entry_is_used(cassette_path: Path, settings: Settings) -> None:
+    before = cassette_path.read_bytes()
+    cassette, doc = replay(cassette_path, settings)
+    assert cassette.entries, f"{cassette_path.name} is empty"
+    unused = [f"{e['key'][:12]} ({e.get('purpose')})" for e in cassette.unused()]
+    assert unused == [], f"{cassette_path.name}: entries nothing requests: {unused}"
+    assert cassette.used == set(cassette.entries)
+    _, version = split_name(cassette_path)
+    assert doc.metadata.prompt_version == version
+    assert doc.metadata.calls == len(cassette.entries)
+    assert cassette_path.read_bytes() == before  # replay never writes
+
+
+def test_the_check_notices_an_entry_nothing_uses(tmp_path: Path, settings: Settings) -> None:
+    """The v1 entry smuggled into a v2 cassette is never requested: unused() names it."""
+    v2 = json.loads((CASSETTES / "aleppo-offensive.v2.json").read_text(encoding="utf-8"))
+    v1 = json.loads((CASSETTES / "aleppo-offensive.v1.json").read_text(encoding="utf-8"))
+    v2["entries"] += v1["entries"]
+    padded = tmp_path / "aleppo-offensive.v2.json"
+    padded.write_text(json.dumps(v2), encoding="utf-8")
+    cassette, _ = replay(padded, settings)
+    assert [e["key"] for e in cassette.unused()] == [e["key"] for e in v1["entries"]]
+
+
+@pytest.mark.parametrize("cassette_path", SHIPPED, ids=lambda p: p.name)
+def test_no_entry_is_stale(cassette_path: Path) -> None:
+    hashes = {v: load_version(v).sha256 for v in list_versions()}
+    cassette = Cassette.load(cassette_path, must_exist=True)
+    stale = [
+        f"{entry['key'][:12]} ({entry.get('purpose')}): {why}"
+        for entry, why in stale_entries(cassette, hashes, brief_json_schema())
+    ]
+    assert stale == [], f"{cassette_path.name}: re-record with cassettes/record_reference.py"
+    _, version = split_name(cassette_path)
+    for entry in cassette.entries.values():
+        assert entry["prompt_version"] == version
+        assert entry["prompt_hash"] == hashes[version]
+
+
+@pytest.mark.parametrize("cassette_path", SHIPPED, ids=lambda p: p.name)
+def test_entries_say_they_are_hand_written(cassette_path: Path) -> None:
+    cassette = Cassette.load(cassette_path, must_exist=True)
+    for entry in cassette.entries.values():
+        assert entry["origin"] == HAND_WRITTEN_ORIGIN, entry["key"][:12]
+        assert entry["response"]["model"] == REFERENCE_MODEL, entry["key"][:12]
+
+
+@pytest.mark.parametrize("cassette_path", SHIPPED, ids=lambda p: p.name)
+def test_replay_gives_the_hand_written_reference_brief(
+    cassette_path: Path, settings: Settings
+) -> None:
+    """The cassettes were made from examples/<stem>.brief.json; replay must give it back."""
+    stem, _ = split_name(cassette_path)
+    reference = BriefDocument.model_validate_json(
+        (EXAMPLES / f"{stem}.brief.json").read_text(encoding="utf-8")
+    )
+    _, doc = replay(cassette_path, settings)
+    assert doc.brief == reference.brief
+
+
+# A brief replayed from a hand-written reference cassette must say so, and carry no cost.
+
+
+def test_a_replayed_reference_brief_is_not_labelled_model_output(settings: Settings) -> None:
+    _, doc = replay(CASSETTES / "aleppo-offensive.v2.json", settings)
+    assert doc.metadata.origin.startswith("hand-written reference response")
+    assert "not model output" in doc.metadata.origin
+    assert doc.metadata.model == "hand-written-reference"
+
+
+def test_a_replayed_reference_brief_has_no_cost(settings: Settings) -> None:
+    _, doc = replay(CASSETTES / "aleppo-offensive.v2.json", settings)
+    assert doc.metadata.cost_usd is None
