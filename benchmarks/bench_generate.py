@@ -5,7 +5,7 @@ a. One-chunk sample (examples/aleppo-offensive.txt, default settings, prompt v2)
 b. A synthetic 20-chunk article, stub latency 0.5 s per call, concurrency 8:
    wall time <= 1.3 x ideal, where ideal = (ceil(20 / 8) + merge levels) x 0.5 s
    (the merge levels are counted from the run: the merge is hierarchical when the
-   partial briefs exceed one chunk's budget); total prompt tokens <= 1.4 x article
+   partial briefs exceed the merge budget); total prompt tokens <= 1.4 x article
    tokens + the fixed prompt overhead of every call (the rendered prompt with an empty
    article, or with no partials for a merge call).
 
