@@ -1,0 +1,25 @@
+"""Where the CLI writes: the brief to stdout, everything else (notices, errors) to stderr."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def stderr() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def stdout() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def notify(message: str) -> None:
+    """One line on stderr, never wrapped (it may be parsed or grepped)."""
+    stderr().print(message, markup=False, soft_wrap=True)
