@@ -236,7 +236,7 @@ def test_enforcing_twice_changes_nothing_and_the_input_is_untouched() -> None:
 
 def test_an_overlong_brief_is_cut_to_the_page_cap() -> None:
     from briefing.budgets import body_words
-    from tests.test_render import overlong_document
+    from tests.builders import overlong_document
 
     trimmed, notes = enforce_budgets(overlong_document().brief)
     assert body_words(trimmed) <= BUDGETS.total_words

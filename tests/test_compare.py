@@ -39,7 +39,7 @@ from briefing.schema import (
     QuoteCheck,
 )
 
-from .test_metrics import actor, tiny_brief
+from .builders import actor, tiny_brief
 
 SETTINGS = Settings(concurrency=3)
 

@@ -22,8 +22,8 @@ from briefing.gold import (
 )
 from briefing.schema import BriefDocument, Figure
 
+from .builders import actor, tiny_brief
 from .conftest import EXAMPLES
-from .test_metrics import actor, tiny_brief
 
 
 def write(path: Path, data: object) -> Path:

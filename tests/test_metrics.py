@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from briefing.budgets import BUDGETS
@@ -21,22 +19,13 @@ from briefing.metrics import (
     word_tokens,
 )
 from briefing.schema import (
-    Actor,
-    ActorKind,
-    Brief,
     BriefDocument,
     BriefMetadata,
-    Claim,
-    Development,
-    Figure,
     FigureCheck,
     GroundingReport,
-    HumanitarianImpact,
-    Outlook,
     QuoteCheck,
-    Risk,
-    Situation,
 )
+from tests.builders import TINY_WORDS, tiny_brief
 
 ARTICLE = (
     "Floods hit Kessara\n\n"
@@ -44,68 +33,6 @@ ARTICLE = (
     "Authority (VDMA) said 8,500 people fled their homes. Médecins Sans Frontières opened a "
     "clinic in Port Alen, where Governor Lidia Marchetti met aid workers."
 )
-
-
-def actor(name: str, aliases: list[str] | None = None, role: str = "Reports.") -> Actor:
-    return Actor(name=name, kind=ActorKind.OTHER, role=role, aliases=aliases or [], evidence=["q"])
-
-
-def tiny_brief(**changes: Any) -> Brief:
-    """A small brief; keyword arguments replace top-level parts or situation fields."""
-    situation = Situation(
-        headline=changes.pop("headline", "Floods kill 23 in Kessara"),  # 5 words
-        summary=changes.pop("summary", "Floods killed 23 people in Kessara."),  # 6
-        evidence=["Floods in Kessara killed 23 people"],
-        key_developments=[
-            Development(what="8,500 people fled.", where="Kessara", when=None, evidence=["x"])
-        ],  # 3 + 1
-    )
-    brief = Brief(
-        situation=situation,
-        actors=[
-            # 4 + 1 + 4 = 9 words
-            actor(
-                "Velmar Disaster Management Authority", ["VDMA"], "Disaster agency reporting toll."
-            ),
-            actor("Red Cross Society", [], "Runs shelters."),  # 3 + 2 = 5
-        ],
-        humanitarian=HumanitarianImpact(
-            summary="Thousands displaced.",  # 2
-            evidence=[],
-            figures=[
-                # "23" + "people" + "killed" = 3; "8,500" + "people displaced" + "VDMA" = 4
-                Figure(
-                    value="23", unit=None, counts="people killed", reported_by=None, evidence=["a"]
-                ),
-                Figure(
-                    value="8,500",
-                    unit=None,
-                    counts="people displaced",
-                    reported_by="VDMA",
-                    evidence=["b"],
-                ),
-            ],
-            needs=[Claim(text="Clean water.", evidence=["c"])],  # 2
-            access_constraints=[],
-        ),
-        outlook=Outlook(
-            summary="More rain is forecast.",  # 4
-            evidence=["d"],
-            risks=[
-                Risk(
-                    description="Dam may overflow.", likelihood=None, timeframe=None, evidence=["e"]
-                )
-            ],  # 3
-            indicators=[],
-        ),
-        gaps=["Missing people?"],  # 2
-    )
-    return brief.model_copy(update=changes)
-
-
-# headline 5 + summary 6 + development 3 + where 1 + actors 9 + 5 + humanitarian 2
-# + figures 3 + 4 + needs 2 + outlook 4 + risk 3 + gaps 2
-TINY_WORDS = 49
 
 
 def test_word_count_counts_body_text_not_evidence() -> None:
