@@ -78,6 +78,7 @@ class RunRecord(BaseModel):
     gold: GoldScores | None = None
     error: str | None = None
     error_type: str | None = None
+    origin: str | None = None  # who wrote the brief (metadata.origin)
 
     def values(self) -> dict[str, float | None]:
         out: dict[str, float | None] = {}
@@ -131,6 +132,16 @@ class ComparisonResult(BaseModel):
 
     def cell(self, article: str, variant: str) -> Cell | None:
         return next((c for c in self.cells if c.article == article and c.variant == variant), None)
+
+    def origins(self) -> dict[str, list[str]]:
+        """Who wrote each variant's briefs (metadata.origin), so that a comparison of
+        hand-written reference responses can never pass for one of model output."""
+        found: dict[str, list[str]] = {}
+        for run in self.runs:
+            seen = found.setdefault(run.variant, [])
+            if run.origin and run.origin not in seen:
+                seen.append(run.origin)
+        return found
 
     @property
     def failures(self) -> list[RunRecord]:
@@ -378,6 +389,7 @@ async def acompare(
             if isinstance(exc, ModelOutputError):
                 record.metrics = invalid_metrics()
             return record, exc
+        record.origin = doc.metadata.origin
         record.metrics = compute_metrics(doc, articles[name].text)
         if name in golds:
             record.gold = score_against_gold(doc.brief, golds[name])

@@ -185,10 +185,14 @@ def render_terminal(result: ComparisonResult, console: Console) -> None:
     there are several, then every metric's mean over all articles."""
     labels = [v.label for v in result.variants]
     spread = result.repeat > 1
+    origins = "; ".join(
+        f"{label}: {', '.join(texts)}" for label, texts in result.origins().items() if texts
+    )
     table = Table(
         title=_title(result),
         caption=f"{BEST_MARK} better value (↑ higher is better, ↓ lower)"
-        + (f"; ± sample standard deviation over {result.repeat} repeats" if spread else ""),
+        + (f"; ± sample standard deviation over {result.repeat} repeats" if spread else "")
+        + (f"\nwho wrote the briefs: {origins}" if origins else ""),
         header_style="bold",
         show_lines=False,
     )
@@ -452,6 +456,7 @@ def html_context(result: ComparisonResult) -> dict[str, Any]:
             {"a": d.a, "b": d.b, "lines": diff_lines(d.diff)} for d in result.prompt_diffs
         ],
         "best_mark": BEST_MARK,
+        "origins": result.origins(),
     }
 
 

@@ -203,6 +203,13 @@ def test_html_report_is_self_contained(tmp_path: Path) -> None:
     for cls, line in lines:
         assert f'<span class="{cls}">{escape(line)}</span>' in html, line
     assert "Failed runs" not in html
+    # The shipped cassettes hold hand-written responses: the report must say who wrote them.
+    for version in ("v1", "v2"):
+        assert (
+            f"<li><strong>{version}</strong> briefs: hand-written reference response replayed "
+            "from a cassette (not model output)</li>"
+        ) in html
+    assert "who wrote the briefs: v1: hand-written reference response" in flat(out)
 
 
 def test_a_gate_that_must_fail_exits_11_and_names_the_rule() -> None:
