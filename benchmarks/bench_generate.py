@@ -37,6 +37,7 @@ from briefing.config import Settings, resolve_settings  # noqa: E402
 from briefing.pipeline import Progress, generate_brief  # noqa: E402
 from briefing.prompts import extraction_messages, load_version, merge_messages  # noqa: E402
 from briefing.schema import BriefDocument  # noqa: E402
+from tests.builders import minimal_brief_json  # noqa: E402
 from tests.stub_server import RecordedRequest, Reply, StubServer  # noqa: E402
 
 MODEL = "gpt-4o-mini"
@@ -81,22 +82,6 @@ def between_delimiters(content: str) -> str:
     return parts[1].strip()
 
 
-def minimal_brief(quote: str, actors: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "situation": {"headline": "h", "summary": "s", "evidence": [quote], "key_developments": []},
-        "actors": actors,
-        "humanitarian": {
-            "summary": "s",
-            "evidence": [quote],
-            "figures": [],
-            "needs": [],
-            "access_constraints": [],
-        },
-        "outlook": {"summary": "s", "evidence": [quote], "risks": [], "indicators": []},
-        "gaps": [],
-    }
-
-
 def counted(value: dict[str, Any], request: RecordedRequest) -> Reply:
     """`value` as the answer, with prompt_tokens counted from the request's messages."""
     return Reply.json(
@@ -119,7 +104,7 @@ def extraction_reply(request: RecordedRequest) -> Reply:
         "aliases": ["NLF"] if index % 2 else [],
         "evidence": [first_sentence],
     }
-    return counted(minimal_brief(first_sentence, [actor]), request)
+    return counted(minimal_brief_json(first_sentence, [actor]), request)
 
 
 def merge_reply(request: RecordedRequest) -> Reply:
@@ -128,7 +113,7 @@ def merge_reply(request: RecordedRequest) -> Reply:
     partials = json.loads(between_delimiters(user_text(request)))
     quote = partials[0]["situation"]["evidence"][0]
     actors = [{"aliases": [], **a} for p in partials for a in p.get("actors", [])]
-    return counted(minimal_brief(quote, actors), request)
+    return counted(minimal_brief_json(quote, actors), request)
 
 
 def route(request: RecordedRequest) -> Reply:

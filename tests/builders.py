@@ -218,3 +218,20 @@ def overlong_document() -> BriefDocument:
     figures = [FigureCheck(path="humanitarian.figures[0]", value="x", found=False)]
     report = GroundingReport(quotes=quotes, figures=figures, dropped=["actors[20]", "gaps[9]"])
     return doc.model_copy(update={"grounding": report})
+
+
+def minimal_brief_json(quote: str, actors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The smallest valid brief as JSON data: every section quotes `quote`."""
+    return {
+        "situation": {"headline": "h", "summary": "s", "evidence": [quote], "key_developments": []},
+        "actors": actors or [],
+        "humanitarian": {
+            "summary": "s",
+            "evidence": [quote],
+            "figures": [],
+            "needs": [],
+            "access_constraints": [],
+        },
+        "outlook": {"summary": "s", "evidence": [quote], "risks": [], "indicators": []},
+        "gaps": [],
+    }

@@ -19,6 +19,7 @@ from briefing.errors import ConfigError, CostLimitError, GroundingError, ModelCa
 from briefing.llm import forget_structured_modes
 from briefing.pipeline import StrictGroundingDropped, choose_engine, dedupe_actors, generate_brief
 from briefing.schema import Actor, ActorKind, Brief, BriefDocument
+from tests.builders import minimal_brief_json
 from tests.conftest import EXAMPLES
 from tests.stub_server import RecordedRequest, Reply, StubServer
 
@@ -66,7 +67,7 @@ def _partial_for(request: RecordedRequest) -> Reply:
         "aliases": ["NLF"] if index % 2 else [],
         "evidence": [first_sentence],
     }
-    brief = _minimal_brief(first_sentence, actors=[actor])
+    brief = minimal_brief_json(first_sentence, actors=[actor])
     return Reply.json(brief, prompt_tokens=100, completion_tokens=50)
 
 
@@ -78,23 +79,9 @@ def _merge_reply(request: RecordedRequest) -> Reply:
     actors = [a for p in partials for a in p.get("actors", [])]
     for actor in actors:
         actor.setdefault("aliases", [])
-    return Reply.json(_minimal_brief(quote, actors=actors), prompt_tokens=100, completion_tokens=50)
-
-
-def _minimal_brief(quote: str, actors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {
-        "situation": {"headline": "h", "summary": "s", "evidence": [quote], "key_developments": []},
-        "actors": actors or [],
-        "humanitarian": {
-            "summary": "s",
-            "evidence": [quote],
-            "figures": [],
-            "needs": [],
-            "access_constraints": [],
-        },
-        "outlook": {"summary": "s", "evidence": [quote], "risks": [], "indicators": []},
-        "gaps": [],
-    }
+    return Reply.json(
+        minimal_brief_json(quote, actors=actors), prompt_tokens=100, completion_tokens=50
+    )
 
 
 def _route(request: RecordedRequest) -> Reply:
@@ -247,7 +234,7 @@ def test_dedupe_actors_joins_names_and_aliases() -> None:
             name=name, kind=ActorKind.ARMED_GROUP, role="r", aliases=aliases, evidence=[quote]
         )
 
-    brief = Brief.model_validate(_minimal_brief("q"))
+    brief = Brief.model_validate(minimal_brief_json("q"))
     brief = brief.model_copy(
         update={
             "actors": [
@@ -271,7 +258,7 @@ def test_article_built_in_code_works_too() -> None:
         format="text",
     )
     with StubServer(
-        default=Reply.json(_minimal_brief("Rebels seized the town of Halvi on Tuesday."))
+        default=Reply.json(minimal_brief_json("Rebels seized the town of Halvi on Tuesday."))
     ) as stub:
         doc = generate_brief(article, _settings(stub), prompt_version="v1", engine="llm")
     assert doc.grounding is not None and doc.grounding.rate == 1.0
