@@ -299,7 +299,8 @@ def _clean_lines(text: str, fmt: str, found: _Found) -> list[str]:
             found.title = found.title or (line if kind == "h1" else None)
         elif line:
             block.append(line)
-    if found.title is None and paragraphs and _looks_like_headline(paragraphs[0]):
+    # A lone paragraph is the article itself, never its headline.
+    if found.title is None and len(paragraphs) > 1 and _looks_like_headline(paragraphs[0]):
         found.title = paragraphs[0]
     for para in paragraphs[:3]:  # a dateline counts only when it has a year
         dateline = _DATELINE.match(para)

@@ -132,6 +132,10 @@ class _Doc:
 
 def _doc(article: Article) -> _Doc:
     analysis = analyse(article.text)
+    if all(s.heading for s in analysis.sentences):
+        # Nothing but heading-like lines (a one-line flash without a full stop): they
+        # are the article, so read them as body text.
+        analysis = analyse(article.text, skip_headings=False)
     body: list[Sentence] = []
     for s in (s for s in analysis.sentences if not s.heading):
         date = DATELINE.match(s.text)
@@ -425,10 +429,12 @@ def _figures(doc: _Doc, b: Budgets, humane: set[int]) -> tuple[list[Figure], lis
     """(the best figures, in reading order; every figure found). A value must print whole:
     "between 6,000 and…" would misstate it."""
     found: list[tuple[float, int, Figure]] = []
+    seen: set[tuple[str, str]] = set()  # (value, counts): a set keeps long reports linear
     for s in doc.body:
         for r in figures_in(doc.text, s, b):
-            if any((f.value, f.counts) == (r.value, r.counts) for *_, f in found):
+            if (r.value, r.counts) in seen:
                 continue
+            seen.add((r.value, r.counts))
             late = 0.5 * (1 - doc.order[s.start] / len(doc.body))
             weight = r.weight + ((s.start in humane) + late)
             source = reported_by(doc.text, s, r.start, doc.names_in, b.label_words)

@@ -435,7 +435,9 @@ def _attach_objects(items: dict[str, Item], brief: Brief) -> None:
     ):
         objects += [(f"{prefix}[{i}]", v) for i, v in enumerate(values)]
     for path, obj in objects:
-        items[path].obj = obj
+        # A section with an empty summary makes no claim and has no evidence entry
+        # (schema.iter_evidence), but the page still lays the section out.
+        items.setdefault(path, Item(path=path)).obj = obj
 
 
 def _grounding_line(grounding: GroundingReport | None) -> str | None:

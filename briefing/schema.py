@@ -223,15 +223,22 @@ def schema_files() -> dict[str, str]:
 
 
 def iter_evidence(brief: Brief) -> list[tuple[str, list[str]]]:
-    """Every evidence list in the brief with its path, in reading order."""
-    out: list[tuple[str, list[str]]] = [("situation", brief.situation.evidence)]
+    """Every evidence list in the brief with its path, in reading order.
+
+    A section whose summary is empty and has no evidence makes no claim (an engine found
+    nothing to say there), so it is left out rather than counted as unverified.
+    """
+    out: list[tuple[str, list[str]]] = []
+    if brief.situation.summary.strip() or brief.situation.evidence:
+        out.append(("situation", brief.situation.evidence))
     out += [
         (f"situation.key_developments[{i}]", d.evidence)
         for i, d in enumerate(brief.situation.key_developments)
     ]
     out += [(f"actors[{i}]", a.evidence) for i, a in enumerate(brief.actors)]
     h = brief.humanitarian
-    out.append(("humanitarian", h.evidence))
+    if h.summary.strip() or h.evidence:
+        out.append(("humanitarian", h.evidence))
     out += [(f"humanitarian.figures[{i}]", f.evidence) for i, f in enumerate(h.figures)]
     out += [(f"humanitarian.needs[{i}]", c.evidence) for i, c in enumerate(h.needs)]
     out += [
@@ -239,7 +246,8 @@ def iter_evidence(brief: Brief) -> list[tuple[str, list[str]]]:
         for i, c in enumerate(h.access_constraints)
     ]
     o = brief.outlook
-    out.append(("outlook", o.evidence))
+    if o.summary.strip() or o.evidence:
+        out.append(("outlook", o.evidence))
     out += [(f"outlook.risks[{i}]", r.evidence) for i, r in enumerate(o.risks)]
     out += [(f"outlook.indicators[{i}]", c.evidence) for i, c in enumerate(o.indicators)]
     return out

@@ -525,3 +525,11 @@ def test_import_does_not_load_httpx_or_trafilatura() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_a_single_short_paragraph_is_the_body_not_a_headline(tmp_path: Path) -> None:
+    path = tmp_path / "flash.txt"
+    path.write_text("Rebels seized the airport east of Aleppo on Friday\n", encoding="utf-8")
+    article = load_article(str(path))
+    assert article.title is None
+    assert article.text == "Rebels seized the airport east of Aleppo on Friday"

@@ -496,3 +496,14 @@ def test_sixty_quotes_against_ten_thousand_words(aleppo: str) -> None:
     report = ground_brief(brief, text + " ")  # a fresh text: no cached normalisation
     assert len(report.quotes) == 63
     assert {q.status for q in report.quotes} == {"exact", "fuzzy", "not_found"}
+
+
+def test_an_empty_section_makes_no_claim_and_is_not_counted() -> None:
+    brief = make_brief()
+    brief.humanitarian.summary = ""
+    brief.humanitarian.evidence = []
+    paths = [q.path for q in ground_brief(brief, "Some article text.").quotes]
+    assert not any(p.startswith("humanitarian.evidence") for p in paths)
+    brief.humanitarian.summary = "Thousands fled."  # a claim without evidence is unverified
+    paths = [q.path for q in ground_brief(brief, "Some article text.").quotes]
+    assert "humanitarian.evidence" in paths
