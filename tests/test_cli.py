@@ -321,3 +321,16 @@ def test_cassettes_check_flags_stale_entries(tmp_path: Path) -> None:
     code, out, _ = run("cassettes", "check", str(tmp_path))
     assert code == 1
     assert "stale.json" in out and "prompt v1 changed" in out and "fresh.json" not in out
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_a_one_line_flash_still_gets_a_brief(tmp_path: Path, fmt: str) -> None:
+    # No title, no full stop, nothing humanitarian or forward-looking: empty sections
+    # must render as empty, not crash, and make no unverified claims.
+    source = tmp_path / "flash.txt"
+    source.write_text("Rebels seized the airport east of Aleppo on Friday\n", encoding="utf-8")
+    out = tmp_path / f"brief.{fmt}"
+    code, _, err = run("generate", str(source), "--engine", "extractive", "-o", str(out))
+    assert code == 0, err
+    assert "Rebels seized the airport east of Aleppo" in out.read_text(encoding="utf-8")
+    assert "100.0%" in err and "0 not found" in err
