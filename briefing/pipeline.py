@@ -7,6 +7,7 @@ a ChatTransport, possibly a cassette) and optional progress callbacks.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -190,6 +191,8 @@ class _ModelRun:
             notify(self.tokenizer.notice)
         self.meter = UsageMeter(settings.model, settings.max_cost)
         self.schema = brief_json_schema()
+        # Providers count the response_format schema as input; --max-cost must too.
+        self.schema_tokens = self.tokenizer.count(json.dumps(self.schema))
         self.fallback_used = False
         self.limit = asyncio.Semaphore(settings.concurrency)
         self.responses: list[ModelResponse] = []
@@ -268,7 +271,9 @@ class _ModelRun:
             prompt_version=self.version.id,
             prompt_hash=self.version.sha256,
         )
-        prompt_estimate = sum(self.tokenizer.count(m["content"]) + 4 for m in messages)
+        prompt_estimate = self.schema_tokens + sum(
+            self.tokenizer.count(m["content"]) + 4 for m in messages
+        )
         async with self.limit:  # every call, extraction or merge, counts against --concurrency
             result = await structured_call(
                 transport,
