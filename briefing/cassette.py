@@ -231,7 +231,9 @@ def stale_entries(
         if version is not None and version not in current_hashes:
             stale.append((entry, f"prompt version {version} no longer exists"))
         elif version is not None and entry.get("prompt_hash") != current_hashes[version]:
-            stale.append((entry, f"prompt {version} changed since this was recorded"))
+            stale.append(
+                (entry, f"prompt {version} or the page budgets changed since this was recorded")
+            )
         elif current_schema is not None and recorded_schema != current_schema:
             stale.append((entry, "the brief schema changed since this was recorded"))
     return stale

@@ -178,10 +178,10 @@ def cassettes_check(
 ) -> None:
     """List entries that no current prompt version would request (stale); exit 1 if any."""
     from .cassette import Cassette, stale_entries
-    from .prompts import list_versions, load_version
+    from .prompts import list_versions, load_version, rendering_fingerprint
     from .schema import brief_json_schema
 
-    hashes = {v: load_version(v).sha256 for v in list_versions()}
+    hashes = {v: rendering_fingerprint(load_version(v)) for v in list_versions()}
     files = [
         p for path in paths for p in (sorted(path.glob("*.json")) if path.is_dir() else [path])
     ]

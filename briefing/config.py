@@ -17,7 +17,6 @@ from typing import Any, Literal
 from .errors import ConfigError
 
 StructuredMode = Literal["auto", "json_schema", "json_object"]
-RecordMode = Literal["replay", "record", "once", "off"]
 Engine = Literal["auto", "llm", "extractive"]
 TokenizerMode = Literal["auto", "offline"]
 

@@ -28,7 +28,7 @@ class ModelRequest:
     repetition: int = 0
     # Provenance for cassette staleness checks; not part of the key.
     prompt_version: str | None = None
-    prompt_hash: str | None = None
+    prompt_hash: str | None = None  # prompts.rendering_fingerprint of the version
 
     def canonical(self) -> dict[str, Any]:
         """The request as it is keyed and stored: no key, URL, headers or purpose label."""
@@ -45,9 +45,13 @@ class ModelRequest:
 
     @property
     def key(self) -> str:
-        blob = json.dumps(
-            self.canonical(), sort_keys=True, ensure_ascii=False, separators=(",", ":")
-        )
+        canonical = self.canonical()
+        # `temperature = 0` and `= 0.0` ask for the same thing: hash numbers as floats.
+        canonical["sampling"] = {
+            name: float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+            for name, value in canonical["sampling"].items()
+        }
+        blob = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from .article import Article
+from .cassette import RECORD_MODES, RecordMode
 from .chunking import Chunk, Tokenizer, chunk_text, resolve_tokenizer
 from .config import Settings
 from .errors import ConfigError, GroundingError
@@ -26,8 +27,12 @@ from .prompts import (
     load_version,
     merge_messages,
     partials_json,
+    rendering_fingerprint,
 )
 from .schema import SCHEMA_VERSION, Actor, Brief, BriefDocument, BriefMetadata, brief_json_schema
+
+if TYPE_CHECKING:
+    from .llm import OpenAIChatClient
 
 EngineName = Literal["llm", "extractive"]
 HAND_WRITTEN_ORIGIN = "hand-written reference response"
@@ -126,11 +131,14 @@ async def agenerate_document(
             progress=progress or _ignore,
             notify=notify or _ignore,
         )
-        brief = await run.execute(
-            _build_transport(
-                settings, cassette_path, record_mode, cassette_origin, transport, run.notify
-            )
+        chain, own_client = _build_transport(
+            settings, cassette_path, record_mode, cassette_origin, transport, run.notify
         )
+        try:
+            brief = await run.execute(chain)
+        finally:
+            if own_client is not None:  # a transport the caller passed in is theirs to close
+                await own_client.aclose()
         metadata = run.metadata()
     return _finish(article, brief, metadata, started, strict_grounding)
 
@@ -142,25 +150,38 @@ def _build_transport(
     origin: str | None,
     transport: ChatTransport | None,
     notify: Notify,
-) -> ChatTransport:
-    inner = transport
-    needs_live = cassette_path is None or record_mode in ("record", "once")
-    if inner is None and needs_live and settings.model_configured:
+) -> tuple[ChatTransport, OpenAIChatClient | None]:
+    """The transport chain (cassette, then model client) and the client this run owns."""
+    from .cassette import Cassette, CassetteTransport
+
+    # The cassette first: an unreadable one fails before any client is opened.
+    cassette = (
+        None
+        if cassette_path is None
+        else Cassette.load(cassette_path, must_exist=record_mode == "replay")
+    )
+    own: OpenAIChatClient | None = None
+    needs_live = cassette is None or record_mode in ("record", "once")
+    if transport is None and needs_live and settings.model_configured:
         from .llm import OpenAIChatClient
 
-        inner = OpenAIChatClient(settings, notify=notify)
-    if cassette_path is None:
+        own = OpenAIChatClient(settings, notify=notify)
+    inner = transport or own
+    if cassette is None:
         if inner is None:
             raise ConfigError(
                 "no model is configured; set OPENAI_API_KEY (OpenAI), or --base-url "
                 "http://localhost:11434/v1 (Ollama, vLLM, llama.cpp), or replay a cassette "
                 "with --cassette FILE, or use --engine extractive"
             )
-        return inner
-    from .cassette import Cassette, CassetteTransport
+        return inner, own
+    return CassetteTransport(cassette, _record_mode(record_mode), inner, origin=origin), own
 
-    cassette = Cassette.load(cassette_path, must_exist=record_mode == "replay")
-    return CassetteTransport(cassette, record_mode, inner, origin=origin)  # type: ignore[arg-type]
+
+def _record_mode(mode: str) -> RecordMode:
+    if mode not in RECORD_MODES:
+        raise ConfigError(f"record mode must be one of {', '.join(RECORD_MODES)}, not {mode!r}")
+    return cast(RecordMode, mode)
 
 
 class _ModelRun:
@@ -191,6 +212,7 @@ class _ModelRun:
             notify(self.tokenizer.notice)
         self.meter = UsageMeter(settings.model, settings.max_cost)
         self.schema = brief_json_schema()
+        self.fingerprint = rendering_fingerprint(version)
         # Providers count the response_format schema as input; --max-cost must too.
         self.schema_tokens = self.tokenizer.count(json.dumps(self.schema))
         self.fallback_used = False
@@ -200,34 +222,25 @@ class _ModelRun:
         self.total = 0
 
     async def execute(self, transport: ChatTransport) -> Brief:
-        try:
-            chunks = chunk_text(
-                self.article.text,
-                self.tokenizer,
-                max_tokens=self.settings.chunk_tokens,
-                overlap=self.settings.chunk_overlap,
-            )
-            title = self.article.title or ""
-            if len(chunks) == 1:
-                self.total = 1
-                return await self._extract(transport, chunks[0], 1, title, text=self.article.text)
-            self.total = len(chunks) + 1
-            partials = await asyncio.gather(
-                *(self._extract(transport, c, len(chunks), title, text=c.text) for c in chunks)
-            )
-            return await self._merge(transport, list(partials), title, level=1)
-        finally:
-            close = getattr(transport, "aclose", None) or getattr(
-                getattr(transport, "inner", None), "aclose", None
-            )
-            if close is not None:
-                await close()
+        chunks = chunk_text(
+            self.article.text,
+            self.tokenizer,
+            max_tokens=self.settings.chunk_tokens,
+            overlap=self.settings.chunk_overlap,
+        )
+        title = self.article.title or ""
+        if len(chunks) == 1:
+            self.total = 1
+            return await self._extract(transport, chunks[0], 1, title)
+        self.total = len(chunks) + 1
+        partials = await _all([self._extract(transport, c, len(chunks), title) for c in chunks])
+        return await self._merge(transport, partials, title, level=1)
 
     async def _extract(
-        self, transport: ChatTransport, chunk: Chunk, count: int, title: str, *, text: str
+        self, transport: ChatTransport, chunk: Chunk, count: int, title: str
     ) -> Brief:
         messages = extraction_messages(
-            self.version, title=title, text=text, chunk_index=chunk.index, chunk_count=count
+            self.version, title=title, text=chunk.text, chunk_index=chunk.index, chunk_count=count
         )
         label = "extract" if count == 1 else f"extract chunk {chunk.index + 1}/{count}"
         return await self._call(transport, messages, label)
@@ -240,17 +253,17 @@ class _ModelRun:
         groups = _group_by_tokens(payloads, self.tokenizer, self.settings.merge_tokens)
         if len(groups) > 1:
             self.total += len(groups)
-            merged = await asyncio.gather(
-                *(
+            merged = await _all(
+                [
                     self._call(
                         transport,
                         merge_messages(self.version, title=title, partials=group),
                         f"merge level {level} group {i + 1}/{len(groups)}",
                     )
                     for i, group in enumerate(groups)
-                )
+                ]
             )
-            return await self._merge(transport, list(merged), title, level=level + 1)
+            return await self._merge(transport, merged, title, level=level + 1)
         brief = await self._call(
             transport, merge_messages(self.version, title=title, partials=payloads), "merge"
         )
@@ -269,7 +282,7 @@ class _ModelRun:
             purpose=purpose,
             repetition=self.repetition,
             prompt_version=self.version.id,
-            prompt_hash=self.version.sha256,
+            prompt_hash=self.fingerprint,
         )
         prompt_estimate = self.schema_tokens + sum(
             self.tokenizer.count(m["content"]) + 4 for m in messages
@@ -322,6 +335,17 @@ class _ModelRun:
             cost_usd=self.meter.cost_usd,
             structured_fallback=self.fallback_used,
         )
+
+
+async def _all(calls: list[Coroutine[Any, Any, Brief]]) -> list[Brief]:
+    """Run calls concurrently; on the first failure cancel the others (no call keeps
+    running against a client about to be closed) and raise that failure."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(call) for call in calls]
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+    return [task.result() for task in tasks]
 
 
 def partial_payload(brief: Brief) -> dict[str, Any]:

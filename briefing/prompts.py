@@ -8,6 +8,7 @@ means a new version, never an edit of a released one.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 import json
@@ -93,6 +94,14 @@ def load_version(version: str, root: Path | None = None) -> PromptVersion:
         sha256=version_hash(folder),
         path=folder,
     )
+
+
+def rendering_fingerprint(version: PromptVersion) -> str:
+    """sha256 of everything that shapes a version's rendered messages: its files and the
+    page budgets the templates print. Cassette entries carry it, so `cassettes check`
+    notices a budget change that the lock (files only) does not."""
+    budgets = json.dumps(dataclasses.asdict(BUDGETS), sort_keys=True)
+    return hashlib.sha256(f"{version.sha256}\n{budgets}".encode()).hexdigest()
 
 
 def article_delimiter(text: str) -> str:

@@ -131,7 +131,7 @@ def test_stale_entries_by_prompt_hash(tmp_path: Path) -> None:
     stale = stale_entries(Cassette.load(path, must_exist=True), {"v1": "new", "v2": "h2"})
     reasons = sorted(why for _, why in stale)
     assert reasons == [
-        "prompt v1 changed since this was recorded",
+        "prompt v1 or the page budgets changed since this was recorded",
         "prompt version v0 no longer exists",
     ]
 
@@ -144,3 +144,8 @@ def test_stale_entries_by_schema(tmp_path: Path) -> None:
     assert stale_entries(cassette, {"v1": "abc"}, {"type": "object", "v": 1}) == []
     [(_, why)] = stale_entries(cassette, {"v1": "abc"}, {"type": "object", "v": 2})
     assert why == "the brief schema changed since this was recorded"
+
+
+def test_integer_and_float_sampling_values_share_a_key() -> None:
+    assert _request(sampling={"temperature": 0}).key == _request(sampling={"temperature": 0.0}).key
+    assert _request(sampling={"seed": 1}).key == _request(sampling={"seed": 1.0}).key

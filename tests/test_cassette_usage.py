@@ -22,7 +22,7 @@ from briefing.cassette import Cassette, CassetteTransport, stale_entries
 from briefing.compare import ARTICLE_SUFFIXES
 from briefing.config import Settings, resolve_settings
 from briefing.pipeline import generate_brief
-from briefing.prompts import list_versions, load_version
+from briefing.prompts import list_versions, load_version, rendering_fingerprint
 from briefing.schema import BriefDocument, brief_json_schema
 from tests.conftest import CASSETTES, EXAMPLES
 
@@ -110,7 +110,7 @@ def test_the_check_notices_an_entry_nothing_uses(tmp_path: Path, settings: Setti
 
 @pytest.mark.parametrize("cassette_path", SHIPPED, ids=lambda p: p.name)
 def test_no_entry_is_stale(cassette_path: Path) -> None:
-    hashes = {v: load_version(v).sha256 for v in list_versions()}
+    hashes = {v: rendering_fingerprint(load_version(v)) for v in list_versions()}
     cassette = Cassette.load(cassette_path, must_exist=True)
     stale = [
         f"{entry['key'][:12]} ({entry.get('purpose')}): {why}"

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from briefing.article import Article, load_article, make_article
+from briefing.chunking import chunk_text, resolve_tokenizer
 from briefing.config import Settings, resolve_settings
 from briefing.errors import ConfigError, CostLimitError, GroundingError, ModelCallError
 from briefing.llm import forget_structured_modes
@@ -300,3 +301,19 @@ def test_interrupted_run_resumes_from_cassette_without_repeating_calls(
         second_run = len(stub.chat_bodies) - first_run
     assert second_run == 1  # only the merge is asked again
     assert doc.metadata.calls == first_run  # every extraction replayed + the merge
+
+
+def test_a_failing_chunk_cancels_the_others(report: Article) -> None:
+    def second_chunk_fails(request: RecordedRequest) -> Reply:
+        if "part 2 of" in _user_text(request):
+            return Reply.error(400, "this chunk cannot be processed")
+        reply = _route(request)
+        return Reply(status=reply.status, body=reply.body, headers=reply.headers, latency_s=0.3)
+
+    with StubServer(default=second_chunk_fails) as stub:
+        settings = _settings(stub, chunk_tokens=300, chunk_overlap=0, concurrency=2)
+        with pytest.raises(ModelCallError, match="cannot be processed"):
+            generate_brief(report, settings, prompt_version="v2", engine="llm")
+        chunks = len(chunk_text(report.text, resolve_tokenizer("gpt-4o-mini"), max_tokens=300))
+        # Only the calls in flight when chunk 2 failed were sent; the rest were cancelled.
+        assert chunks >= 5 and len(stub.chat_bodies) <= 3

@@ -100,3 +100,13 @@ def test_diff_shows_changed_lines() -> None:
     diff = prompts.diff_versions("v1", "v2")
     assert "--- v1/system.j2" in diff and "+++ v2/system.j2" in diff
     assert "+1. Evidence first." in diff
+
+
+def test_a_budget_change_changes_the_rendering_fingerprint(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    v2 = prompts.load_version("v2")
+    before = prompts.rendering_fingerprint(v2)
+    monkeypatch.setattr(prompts, "BUDGETS", dataclasses.replace(prompts.BUDGETS, actors=3))
+    assert prompts.rendering_fingerprint(v2) != before
+    assert v2.sha256 == prompts.load_version("v2").sha256  # the files, and so the lock, agree
