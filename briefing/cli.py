@@ -209,17 +209,30 @@ OutputOpt = Annotated[
 ]
 
 
-def _emit(doc: BriefDocument, output: Path | None, fmt: str | None) -> None:
-    from .render import format_for_path, render, write_output
+def _output_format(output: Path | None, fmt: str | None) -> str:
+    """The format to write, checked before any work is done (model calls cost money)."""
+    from .render import format_for_path
 
+    if output is not None and output.is_dir():
+        raise OutputError(
+            f"{output} is a directory; pass a file name such as {output / 'brief.html'}"
+        )
+    if output is not None and not output.parent.is_dir():
+        raise OutputError(f"{output.parent} does not exist; create it or choose another -o path")
+    chosen = format_for_path(output or Path("stdout.md"), fmt)
+    if output is None and chosen == "pdf":
+        raise OutputError("PDF cannot go to the terminal; pass -o brief.pdf")
+    return chosen
+
+
+def _emit(doc: BriefDocument, output: Path | None, fmt: str | None) -> None:
+    from .render import render, write_output
+
+    chosen = _output_format(output, fmt)
     if output is None:
-        chosen = fmt or "md"
-        if chosen == "pdf":
-            raise OutputError("PDF cannot go to the terminal; pass -o brief.pdf")
         sys.stdout.buffer.write(render(doc, chosen))
         sys.stdout.flush()
         return
-    chosen = format_for_path(output, fmt)
     write_output(render(doc, chosen), output)
     _notify(f"wrote {output}")
 
@@ -317,7 +330,6 @@ def generate(
     """Generate a brief for an article with a model (or the offline extractive engine)."""
     from .cassette import RECORD_MODES
     from .pipeline import StrictGroundingDropped, generate_brief
-    from .render import format_for_path
 
     if record_mode not in RECORD_MODES:
         raise typer.BadParameter(
@@ -339,8 +351,7 @@ def generate(
         chunk_overlap=chunk_overlap,
         max_bytes=max_bytes,
     )
-    if output is not None:
-        format_for_path(output, fmt)  # fail on a bad format before spending model calls
+    _output_format(output, fmt)  # a bad -o or --format fails before any model call
     article = _load(source, settings)
     from .pipeline import choose_engine
 
@@ -489,6 +500,8 @@ def compare(
         )
     if fail_on:
         parse_rules(fail_on)  # a bad rule fails before any work is done
+    if report is not None:
+        _output_format(report, "html")
     settings = _settings(
         base_url=base_url,
         concurrency=concurrency,

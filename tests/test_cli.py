@@ -338,3 +338,29 @@ def test_a_one_line_flash_still_gets_a_brief(tmp_path: Path, fmt: str) -> None:
     assert code == 0, err
     assert "Rebels seized the airport east of Aleppo" in out.read_text(encoding="utf-8")
     assert "100.0%" in err and "0 not found" in err
+
+
+def test_a_bad_output_path_fails_before_any_model_call(tmp_path: Path) -> None:
+    with StubServer(default=Reply.json({})) as stub:
+        code, _, err = run(
+            "generate",
+            str(SAMPLE),
+            "--base-url",
+            stub.base_url,
+            "-o",
+            str(tmp_path / "no" / "b.md"),
+        )
+        assert code == 12
+        assert_one_line_error(err, "does not exist")
+        code, _, err = run(
+            "generate", str(SAMPLE), "--base-url", stub.base_url, "-o", str(tmp_path)
+        )
+        assert code == 12
+        assert_one_line_error(err, "is a directory")
+        assert stub.chat_bodies == []
+
+
+def test_pdf_never_goes_to_the_terminal_whatever_the_spelling() -> None:
+    code, out, err = run("render", str(EXAMPLES / "aleppo-offensive.brief.json"), "-f", "PDF")
+    assert code == 12 and out == ""
+    assert_one_line_error(err, "PDF cannot go to the terminal")
