@@ -8,10 +8,12 @@ optionally with a model, or `extractive` (the offline engine). Each run yields
 
 A failing run (unreadable article, cassette miss, unusable model answer...) is recorded
 with its message in its cell; the others go on (an unusable model answer also counts as
-a brief that is not schema-valid). Problems that would make every run fail the same way
-(an unknown prompt version, a bad option, an invalid gold file) stop the comparison
-before anything runs; when every run fails anyway there is nothing to compare, and the
-error raised keeps the first failure's exit code.
+a brief that is not schema-valid). An article that cannot be read fails every run it
+would have had, one per variant and repetition, so the gate's `failed_runs` sees it.
+Problems that would make every run fail the same way (an unknown prompt version, a bad
+option, an invalid gold file, no readable article at all) stop the comparison before
+anything runs; when every run fails anyway there is nothing to compare, and the error
+raised keeps the first failure's exit code.
 
 The regression gate lives in `briefing.compare_gate`; reports in `briefing.compare_report`.
 """
@@ -301,9 +303,13 @@ def _default_generate() -> Generate:
 
 def _load_articles(
     paths: Sequence[Path], settings: Settings, gold_dir: Path | None
-) -> tuple[list[ArticleInfo], dict[str, Article], dict[str, GoldFacts]]:
+) -> tuple[list[ArticleInfo], dict[str, Article | BriefingError], dict[str, GoldFacts]]:
+    """Article infos, each article (or the error that kept it from loading), gold facts.
+
+    Raises when no article at all can be read: there would be nothing to compare.
+    """
     infos: list[ArticleInfo] = []
-    loaded: dict[str, Article] = {}
+    loaded: dict[str, Article | BriefingError] = {}
     golds: dict[str, GoldFacts] = {}
     for path in paths:
         info = ArticleInfo(name=path.stem, source=str(path))
@@ -318,10 +324,19 @@ def _load_articles(
             article = load_article(str(path), max_bytes=settings.max_bytes)
         except BriefingError as exc:
             info.error = f"{type(exc).__name__}: {exc}"
+            loaded[path.stem] = exc
         else:
             loaded[path.stem] = article
             info.title, info.words = article.title, article.word_count
         infos.append(info)
+    if not any(isinstance(a, Article) for a in loaded.values()):
+        first = next(e for e in loaded.values() if isinstance(e, BriefingError))
+        error = BriefingError(
+            f"no article could be read ({len(infos)} given); first, {infos[0].source}: "
+            f"{infos[0].error}"
+        )
+        error.exit_code = first.exit_code
+        raise error
     return infos, loaded, golds
 
 
@@ -365,6 +380,12 @@ async def acompare(
     async def run(
         name: str, variant: Variant, repetition: int
     ) -> tuple[RunRecord, BriefDocument | BriefingError]:
+        article = articles[name]
+        if isinstance(article, BriefingError):
+            # An unreadable article fails each run it would have had.
+            failed = RunRecord(article=name, variant=variant.label, repetition=repetition)
+            failed.error, failed.error_type = str(article), type(article).__name__
+            return failed, article
         path = cassette(name, variant)
         record = RunRecord(
             article=name,
@@ -376,7 +397,7 @@ async def acompare(
         try:
             async with lock or contextlib.nullcontext(), limit:
                 doc = await generate(
-                    articles[name],
+                    article,
                     with_overrides(settings, model=variant.model) if variant.model else settings,
                     prompt_version=None if variant.engine == EXTRACTIVE else variant.version,
                     engine=variant.engine,
@@ -390,7 +411,7 @@ async def acompare(
                 record.metrics = invalid_metrics()
             return record, exc
         record.origin = doc.metadata.origin
-        record.metrics = compute_metrics(doc, articles[name].text)
+        record.metrics = compute_metrics(doc, article.text)
         if name in golds:
             record.gold = score_against_gold(doc.brief, golds[name])
         return record, doc
@@ -399,7 +420,6 @@ async def acompare(
         *(
             run(info.name, variant, rep)
             for info in infos
-            if info.name in articles
             for variant in variants
             for rep in range(repeat)
         )
@@ -441,17 +461,6 @@ def _assemble(
     for info in infos:
         for variant in variants:
             mine = [r for r in runs if r.article == info.name and r.variant == variant.label]
-            if info.error is not None:
-                cells.append(
-                    Cell(
-                        article=info.name,
-                        variant=variant.label,
-                        runs=0,
-                        failed=0,
-                        errors=[info.error],
-                    )
-                )
-                continue
             cells.append(
                 Cell(
                     article=info.name,

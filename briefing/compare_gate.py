@@ -1,6 +1,6 @@
 """The regression gate: `--baseline VERSION --fail-on RULES` over a comparison result.
 
-Grammar (whitespace is ignored)::
+Grammar (spaces may separate the tokens of a rule, but never split a name or number)::
 
     RULES     := RULE ("," RULE)*
     RULE      := METRIC OP THRESHOLD
@@ -17,8 +17,12 @@ is more than 0.05 below the baseline's; `cost_usd>baseline*1.5` fails one that c
 over half as much again. A variant without a value for a rule's metric (all its runs
 failed, or no gold file) fails that rule: a gate must not pass on missing data.
 
-Negative absolute thresholds are refused: every metric is non-negative, so
+A NUMBER is digits with an optional decimal part ("0.95", "2", ".5"). Signed absolute
+thresholds are refused, "-0" included: every metric is non-negative, so
 `actor_recall<-0.05` could never fire and almost certainly means `baseline-0.05`.
+Anything else that does not read as these tokens in this order is refused too, with a
+ConfigError naming the rule: "0 .95" is two numbers, not 0.95; "1e3" and "0.9.5" are
+not numbers.
 """
 
 from __future__ import annotations
@@ -40,11 +44,14 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
     ">": operator.gt,
 }
-_NUMBER = r"\d+(?:\.\d*)?|\.\d+"
-_RULE = re.compile(
-    rf"^(?P<metric>[a-z_]+)(?P<op><=|>=|<|>)"
-    rf"(?:(?P<absolute>-?(?:{_NUMBER}))"
-    rf"|baseline(?:(?P<sign>[-+*])(?P<amount>{_NUMBER}))?)$"
+# One token per match; whitespace only separates tokens. A word or number glued to
+# another ("0.9.5", "1e3", "2x") is one "bad" token, never a shorter valid one.
+_TOKEN = re.compile(
+    r"\s*(?:(?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?![\w.]))"
+    r"|(?P<name>[A-Za-z_]\w*)"
+    r"|(?P<op><=|>=|<|>)"
+    r"|(?P<sign>[-+*])"
+    r"|(?P<bad>[\w.]+|\S))"
 )
 EXAMPLE = "grounding_rate<0.95,actor_recall<baseline-0.05,cost_usd>baseline*1.5"
 
@@ -73,39 +80,63 @@ class GateRule:
         return _OPS[self.op](value, self.threshold(baseline))
 
 
+def _tokens(rule: str) -> list[tuple[str, str, int]]:
+    """(kind, text, offset) triples: kind is number, name, op, sign or bad."""
+    out: list[tuple[str, str, int]] = []
+    for match in _TOKEN.finditer(rule.rstrip()):
+        kind = match.lastgroup or "bad"
+        out.append((kind, match[kind], match.start(kind)))
+    return out
+
+
+def _unreadable(raw: str, problem: str) -> ConfigError:
+    return ConfigError(
+        f"--fail-on: cannot read rule {raw.strip()!r} ({problem}); write METRIC OP THRESHOLD "
+        f"with OP one of < <= > >= and THRESHOLD a number such as 0.95, 'baseline', "
+        f"'baseline-N', 'baseline+N' or 'baseline*N', e.g. {EXAMPLE}"
+    )
+
+
+def parse_rule(raw: str) -> GateRule:
+    """One rule, e.g. "actor_recall < baseline-0.05"; ConfigError naming it otherwise."""
+    tokens = _tokens(raw)
+    bad = [text for kind, text, _ in tokens if kind == "bad"]
+    if bad:
+        raise _unreadable(raw, f"{bad[0]!r} is not a number, metric name or operator")
+    kinds = [kind for kind, _, _ in tokens]
+    texts = [text for _, text, _ in tokens]
+    compact = "".join(texts)
+    if kinds[:2] != ["name", "op"] or len(tokens) < 3:
+        raise _unreadable(raw, "it does not read METRIC OP THRESHOLD")
+    metric, op = texts[0], texts[1]
+    if metric not in known_metrics():
+        raise ConfigError(
+            f"--fail-on: unknown metric {metric!r} in {compact!r}; known metrics: "
+            f"{', '.join(known_metrics())}"
+        )
+    # The threshold's shape: token kinds, with names spelled out ("baseline").
+    shape = [text if kind == "name" else kind for kind, text, _ in tokens[2:]]
+    number = texts[-1]
+    if shape == ["number"]:
+        return GateRule(compact, metric, op, float(number))
+    if shape == ["baseline"]:
+        return GateRule(compact, metric, op, 0.0, "+")
+    if shape == ["baseline", "sign", "number"]:
+        return GateRule(compact, metric, op, float(number), texts[3])
+    if shape == ["sign", "number"] and texts[2] != "*":
+        raise ConfigError(
+            f"--fail-on: {compact!r}: an absolute threshold is an unsigned number ({metric} "
+            f"is never negative), not {texts[2]}{number}; for a change against the baseline "
+            f"write {metric}{op}baseline{texts[2]}{number}"
+        )
+    if kinds[2:].count("number") > 1:
+        raise _unreadable(raw, "a space splits a number, or two numbers follow each other")
+    raise _unreadable(raw, f"{raw[tokens[2][2] :].strip()!r} is not a threshold")
+
+
 def parse_rules(text: str) -> list[GateRule]:
     """Parse a --fail-on value; ConfigError on anything that is not a valid rule."""
-    rules = []
-    for raw in text.split(","):
-        compact = "".join(raw.split())
-        if not compact:
-            continue
-        match = _RULE.match(compact)
-        if match is None:
-            raise ConfigError(
-                f"--fail-on: cannot read rule {raw.strip()!r}; write METRIC OP THRESHOLD with "
-                f"OP one of < <= > >= and THRESHOLD a number, 'baseline', 'baseline-N', "
-                f"'baseline+N' or 'baseline*N', e.g. {EXAMPLE}"
-            )
-        metric = match["metric"]
-        if metric not in known_metrics():
-            raise ConfigError(
-                f"--fail-on: unknown metric {metric!r} in {compact!r}; known metrics: "
-                f"{', '.join(known_metrics())}"
-            )
-        if match["absolute"] is not None:
-            value = float(match["absolute"])
-            if value < 0:
-                raise ConfigError(
-                    f"--fail-on: {compact!r} compares with a negative number, which {metric} "
-                    f"never reaches; for a change against the baseline write "
-                    f"{metric}{match['op']}baseline{match['absolute']}"
-                )
-            rules.append(GateRule(compact, metric, match["op"], value))
-        else:
-            sign = match["sign"]
-            amount = float(match["amount"]) if sign else 0.0
-            rules.append(GateRule(compact, metric, match["op"], amount, sign or "+"))
+    rules = [parse_rule(raw) for raw in text.split(",") if raw.strip()]
     if not rules:
         raise ConfigError(f"--fail-on is empty; give at least one rule, e.g. {EXAMPLE}")
     return rules

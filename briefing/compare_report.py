@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .compare import METRIC_SPECS, Cell, ComparisonResult, Stat
-from .gold import actor_keys, figure_recalled, names_match
+from .gold import actor_keys, figure_recalled, pair_actors
 from .metrics import MetricSpec
 from .schema import Brief
 from .usage import format_usd
@@ -180,6 +180,16 @@ def _add_rows(table: Table, rows: list[Row]) -> None:
         table.add_row(Text(row.label + arrow), *cells)
 
 
+def _add_errors_row(table: Table, cells: Sequence[Cell | None]) -> None:
+    """A red "errors" row for one article's cells, when any of them failed."""
+    errors = [_cell_error(c) for c in cells]
+    if any(errors):
+        table.add_row(
+            Text("errors", style="red"),
+            *(Text(_shorten(e or "", 70), style="red") for e in errors),
+        )
+
+
 def render_terminal(result: ComparisonResult, console: Console) -> None:
     """One table: variants as columns; a section per article (key metrics and errors) when
     there are several, then every metric's mean over all articles."""
@@ -206,21 +216,11 @@ def render_terminal(result: ComparisonResult, console: Console) -> None:
             table.add_row(Text(info.name, style="bold cyan"), *([""] * len(labels)))
             stats = [c.stats if c else {} for c in cells]
             _add_rows(table, metric_rows(stats, KEY_METRICS, spread=spread))
-            errors = [_cell_error(c) for c in cells]
-            if any(errors):
-                table.add_row(
-                    Text("errors", style="red"),
-                    *(Text(_shorten(e or "", 70), style="red") for e in errors),
-                )
+            _add_errors_row(table, cells)
             table.add_section()
         table.add_row(Text("all articles (mean)", style="bold cyan"), *([""] * len(labels)))
     else:
-        errors = [_cell_error(result.cell(result.articles[0].name, lb)) for lb in labels]
-        if any(errors):
-            table.add_row(
-                Text("errors", style="red"),
-                *(Text(_shorten(e or "", 70), style="red") for e in errors),
-            )
+        _add_errors_row(table, [result.cell(result.articles[0].name, lb) for lb in labels])
     overall = [result.overall.get(label, {}) for label in labels]
     rows = metric_rows(overall, result.metric_keys(), spread=spread, articles=len(result.articles))
     _add_rows(table, rows)
@@ -303,26 +303,20 @@ def brief_view(brief: Brief, ref: Brief | None) -> dict[str, Any]:
     def diff(mine: str, theirs: str | None) -> list[tuple[str, str]]:
         return [("eq", mine)] if theirs is None else word_diff(theirs, mine)
 
-    ref_actors = [actor_keys(a) for a in ref.actors] if ref else []
-    mine_actors = [actor_keys(a) for a in brief.actors]
+    # Actors are paired one to one, by the rules of gold scoring (`briefing.gold`).
+    ref_actors = list(ref.actors) if ref else []
+    pairs = pair_actors([actor_keys(a) for a in brief.actors], [actor_keys(a) for a in ref_actors])
+    paired_ref = set(pairs.values())
     actors = [
         {
             "name": a.name,
             "aliases": ", ".join(a.aliases),
             "kind": a.kind.value.replace("_", " "),
-            "new": ref is not None and not any(names_match(k, r) for r in ref_actors),
+            "new": ref is not None and i not in pairs,
         }
-        for a, k in zip(brief.actors, mine_actors, strict=True)
+        for i, a in enumerate(brief.actors)
     ]
-    missing = (
-        [
-            a.name
-            for a, k in zip(ref.actors, ref_actors, strict=True)
-            if not any(names_match(k, m) for m in mine_actors)
-        ]
-        if ref
-        else []
-    )
+    missing = [a.name for j, a in enumerate(ref_actors) if j not in paired_ref]
     ref_values = [f.value for f in ref.humanitarian.figures] if ref else []
     figures = [
         {
@@ -418,7 +412,7 @@ def html_context(result: ComparisonResult) -> dict[str, Any]:
                 {
                     "label": label,
                     "error": _cell_error(cell),
-                    "is_ref": doc is ref_doc,
+                    "is_ref": doc is not None and doc is ref_doc,
                     "view": None
                     if doc is None
                     else brief_view(doc.brief, None if doc is ref_doc else ref),

@@ -8,9 +8,16 @@ actors (with aliases) and figures, and no key facts.
 Matching rules (all case- and diacritic-insensitive, on word tokens, see
 `briefing.metrics.word_tokens`):
 
-- actor: a brief actor matches a gold actor when some name or alias of one equals, or
-  occurs as consecutive whole words inside, some name or alias of the other ("MSF" =
-  "MSF"; "Red Crescent" inside "Oranto Red Crescent Society"). A leading "the" is ignored.
+- actor: a brief actor and a gold actor match when some name or alias of one equals
+  some name or alias of the other ("MSF" = "MSF", "Medecins" = "Médecins"), or when the
+  shorter of two such names has at least two words and occurs as consecutive whole words
+  inside the longer ("Red Crescent" inside "Oranto Red Crescent Society"). A single word
+  never matches by containment: "Tarsin" is not "Tarsin Health Ministry" and "Assad" is
+  not "Assad's regime"; a short form such as "Jolani" or "Moscow" matches when it is
+  listed as an alias. A leading "the" is ignored. Matching is one to one: each brief
+  actor counts for at most one gold actor and each gold actor for at most one brief
+  actor, pairs taken greedily, strongest first (equal names, then a name equal to an
+  alias, then aliases equal, then containment), ties in list order.
 - figure: a gold figure is recalled when some brief figure's value contains every
   number of the gold value, read as values the way grounding reads them ("8,500" =
   "8500", "about 23" has 23, "$10 million" = "10,000,000", "thousands" = "thousands").
@@ -21,6 +28,8 @@ Matching rules (all case- and diacritic-insensitive, on word tokens, see
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import BriefValidationError
 from .grounding import locate_figure
-from .metrics import MetricSpec, brief_text, word_tokens
+from .metrics import MetricSpec, brief_text, fold, word_tokens
 from .schema import Actor, Brief, BriefDocument
 
 GOLD_SUFFIX = ".gold.json"
@@ -66,14 +75,19 @@ GOLD_METRICS: tuple[MetricSpec, ...] = (
         "actor recall (gold)",
         "higher",
         "rate",
-        "Gold actors matched by some brief actor / gold actors.",
+        "Gold actors matched by a brief actor / gold actors. Actors are paired one to one "
+        "(each brief actor counts for at most one gold actor). Two actors match when a name "
+        "or alias of one equals a name or alias of the other, or when the shorter name has "
+        "at least two words and appears as consecutive whole words inside the longer; case, "
+        'accents and a leading "the" are ignored, and a single word never matches by '
+        "containment (list short forms as aliases).",
     ),
     MetricSpec(
         "actor_precision",
         "actor precision (gold)",
         "higher",
         "rate",
-        "Brief actors that match some gold actor / brief actors.",
+        "Brief actors paired with a gold actor (one to one, as for actor_recall) / brief actors.",
     ),
     MetricSpec(
         "figure_recall",
@@ -162,28 +176,79 @@ def facts_from_document(doc: BriefDocument, article: str) -> GoldFacts:
 # --- matching -------------------------------------------------------------------------
 
 
-def _name_key(name: str) -> str:
-    words = word_tokens(name)
+@dataclass(frozen=True)
+class NameForm:
+    """One name or alias of an actor, folded: word tokens joined by spaces."""
+
+    key: str
+    words: int  # whitespace-separated words: "al-Assad" is one word, two tokens
+    alias: bool
+
+
+ActorNames = tuple[NameForm, ...]
+
+# Match strengths, strongest first; 0 is no match.
+_SAME_NAME, _NAME_IS_ALIAS, _SAME_ALIAS, _CONTAINED = 4, 3, 2, 1
+
+
+def _name_form(name: str, *, alias: bool) -> NameForm | None:
+    words = fold(name).split()
     if len(words) > 1 and words[0] == "the":
         words = words[1:]
-    return " ".join(words)
+    tokens = word_tokens(" ".join(words))
+    return NameForm(" ".join(tokens), len(words), alias) if tokens else None
 
 
-def _name_keys(name: str, aliases: list[str]) -> set[str]:
-    return {k for k in (_name_key(n) for n in (name, *aliases)) if k}
+def actor_keys(actor: Actor | GoldActor) -> ActorNames:
+    """The actor's name and aliases as comparable forms, duplicates dropped."""
+    forms: dict[str, NameForm] = {}
+    for text, alias in ((actor.name, False), *((a, True) for a in actor.aliases)):
+        form = _name_form(text, alias=alias)
+        if form is not None and form.key not in forms:
+            forms[form.key] = form
+    return tuple(forms.values())
 
 
-def names_match(a: set[str], b: set[str]) -> bool:
-    """Some key of `a` equals or is a whole-word part of some key of `b`, or vice versa."""
-    for x in a:
-        for y in b:
-            if x == y or f" {x} " in f" {y} " or f" {y} " in f" {x} ":
-                return True
-    return False
+def _contains(longer: NameForm, shorter: NameForm) -> bool:
+    return shorter.words >= 2 and f" {shorter.key} " in f" {longer.key} "
 
 
-def actor_keys(actor: Actor | GoldActor) -> set[str]:
-    return _name_keys(actor.name, list(actor.aliases))
+def _form_strength(x: NameForm, y: NameForm) -> int:
+    if x.key == y.key:
+        if not x.alias and not y.alias:
+            return _SAME_NAME
+        return _NAME_IS_ALIAS if not (x.alias and y.alias) else _SAME_ALIAS
+    shorter, longer = (x, y) if len(x.key) <= len(y.key) else (y, x)
+    return _CONTAINED if _contains(longer, shorter) else 0
+
+
+def match_strength(a: ActorNames, b: ActorNames) -> int:
+    """How strongly two actors' names match (0: they do not); see the module docstring."""
+    return max((_form_strength(x, y) for x in a for y in b), default=0)
+
+
+def names_match(a: ActorNames, b: ActorNames) -> bool:
+    return match_strength(a, b) > 0
+
+
+def pair_actors(left: Sequence[ActorNames], right: Sequence[ActorNames]) -> dict[int, int]:
+    """One-to-one pairs (left index -> right index): greedily, strongest match first,
+    ties in list order, so one actor never satisfies two on the other side."""
+    candidates = sorted(
+        (
+            (-strength, i, j)
+            for i, a in enumerate(left)
+            for j, b in enumerate(right)
+            if (strength := match_strength(a, b)) > 0
+        ),
+    )
+    pairs: dict[int, int] = {}
+    taken: set[int] = set()
+    for _, i, j in candidates:
+        if i not in pairs and j not in taken:
+            pairs[i] = j
+            taken.add(j)
+    return pairs
 
 
 def figure_recalled(gold_value: str, brief_values: list[str]) -> bool:
@@ -223,18 +288,15 @@ def _share(hits: int, total: int) -> float | None:
 
 
 def score_against_gold(brief: Brief, gold: GoldFacts) -> GoldScores:
-    gold_keys = [actor_keys(a) for a in gold.actors]
-    brief_keys = [actor_keys(a) for a in brief.actors]
-    actor_hits = sum(1 for g in gold_keys if any(names_match(g, b) for b in brief_keys))
-    precise = sum(1 for b in brief_keys if any(names_match(b, g) for g in gold_keys))
+    pairs = pair_actors([actor_keys(a) for a in gold.actors], [actor_keys(a) for a in brief.actors])
     values = [f.value for f in brief.humanitarian.figures]
     figure_hits = sum(1 for f in gold.figures if figure_recalled(f.value, values))
     words = {_stem(w) for w in word_tokens(brief_text(brief))}
     fact_hits = sum(1 for fact in gold.key_facts if fact_recalled(fact, words))
     return GoldScores(
-        actor_recall=_share(actor_hits, len(gold.actors)),
+        actor_recall=_share(len(pairs), len(gold.actors)),
         # With no gold actors there is nothing to be precise against.
-        actor_precision=_share(precise, len(brief.actors)) if gold.actors else None,
+        actor_precision=_share(len(pairs), len(brief.actors)) if gold.actors else None,
         figure_recall=_share(figure_hits, len(gold.figures)),
         key_fact_recall=_share(fact_hits, len(gold.key_facts)),
     )

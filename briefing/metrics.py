@@ -4,9 +4,9 @@ Every metric a comparison reports is declared once in `METRICS` (key, label, whi
 direction is better, how to show it), so the terminal table, the HTML report and the
 regression gate agree on names and on what "better" means.
 
-The text helpers here (`fold`, `word_tokens`, `contains_phrase`) normalise case,
-diacritics and digit grouping for name and phrase matching; gold scoring uses them too,
-so "Médecins" matches "Medecins" and "8,500" matches "8500" wherever words are compared.
+The text helpers here (`fold`, `word_tokens`, `PhraseIndex`) normalise case, diacritics
+and digit grouping for name and phrase matching; gold scoring uses them too, so
+"Médecins" matches "Medecins" and "8,500" matches "8500" wherever words are compared.
 Numbers inside figures are compared by `briefing.grounding`, the one place that reads
 "$10 million", "8,500" or "thousands" as values.
 """
@@ -110,15 +110,18 @@ METRICS: tuple[MetricSpec, ...] = (
         "higher",
         "rate",
         "Named entities found in the article that the brief's body text mentions / named "
-        "entities found in the article. A cheap recall proxy.",
+        "entities found in the article. A cheap recall proxy. Figure units, development "
+        "dates and risk timeframes are left out of the brief's text here: they are labels, "
+        "not names.",
     ),
     MetricSpec(
         "entity_precision",
         "entity precision",
         "higher",
         "rate",
-        "Named entities found in the brief's body text that occur in the article / named "
-        "entities found in the brief. A name missing from the article is a likely "
+        "Named entities found in the brief's body text (without figure units, development "
+        "dates and risk timeframes, so 'USD' is not a name) that occur in the article / "
+        "named entities found in the brief. A name missing from the article is a likely "
         "hallucination.",
     ),
     MetricSpec("calls", "model calls", "lower", "count", "Model calls made (metadata.calls)."),
@@ -206,16 +209,10 @@ def word_tokens(text: str) -> list[str]:
     return _WORD.findall(fold(ungroup_digits(text)))
 
 
-def contains_phrase(haystack: str, needle: str) -> bool:
-    """True when `needle`'s words occur consecutively, as whole words, in `haystack`."""
-    words = word_tokens(needle)
-    if not words:
-        return False
-    return f" {' '.join(words)} " in f" {' '.join(word_tokens(haystack))} "
-
-
-class _PhraseIndex:
-    """A folded, space-joined text for repeated whole-word phrase look-ups."""
+class PhraseIndex:
+    """A text tokenised once for repeated whole-word phrase look-ups: `phrase in index`
+    is true when the phrase's words occur consecutively, as whole words, in the text
+    (folded, digit groups joined: see `word_tokens`)."""
 
     def __init__(self, text: str) -> None:
         self._joined = f" {' '.join(word_tokens(text))} "
@@ -232,6 +229,34 @@ def brief_text(brief: Brief) -> str:
     # Fields are separated by blank lines so that an entity finder never joins the end of
     # one field with the start of the next into a single name.
     return "\n\n".join(brief_text_fields(brief))
+
+
+def entity_text(brief: Brief) -> str:
+    """The body text that entity metrics read: `brief_text` without the labels that name
+    nothing in the article, i.e. figure units ("USD", "EUR", "Tonnes"), development dates
+    (`when`) and risk timeframes ("Coming Days"), which an entity finder would otherwise
+    take for names the article never mentions."""
+    h, o = brief.humanitarian, brief.outlook
+    return brief_text(
+        brief.model_copy(
+            update={
+                "situation": brief.situation.model_copy(
+                    update={
+                        "key_developments": [
+                            d.model_copy(update={"when": None})
+                            for d in brief.situation.key_developments
+                        ]
+                    }
+                ),
+                "humanitarian": h.model_copy(
+                    update={"figures": [f.model_copy(update={"unit": None}) for f in h.figures]}
+                ),
+                "outlook": o.model_copy(
+                    update={"risks": [r.model_copy(update={"timeframe": None}) for r in o.risks]}
+                ),
+            }
+        )
+    )
 
 
 def word_count(brief: Brief) -> int:
@@ -283,7 +308,7 @@ def entity_forms(text: str, *, headings: bool = False) -> tuple[tuple[str, ...],
     return tuple(out)
 
 
-def _share(entities: Sequence[tuple[str, ...]], index: _PhraseIndex) -> float | None:
+def _share(entities: Sequence[tuple[str, ...]], index: PhraseIndex) -> float | None:
     if not entities:
         return None
     return sum(1 for forms in entities if any(f in index for f in forms)) / len(entities)
@@ -297,8 +322,8 @@ def entity_scores(article_text: str, body: str) -> tuple[float | None, float | N
     """
     in_article = entity_forms(article_text)
     in_brief = entity_forms(body, headings=True)
-    coverage = _share(in_article, _PhraseIndex(body))
-    precision = _share(in_brief, _PhraseIndex(article_text))
+    coverage = _share(in_article, PhraseIndex(body))
+    precision = _share(in_brief, PhraseIndex(article_text))
     return coverage, precision, len(in_article), len(in_brief)
 
 
@@ -316,9 +341,8 @@ def is_schema_valid(brief: Brief) -> bool:
 
 def compute_metrics(doc: BriefDocument, article_text: str) -> BriefMetrics:
     brief, meta, grounding = doc.brief, doc.metadata, doc.grounding
-    body = brief_text(brief)
     words = word_count(brief)
-    coverage, precision, n_article, n_brief = entity_scores(article_text, body)
+    coverage, precision, n_article, n_brief = entity_scores(article_text, entity_text(brief))
     figures_found: float | None = None
     if grounding is not None and grounding.figures:
         figures_found = sum(1 for f in grounding.figures if f.found) / len(grounding.figures)

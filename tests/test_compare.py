@@ -20,7 +20,7 @@ from briefing.compare import (
     run_comparison,
 )
 from briefing.compare_gate import check_gate, evaluate_gate, parse_rules
-from briefing.compare_report import render_html, render_terminal, word_diff
+from briefing.compare_report import html_context, render_html, render_terminal, word_diff
 from briefing.config import Settings
 from briefing.errors import (
     BriefingError,
@@ -216,12 +216,58 @@ def test_missing_and_empty_sources(tmp_path: Path) -> None:
 
 def test_unreadable_article_fails_its_cells_only(articles: Path) -> None:
     (articles / "empty.md").write_text("   \n")
-    result = compare([articles], FakePipeline())
+    fake = FakePipeline()
+    result = compare([articles], fake, repeat=2)
     info = next(a for a in result.articles if a.name == "empty")
     assert info.error is not None and "InputError" in info.error
+    # One failed run per variant and repetition, like any other failure.
+    failed = [r for r in result.runs if r.article == "empty"]
+    assert sorted((r.variant, r.repetition, r.error_type) for r in failed) == [
+        ("v1", 0, "InputError"),
+        ("v1", 1, "InputError"),
+        ("v2", 0, "InputError"),
+        ("v2", 1, "InputError"),
+    ]
+    assert all(r.error and r.error in info.error and r.metrics is None for r in failed)
     cell = result.cell("empty", "v1")
-    assert cell is not None and cell.runs == 0 and cell.errors == [info.error]
+    assert cell is not None and (cell.runs, cell.failed) == (2, 2)
+    assert cell.errors == [failed[0].error] and cell.stats == {} and cell.document is None
+    assert {c["article"] for c in fake.calls} == {"alpha", "beta"}  # nothing ran for it
     assert result.cell("alpha", "v1") is not None
+    assert evaluate_gate(result, None, "failed_runs>0") == [
+        "v1: failed_runs 2 > 0 (rule failed_runs>0)",
+        "v2: failed_runs 2 > 0 (rule failed_runs>0)",
+    ]
+    assert "empty × v1 (2 runs): InputError: " in render_terminal_text(result)
+
+
+def test_no_readable_article_raises_before_running(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    fake = FakePipeline()
+    with pytest.raises(
+        BriefingError, match=r"no article could be read \(1 given\).*empty\.txt"
+    ) as info:
+        compare([empty], fake, versions=["extractive"])
+    assert info.value.exit_code == InputError.exit_code
+    assert fake.calls == []
+
+
+def test_an_empty_article_fails_the_cli_gate(tmp_path: Path) -> None:
+    # The reported case: `briefing compare empty.txt --prompt extractive --fail-on
+    # "failed_runs>0"` exited 0 with "gate passed".
+    from typer.testing import CliRunner
+
+    from briefing.cli import app
+
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    out = CliRunner().invoke(
+        app, ["compare", str(empty), "--prompt", "extractive", "--fail-on", "failed_runs>0"]
+    )
+    assert out.exit_code == InputError.exit_code
+    assert "gate passed" not in out.stderr
+    assert "no article could be read" in " ".join(out.stderr.split())
 
 
 def test_cassette_paths_engines_and_repetitions(articles: Path, tmp_path: Path) -> None:
@@ -339,13 +385,33 @@ def test_gate_grammar() -> None:
     assert rules[2].threshold(0.002) == pytest.approx(0.003)
 
 
+def test_gate_spaces_separate_tokens() -> None:
+    rules = parse_rules(" actor_recall < baseline - 0.05 , words >= 600 ,failed_runs>0")
+    assert [r.text for r in rules] == ["actor_recall<baseline-0.05", "words>=600", "failed_runs>0"]
+    assert [(r.value, r.relative) for r in rules] == [(0.05, "-"), (600.0, None), (0.0, None)]
+
+
 @pytest.mark.parametrize(
     ("rules", "message"),
     [
         ("groundedness<0.9", r"unknown metric 'groundedness'.*known metrics: schema_valid, "),
-        ("grounding_rate=0.9", "cannot read rule"),
+        ("grounding_rate=0.9", r"cannot read rule 'grounding_rate=0.9' \('=' is not"),
         ("grounding_rate<", "cannot read rule"),
-        ("actor_recall<-0.05", r"negative number.*actor_recall<baseline-0.05"),
+        ("actor_recall<-0.05", r"not -0.05; .* write actor_recall<baseline-0.05"),
+        ("actor_recall<-0", r"'actor_recall<-0'.*not -0; .* write actor_recall<baseline-0"),
+        ("actor_recall < - 0.05", r"not -0.05"),
+        ("actor_recall<+0.05", r"not \+0.05"),
+        # A space splits a number: not 0.95, and not silently 0.
+        ("grounding_rate < 0 .95", r"cannot read rule 'grounding_rate < 0 \.95' \(a space"),
+        ("grounding_rate<baseline-0 .05", r"cannot read rule 'grounding_rate<baseline-0 \.05'"),
+        ("grounding_rate<1 000", r"cannot read rule 'grounding_rate<1 000' \(a space"),
+        ("grounding_rate<0.9.5", r"'0\.9\.5' is not a number"),
+        ("grounding_rate<1e3", r"'1e3' is not a number"),
+        ("grounding_rate<0.95x", r"'0\.95x' is not a number"),
+        ("grounding_rate<baseline 0.05", r"'baseline 0\.05' is not a threshold"),
+        ("grounding_rate<*2", r"'\*2' is not a threshold"),
+        ("grounding rate<0.9", "does not read METRIC OP THRESHOLD"),
+        ("grounding_rate<0.95,,words<", r"cannot read rule 'words<'"),
         (" , ", "empty"),
     ],
 )
@@ -440,6 +506,32 @@ def test_html_report(result: ComparisonResult) -> None:
     # The real prompt registry's diff of v1 and v2 is shown under the metrics.
     assert "v1 → v2" in html and "+++ v2/system.j2" in html
     assert "http://" not in html.replace("http://www.w3.org", "") and "<link" not in html
+
+
+def test_html_marks_no_reference_column_for_an_article_without_briefs(articles: Path) -> None:
+    # beta fails in every variant: no brief is the reference, none is "(reference)".
+    miss = CassetteMissError("miss")
+    result = compare([articles], FakePipeline(fail={("beta", "v1"): miss, ("beta", "v2"): miss}))
+    context = html_context(result)
+    alpha, beta = context["articles"]
+    assert [c["is_ref"] for c in alpha["columns"]] == [True, False]
+    assert alpha["ref_label"] == "v1"
+    assert [c["is_ref"] for c in beta["columns"]] == [False, False]
+    assert beta["ref_label"] is None
+    html = render_html(result)
+    beta_part = html[html.index("<h2>beta") :]
+    assert "(reference)" not in beta_part and "Each brief is compared with" not in beta_part
+
+
+def test_terminal_errors_row_for_one_and_several_articles(articles: Path) -> None:
+    fake = FakePipeline(fail={("beta", "v2"): CassetteMissError("no cassette for beta")})
+    several = render_terminal_text(compare([articles], fake))
+    row = next(line for line in several.splitlines() if line.startswith("│ errors"))
+    assert "failed 1/1: no cassette for beta" in row
+    assert row.split("│")[2].strip() == ""  # v1 did not fail
+    one = render_terminal_text(compare([articles / "beta.txt"], fake))
+    row = next(line for line in one.splitlines() if line.startswith("│ errors"))
+    assert "failed 1/1: no cassette for beta" in row
 
 
 def test_html_report_shows_failures(articles: Path) -> None:

@@ -8,11 +8,13 @@ from briefing.budgets import BUDGETS
 from briefing.metrics import (
     METRICS,
     BriefMetrics,
+    PhraseIndex,
+    brief_text,
     brief_text_fields,
     compute_metrics,
-    contains_phrase,
     entity_forms,
     entity_scores,
+    entity_text,
     fold,
     unverified_claims,
     word_count,
@@ -21,6 +23,7 @@ from briefing.metrics import (
 from briefing.schema import (
     BriefDocument,
     BriefMetadata,
+    Figure,
     FigureCheck,
     GroundingReport,
     QuoteCheck,
@@ -162,6 +165,75 @@ def test_values_are_keyed_like_the_metric_registry() -> None:
 def test_text_normalisation() -> None:
     assert fold("Médecins Sans Frontières") == "medecins sans frontieres"
     assert word_tokens("about 8,500 people; 1.5 m") == ["about", "8500", "people", "1.5", "m"]
-    assert contains_phrase("Aid from Médecins Sans Frontières arrived", "medecins sans frontieres")
-    assert not contains_phrase("Rebel-held", "rebel held town")
-    assert not contains_phrase("Kessarans", "Kessara")  # whole words only
+    index = PhraseIndex("Aid from Médecins Sans Frontières arrived; about 8,500 fled")
+    assert "medecins sans frontieres" in index
+    assert "8500 fled" in index  # digit groups joined on both sides
+    assert "Frontières arrived about" in index  # punctuation is not a word
+    assert "Sans Frontieres aid" not in index  # consecutive words only
+    assert "" not in index and "--" not in index  # no words: never found
+    assert "rebel held town" not in PhraseIndex("Rebel-held")
+    assert "Kessara" not in PhraseIndex("Kessarans")  # whole words only
+
+
+def test_units_and_time_labels_are_not_brief_entities() -> None:
+    # "USD" and "EUR" are units, "Coming Days" and "Next Two Weeks" time labels: none is
+    # a name, so none may count as a brief entity missing from the article.
+    brief = tiny_brief()
+    h, o, s = brief.humanitarian, brief.outlook, brief.situation
+    labelled = brief.model_copy(
+        update={
+            "humanitarian": h.model_copy(
+                update={
+                    "figures": [
+                        *h.figures,
+                        Figure(
+                            value="2 million",
+                            unit="USD",
+                            counts="appeal",
+                            reported_by=None,
+                            evidence=["f"],
+                        ),
+                        Figure(
+                            value="500,000",
+                            unit="EUR",
+                            counts="pledged",
+                            reported_by="VDMA",
+                            evidence=["g"],
+                        ),
+                    ]
+                }
+            ),
+            "outlook": o.model_copy(
+                update={
+                    "risks": [r.model_copy(update={"timeframe": "Coming Days"}) for r in o.risks]
+                }
+            ),
+            "situation": s.model_copy(
+                update={
+                    "key_developments": [
+                        d.model_copy(update={"when": "Next Two Weeks"}) for d in s.key_developments
+                    ]
+                }
+            ),
+        }
+    )
+    # The finder would take them for names: that is what the entity text must avoid.
+    assert {("USD",), ("EUR",), ("Coming Days",), ("Weeks",)} <= set(
+        entity_forms(brief_text(labelled), headings=True)
+    )
+    text = entity_text(labelled)
+    for label in ("USD", "EUR", "Coming Days", "Next Two Weeks"):
+        assert label not in text
+    assert "VDMA" in text and "2 million" in text and "appeal" in text
+    m = compute_metrics(
+        BriefDocument(
+            metadata=BriefMetadata(engine="extractive", origin="extractive engine"),
+            brief=labelled,
+        ),
+        ARTICLE,
+    )
+    # As for the tiny brief: VDMA and Kessara occur in the article, Red Cross Society not.
+    assert m.brief_entities == 3
+    assert m.entity_precision == pytest.approx(2 / 3)
+    # Word counts still read every field a reader sees, labels included.
+    assert m.words == TINY_WORDS + (2 + 1 + 1) + (1 + 1 + 1 + 1) + 2 + 3
