@@ -1,18 +1,29 @@
 """Locate every evidence quote and every humanitarian figure of a brief in the article.
 
-Quotes. Article and quote are normalised alike: whitespace runs become one space; curly,
-low and prime quote marks become ' or "; dashes (and "--") become "-" and lose the spaces
-around them; "…" becomes "..."; zero-width characters and soft hyphens vanish; case is kept.
-The quote's edges lose spaces, quote marks and . , ; : (copied punctuation is noise).
-Then, first match wins:
+Quotes. Article and quote are normalised alike: Unicode NFC (so "o" + combining acute
+and "ó" are one letter); whitespace runs become one space; curly, low and prime quote
+marks become ' or "; dashes (and "--") become "-" and lose the spaces around them; "…"
+becomes "..."; zero-width characters and soft hyphens vanish; case is kept. The quote's
+edges lose spaces, quote marks and . , ; : (copied punctuation is noise). Every match
+must sit on word boundaries: where the quote begins (ends) with a letter or digit, the
+article char before (after) the match must not be one, so "Turk" is not found in
+"Turkish" (a quote beginning or ending with punctuation is bounded by that punctuation).
+A quote is "short" when it has under 12 characters or under 3 words: short strings score
+high almost anywhere, so a short quote or part must match exactly. First match wins:
 
-1. exact: the quote is a substring of the article (case-sensitive);
+1. exact: the quote occurs in the article (case-sensitive), score 100;
 2. ellipsis: a quote joining parts with "...", "[...]" or "(...)" matches when every
-   part is found in order; exact when every part is exact, else fuzzy with the lowest
-   part score; the span runs from the first part's start to the last part's end;
-3. fuzzy: rapidfuzz partial-ratio alignment, accepted at >= the threshold (default 90).
-   A quote or part under 12 characters or 3 words must be exact: short strings score
-   high almost anywhere.
+   part is found in order, each starting at most 300 (normalised) characters after the
+   previous part ends and in the same paragraph (no blank line between them). Each part
+   is matched like a whole quote (exact, case-insensitive, fuzzy), short parts only
+   exactly; a quote whose parts are all short carries no verifiable text and is
+   not_found unless it occurs verbatim, ellipsis included. Exact when every part is
+   exact, else fuzzy with the lowest part score; the span runs from the first part's
+   start to the last part's end;
+3. fuzzy, case-insensitive: the quote (not short) occurs ignoring case, score 99;
+4. fuzzy: rapidfuzz partial-ratio alignment, widened to whole words, accepted at >= the
+   threshold (default 90); a verbatim alignment that starts or ends inside a word is
+   scored by its whole words instead (at most 99).
 
 Anything else, and an empty quote, is not_found. An item with no evidence is reported as
 one not_found check with path "<item>.evidence" and quote "", so an evidence-free claim
@@ -23,13 +34,20 @@ decimals; number words to ninety-nine, alone or with hundred/thousand/million/bi
 dozen; "$10m", "2bn", "10k"; vague amounts such as "thousands", "tens of thousands")
 must appear in the article as a number of equal value. A percentage (in the value or
 unit) must match a percentage; currency and qualifiers ("about", "at least") are not
-compared. A match inside the figure's own located evidence is preferred for `matched`.
+compared. Two article forms do not count: the word "one" on its own ("no one", "one
+of", "one day" are rarely the number 1; "one million", "one percent", "twenty-one" and
+the digit "1" still count), and, for a value written with a thousands separator
+("2,016"), a four-digit year (1800-2100) in a date context ("in 2016", "March 2016",
+"2015-16", "2016's"); "8,500" still matches "8500". A match inside the figure's own
+located evidence is preferred for `matched`.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Callable, Iterable, Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol, TypeVar
@@ -41,6 +59,8 @@ from .schema import Brief, FigureCheck, GroundingReport, GroundingStatus, QuoteC
 DEFAULT_FUZZY_THRESHOLD = 90.0
 MIN_FUZZY_CHARS = 12
 MIN_FUZZY_WORDS = 3
+CASE_INSENSITIVE_SCORE = 99.0
+MAX_ELLIPSIS_GAP = 300
 
 _CHAR_MAP = {
     **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"'),
@@ -55,35 +75,94 @@ _NOT_FOUND: _Found = ("not_found", None, None, 0.0)
 _ELLIPSIS = re.compile(r"\s*(?:\[\s*\.\.\.\s*\]|\(\s*\.\.\.\s*\)|\.\.\.)\s*")
 
 
-def _normalise(s: str) -> tuple[str, list[int], list[int]]:
-    """Normalised text plus, per normalised char, its original [start, end) offsets."""
+def _nfc(s: str) -> tuple[str, Sequence[int], Sequence[int]]:
+    """NFC-composed text plus, per char, the [start, end) it came from in `s`.
+
+    Composition only joins a char with the marks (and Hangul vowel/final jamo) after it,
+    so each such cluster is composed alone and all its output chars map to the cluster.
+    """
+    if unicodedata.is_normalized("NFC", s):
+        return s, range(len(s)), range(1, len(s) + 1)
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
+    i, n = 0, len(s)
+    while i < n:
+        j = i + 1
+        while j < n and (unicodedata.category(s[j])[0] == "M" or "\u1160" <= s[j] <= "\u11ff"):
+            j += 1
+        piece = unicodedata.normalize("NFC", s[i:j])
+        out.append(piece)
+        starts += [i] * len(piece)
+        ends += [j] * len(piece)
+        i = j
+    return "".join(out), starts, ends
+
+
+# What _normalise may change: whitespace (but a lone " " between ordinary chars, by far
+# the most common, which stays as it is), invisible and mapped chars, "-" (for "--"). \Z
+# flushes the last run of ordinary text.
+_CHANGED = re.escape("".join(sorted(_INVISIBLE | set(_CHAR_MAP) | {"-"})))
+_SPECIAL = re.compile(
+    rf"\s{{2,}}|[^\S ]|\A | (?=[{_CHANGED}])|(?<=[{_CHANGED}]) | \Z|[{_CHANGED}]|\Z"
+)
+
+
+def _normalise(s: str) -> tuple[str, list[int], list[int]]:
+    """Normalised text plus, per normalised char, its original [start, end) offsets."""
+    t, t_starts, t_ends = _nfc(s)
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    last = ""  # the last normalised char
     space_from: int | None = None  # start of a whitespace run not yet emitted
     space_to = 0
-    for i, ch in enumerate(s):
+    pos = 0
+    for m in _SPECIAL.finditer(t):
+        a, b = m.span()
+        if pos < a:  # t[pos:a] is kept as it is
+            if space_from is not None and last and last != "-":
+                out.append(" ")
+                starts.append(space_from)
+                ends.append(space_to)
+            space_from = None
+            out.append(t[pos:a])
+            starts += t_starts[pos:a]
+            ends += t_ends[pos:a]
+            last = t[a - 1]
+        pos = b
+        if a == len(t):
+            break
+        ch = t[a]
         if ch.isspace():
             if space_from is None:
-                space_from = i
-            space_to = i + 1
+                space_from = t_starts[a]
+            space_to = t_ends[b - 1]
             continue
         if ch in _INVISIBLE:
             continue
         rep = _CHAR_MAP.get(ch, ch)
-        if rep == "-" and out and out[-1] == "-":  # "--" typed for a dash
+        if rep == "-" and last == "-":  # "--" typed for a dash
             space_from = None
             continue
-        if space_from is not None and rep != "-" and out and out[-1] != "-":
+        if space_from is not None and rep != "-" and last and last != "-":
             out.append(" ")
             starts.append(space_from)
             ends.append(space_to)
         space_from = None
-        for c in rep:  # "…" expands to three chars that all map back to it
-            out.append(c)
-            starts.append(i)
-            ends.append(i + 1)
+        out.append(rep)  # "…" expands to three chars that all map back to it
+        starts += [t_starts[a]] * len(rep)
+        ends += [t_ends[a]] * len(rep)
+        last = rep[-1]
     return "".join(out), starts, ends
+
+
+def _lower(s: str) -> str:
+    """Lower case, char for char (a char whose lower case is longer is kept as is)."""
+    low = s.lower()
+    if len(low) == len(s):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in s)
 
 
 @dataclass(frozen=True)
@@ -92,6 +171,9 @@ class _Mention:
     percent: bool
     start: int
     end: int
+    grouped: bool = False  # digits with a thousands separator: "2,016"
+    bare_one: bool = False  # the word "one" alone: "no one", "one of them"
+    year: bool = False  # four digits in a date context: "in 2016", "March 2016"
 
 
 @dataclass(eq=False)
@@ -102,31 +184,79 @@ class _Prepared:
     norm: str
     starts: list[int]
     ends: list[int]
+    low: str  # norm in lower case, char for char
+    paragraphs: list[int]  # normalised index of each paragraph's start but the first
     mentions: list[_Mention]
     memo: dict[tuple[str, float], _Found] = field(default_factory=dict)
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
 
 
 @lru_cache(maxsize=32)
 def _prepare(text: str) -> _Prepared:
     norm, starts, ends = _normalise(text)
-    return _Prepared(text, norm, starts, ends, _mentions(text))
+    breaks = sorted({bisect.bisect_left(starts, m.end()) for m in _PARAGRAPH_BREAK.finditer(text)})
+    paragraphs = [b for b in breaks if 0 < b < len(norm)]
+    return _Prepared(text, norm, starts, ends, _lower(norm), paragraphs, _mentions(text))
 
 
 # --- quotes ---------------------------------------------------------------------------
 
+_Hit = tuple[int, int, float]  # [start, end) in the normalised text, score
 
-def _find_part(p: _Prepared, part: str, lo: int, threshold: float) -> tuple[int, int, float] | None:
-    """[start, end) in the normalised text at or after `lo`, with a 0-100 score."""
-    i = p.norm.find(part, lo)
-    if i >= 0:
-        return i, i + len(part), 100.0
-    short = len(part) < MIN_FUZZY_CHARS or len(part.split()) < MIN_FUZZY_WORDS
-    if short or len(part) > len(p.norm) - lo:
-        return None
-    hit = fuzz.partial_ratio_alignment(part, p.norm[lo:], score_cutoff=threshold)
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or unicodedata.category(ch)[0] == "M"
+
+
+def _bounded(hay: str, needle: str, lo: int, hi: int) -> Iterator[int]:
+    """Starts of `needle` in hay[lo:hi] that do not begin or end inside a word.
+
+    An edge is checked only where the needle's own first or last char is a word char, so
+    a quote that starts or ends with punctuation still matches where that char stands.
+    """
+    n = len(needle)
+    head, tail = _is_word(needle[0]), _is_word(needle[-1])
+    i = hay.find(needle, lo, hi)
+    while i >= 0:
+        j = i + n
+        if not (head and i > 0 and _is_word(hay[i - 1])) and not (
+            tail and j < len(hay) and _is_word(hay[j])
+        ):
+            yield i
+        i = hay.find(needle, i + 1, hi)
+
+
+def _is_short(part: str) -> bool:
+    return len(part) < MIN_FUZZY_CHARS or len(part.split()) < MIN_FUZZY_WORDS
+
+
+def _candidates(
+    p: _Prepared, part: str, lo: int, hi: int, *, loose: bool, threshold: float
+) -> Iterator[_Hit]:
+    """Where `part` may lie in norm[lo:hi], best tier first: exact, case-insensitive, fuzzy."""
+    n = len(part)
+    for i in _bounded(p.norm, part, lo, hi):
+        yield i, i + n, 100.0
+    if not loose or _is_short(part):
+        return
+    low = _lower(part)
+    for i in _bounded(p.low, low, lo, hi):
+        if p.norm[i : i + n] != part:  # exact occurrences were offered above
+            yield i, i + n, CASE_INSENSITIVE_SCORE
+    if n > hi - lo:
+        return
+    hit = fuzz.partial_ratio_alignment(part, p.norm[lo:hi], score_cutoff=threshold)
     if hit is None:
-        return None
-    return (*_snap(p.norm, part, lo + hit.dest_start, lo + hit.dest_end, lo), hit.score)
+        return
+    s, e = _snap(p.norm, part, lo + hit.dest_start, lo + hit.dest_end, lo)
+    score = hit.score
+    if score >= 100.0:  # verbatim, but only inside longer words: judge the whole words
+        score = min(fuzz.ratio(part, p.norm[s:e]), 99.0)
+        if score < threshold:
+            return
+    yield s, e, score
 
 
 def _snap(norm: str, part: str, s: int, e: int, lo: int) -> tuple[int, int]:
@@ -162,26 +292,68 @@ def _locate(p: _Prepared, quote: str, threshold: float) -> _Found:
     q = _normalise(quote)[0].strip(_EDGE)
     if not q:
         return _NOT_FOUND
-    i = p.norm.find(q)
-    if i >= 0:
+    for i in _bounded(p.norm, q, 0, len(p.norm)):
         return "exact", *_original_span(p, i, i + len(q)), 100.0
     parts = [x for x in (s.strip(_EDGE) for s in _ELLIPSIS.split(q)) if x]
     if len(parts) > 1:
-        hits: list[tuple[int, int, float]] = []
-        lo = 0
-        for part in parts:
-            hit = _find_part(p, part, lo, threshold)
-            if hit is None:
-                return _NOT_FOUND
-            hits.append(hit)
-            lo = hit[1]
+        if all(_is_short(part) for part in parts):  # no part can vouch for the quote
+            return _NOT_FOUND
+        hits = _match_parts(p, parts, loose=False, threshold=threshold) or _match_parts(
+            p, parts, loose=True, threshold=threshold
+        )
+        if hits is None:
+            return _NOT_FOUND
         score = min(h[2] for h in hits)
         status: GroundingStatus = "exact" if score == 100.0 else "fuzzy"
         return status, *_original_span(p, hits[0][0], hits[-1][1]), score
-    hit = _find_part(p, q, 0, threshold)
-    if hit is None:
-        return _NOT_FOUND
-    return "fuzzy", *_original_span(p, hit[0], hit[1]), hit[2]
+    for s, e, score in _candidates(p, q, 0, len(p.norm), loose=True, threshold=threshold):
+        return "fuzzy", *_original_span(p, s, e), score
+    return _NOT_FOUND
+
+
+def _match_parts(
+    p: _Prepared, parts: list[str], *, loose: bool, threshold: float
+) -> list[_Hit] | None:
+    """One hit per part, in order, each gap inside one paragraph and <= MAX_ELLIPSIS_GAP.
+
+    Backtracks over every candidate of every part (memoised by part and position), as
+    the first occurrence of a part is not always the one its neighbours are close to.
+    """
+    memo: dict[tuple[int, int], list[_Hit] | None] = {}
+
+    def rest(k: int, prev_end: int) -> list[_Hit] | None:
+        if k == len(parts):
+            return []
+        if (k, prev_end) in memo:
+            return memo[(k, prev_end)]
+        if k == 0:
+            lo, hi = 0, len(p.norm)
+        else:
+            lo = prev_end
+            hi = min(_paragraph_end(p, prev_end), prev_end + MAX_ELLIPSIS_GAP + 1 + len(parts[k]))
+        found: list[_Hit] | None = None
+        for hit in _candidates(p, parts[k], lo, hi, loose=loose, threshold=threshold):
+            if k and not _close(p, prev_end, hit[0]):
+                continue
+            tail = rest(k + 1, hit[1])
+            if tail is not None:
+                found = [hit, *tail]
+                break
+        memo[(k, prev_end)] = found
+        return found
+
+    return rest(0, 0)
+
+
+def _paragraph_end(p: _Prepared, end: int) -> int:
+    """Normalised index where the paragraph holding norm[end - 1] ends."""
+    k = bisect.bisect_right(p.paragraphs, end - 1)
+    return p.paragraphs[k] if k < len(p.paragraphs) else len(p.norm)
+
+
+def _close(p: _Prepared, end: int, start: int) -> bool:
+    """Whether a part starting at `start` may follow one ending at `end`."""
+    return 0 <= start - end <= MAX_ELLIPSIS_GAP and start < _paragraph_end(p, end)
 
 
 def _original_span(p: _Prepared, start: int, end: int) -> tuple[int, int]:
@@ -256,17 +428,52 @@ def _word_value(word: str) -> float:
     return float(sum(_WORD_VALUE[x] for x in parts))
 
 
+_MONTHS = (
+    "Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    "|Sep(?:t|tember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?"
+)
+_YEARISH = r"(?:1[89]\d\d|20\d\d|2100)"
+# Right before a year: "in", "since", "early", "mid-", "March", "5 March", "March 5,",
+# "2015-" (a range of years); right after: "-16", "-2017", "/17", "'s".
+_YEAR_BEFORE = re.compile(
+    rf"(?:\b(?:{_MONTHS})\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?,?)?"
+    r"|\b(?i:in|since|until|till|during|before|after|early|late|mid|year"
+    r"|spring|summer|autumn|fall|winter)"
+    rf"|\b{_YEARISH}\s*[-\u2010-\u2015/])[\s-]*$"
+)
+_YEAR_AFTER = re.compile(rf"\s*[-\u2010-\u2015/]\s*(?:\d\d|{_YEARISH})\b|['\u2019]s\b")
+
+
 def _mentions(text: str) -> list[_Mention]:
     out: list[_Mention] = []
     for m in _NUMBER_RE.finditer(text):
         if m["vague"]:
-            key: float | str = " ".join(m["vague"].lower().split())
-        else:
-            num = m["num"]
-            value = float(re.sub(r"[,\s]", "", num)) if num else _word_value(m["word"])
-            scale = _SCALE.get((m["scale"] or "").lower()) or _ABBR.get((m["abbr"] or "").lower())
-            key = round(value * (scale or 1.0), 6)  # so 8.5 thousand == 8500
-        out.append(_Mention(key, bool(m["pct"]), m.start(), m.end()))
+            out.append(_Mention(" ".join(m["vague"].lower().split()), False, m.start(), m.end()))
+            continue
+        num, word, pct = m["num"], m["word"], bool(m["pct"])
+        value = float(re.sub(r"[,\s]", "", num)) if num else _word_value(word)
+        scale = _SCALE.get((m["scale"] or "").lower()) or _ABBR.get((m["abbr"] or "").lower())
+        plain = not (scale or pct or m["cur"])
+        year = (
+            plain
+            and num is not None
+            and re.fullmatch(_YEARISH, num) is not None
+            and (
+                _YEAR_BEFORE.search(text[max(0, m.start() - 30) : m.start()]) is not None
+                or _YEAR_AFTER.match(text, m.end()) is not None
+            )
+        )
+        out.append(
+            _Mention(
+                round(value * (scale or 1.0), 6),  # so 8.5 thousand == 8500
+                pct,
+                m.start(),
+                m.end(),
+                grouped=num is not None and not num.isdigit() and len(num.split(".")[0]) > 3,
+                bare_one=plain and word is not None and word.lower() == "one",
+                year=year,
+            )
+        )
     return out
 
 
@@ -281,7 +488,14 @@ def _check_figure(
     chosen: list[_Mention] = []
     for w in wanted:
         percent = w.percent or percent_unit
-        hits = [m for m in p.mentions if w.key == m.key and (m.percent or not percent)]
+        hits = [
+            m
+            for m in p.mentions
+            if w.key == m.key
+            and (m.percent or not percent)
+            and not m.bare_one
+            and not (w.grouped and m.year)
+        ]
         if not hits:
             return FigureCheck(path=path, value=value, found=False, matched=None)
         inside = [m for m in hits if any(s <= m.start and m.end <= e for s, e in spans)]

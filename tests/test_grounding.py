@@ -150,6 +150,53 @@ def test_quote_with_surrounding_marks_and_final_period_is_exact(aleppo: str) -> 
     assert aleppo[check.start : check.end] == "No one expected Aleppo to fall this quickly"
 
 
+def test_exact_matches_sit_on_word_boundaries(aleppo: str) -> None:
+    # Regression: substrings of longer words ("Turkish", "rebels") used to be exact.
+    assert locate_quote("Turk", aleppo).status == "not_found"
+    assert locate_quote("ebels", aleppo).status == "not_found"
+    assert locate_quote("Iran", aleppo).status == "exact"  # "Iran\u2019s": a whole word
+    check = locate_quote("Turkish", aleppo)
+    assert check.status == "exact"
+    assert check.start is not None and aleppo[check.start : check.end] == "Turkish"
+    text = "In 2016 the army left; the 20 trucks came later."
+    check = locate_quote("20", text)
+    assert (check.status, check.start) == ("exact", text.index("20 trucks"))
+
+
+def test_word_boundaries_apply_only_at_letter_or_digit_edges() -> None:
+    text = "Hayat Tahrir al-Sham (HTS)-led forces began a so-called redeployment operation."
+    assert locate_quote("Tahrir al-Sham (HT", text).status == "not_found"  # ends mid-word
+    # A quote ending with ")" or starting with "-" is bounded by that punctuation.
+    check = locate_quote("Tahrir al-Sham (HTS)", text)
+    assert (check.status, check.end) == ("exact", text.index("-led"))
+    check = locate_quote("-called redeployment operation", text)
+    assert (check.status, check.start) == ("exact", text.index("-called"))
+
+
+def test_a_long_quote_cut_mid_word_is_fuzzy_over_whole_words(aleppo: str) -> None:
+    check = locate_quote("slamist rebels, long confined to a mountainous stronghold", aleppo)
+    assert check.status == "fuzzy"
+    assert 90.0 <= check.score < 100.0
+    assert check.start is not None and check.end is not None
+    assert aleppo[check.start : check.end] == (
+        "Islamist rebels, long confined to a mountainous stronghold"
+    )
+
+
+def test_unicode_composed_and_decomposed_forms_match() -> None:
+    nfd = "Mayor Jose\u0301 Lo\u0301pez said the bridge at Gu\u0308ney was shelled."
+    check = locate_quote("L\u00f3pez", nfd)  # composed quote, decomposed article
+    assert check.status == "exact"
+    assert (check.start, check.end) == (nfd.index("Lo"), nfd.index(" said"))
+    check = locate_quote("Jos\u00e9 L\u00f3pez said the bridge at G\u00fcney", nfd)
+    assert check.status == "exact"
+    assert check.start is not None and nfd[check.start : check.end] == nfd[6:-13]
+    nfc = "Mayor Jos\u00e9 L\u00f3pez said the bridge was shelled."
+    check = locate_quote("Lo\u0301pez said", nfc)  # decomposed quote, composed article
+    assert (check.status, check.start, check.end) == ("exact", 11, 21)
+    assert locate_quote("Jos", nfd).status == "not_found"  # "Jose\u0301" is one word
+
+
 # --- quotes: fuzzy and not found -------------------------------------------------------
 
 
@@ -169,9 +216,23 @@ def test_one_changed_word_is_fuzzy(aleppo: str) -> None:
 def test_case_only_difference_is_fuzzy_not_exact(aleppo: str) -> None:
     check = locate_quote("no one expected aleppo to fall this quickly", aleppo)
     assert check.status == "fuzzy"
-    assert 90.0 <= check.score < 100.0
+    assert check.score == 99.0
     assert check.start is not None and check.end is not None
     assert aleppo[check.start : check.end] == "No one expected Aleppo to fall this quickly"
+
+
+def test_all_capitals_quote_is_a_case_insensitive_match() -> None:
+    # Regression: rapidfuzz compares case-sensitively, so this was not_found.
+    text = "Officials said on Sunday that the army withdrew from the city overnight."
+    check = locate_quote("THE ARMY WITHDREW FROM THE CITY", text)
+    assert (check.status, check.score) == ("fuzzy", 99.0)
+    assert check.start is not None and check.end is not None
+    assert text[check.start : check.end] == "the army withdrew from the city"
+    # Short quotes still need the exact case; word boundaries still apply.
+    assert locate_quote("THE ARMY LEFT", text).status == "not_found"
+    assert locate_quote("ARMY WITHDREW", text).status == "not_found"
+    # Cut mid-word: no word-bounded match ignoring case, and fuzzy matching keeps case.
+    assert locate_quote("HE ARMY WITHDREW FROM THE CIT", text).status == "not_found"
 
 
 def test_threshold_is_respected(aleppo: str) -> None:
@@ -239,6 +300,56 @@ def test_ellipsis_in_the_article_itself_matches_whole_quote() -> None:
     check = locate_quote("We waited... and waited for the trucks", text)
     assert (check.status, check.start) == ("exact", text.index("We waited"))
     assert check.end == text.index(",'")
+
+
+FILLER = " ".join(f"Sentence {i} says nothing about the convoy." for i in range(12))  # ~480
+
+
+def test_ellipsis_parts_must_be_close(aleppo: str) -> None:
+    # Regression: parts 3,460 characters apart (first and last paragraph) were exact.
+    far = "The swift offensive, which began only days ago ... inspire broader resistance"
+    assert locate_quote(far, aleppo).status == "not_found"
+    text = f"Aid convoys reached the northern district on Monday. {FILLER} The road closed."
+    quote = "Aid convoys reached the northern district ... The road closed"
+    assert locate_quote(quote, text).status == "not_found"  # same paragraph, 480 apart
+    text = f"Aid convoys reached the northern district on Monday. {FILLER[:280]} The road closed."
+    check = locate_quote(quote, text)
+    assert (check.status, check.start, check.end) == ("exact", 0, len(text) - 1)
+
+
+def test_ellipsis_parts_must_be_in_one_paragraph() -> None:
+    text = "Aid convoys reached the northern district on Monday.\n\nThe road was then closed."
+    quote = "Aid convoys reached the northern district ... The road was then closed"
+    assert locate_quote(quote, text).status == "not_found"
+    check = locate_quote(quote, text.replace("\n\n", "\n"))  # one paragraph, two lines
+    assert (check.status, check.start) == ("exact", 0)
+
+
+def test_ellipsis_tries_every_occurrence_of_a_part() -> None:
+    # The first "Aid convoys reached the district" is too far from the second part.
+    text = (
+        f"Aid convoys reached the district in May. {FILLER} "
+        "Aid convoys reached the district again. Then the road was closed by the army."
+    )
+    check = locate_quote("Aid convoys reached the district ... the road was closed", text)
+    assert check.status == "exact"
+    assert (check.start, check.end) == (text.rindex("Aid convoys"), text.index(" by the army"))
+
+
+def test_ellipsis_short_parts(aleppo: str) -> None:
+    # Regression: two short fragments from the first and last paragraphs were exact.
+    assert locate_quote("The swift ... in sight", aleppo).status == "not_found"
+    # All parts short: nothing to vouch for the quote, even when the parts are adjacent.
+    assert locate_quote("Islamist rebels ... long confined", aleppo).status == "not_found"
+    # One full-size part anchors a short one, which must match exactly and nearby.
+    check = locate_quote("Islamist rebels ... have stormed into Aleppo", aleppo)
+    assert (check.status, check.start) == ("exact", aleppo.index("Islamist rebels"))
+    assert locate_quote("islamist rebels ... have stormed into Aleppo", aleppo).status == (
+        "not_found"
+    )
+    check = locate_quote("ISLAMIST REBELS, LONG CONFINED ... have stormed into Aleppo", aleppo)
+    assert (check.status, check.score) == ("fuzzy", 99.0)
+    assert locate_quote("Islamist ... rebels", aleppo).status == "not_found"
 
 
 # --- the brief -------------------------------------------------------------------------
@@ -379,6 +490,43 @@ def test_figures_in_the_aleppo_article(aleppo: str) -> None:
     assert locate_figure("hundreds", aleppo).found is False
 
 
+def test_the_word_one_alone_is_not_the_number_one(aleppo: str) -> None:
+    # Regression: "1" matched "one" in "No one expected Aleppo to fall".
+    assert locate_figure("1", aleppo).found is False
+    text = "One of the shelters and someone's house burned; no one was hurt."
+    assert locate_figure("1", text).found is False
+    assert locate_figure("one", text).found is False
+    text = "One million people fled, one percent returned, 21 (twenty-one) died, 1 is missing."
+    assert locate_figure("1 million", text).matched == "One million"
+    assert locate_figure("1%", text).matched == "one percent"
+    assert locate_figure("twenty-one", text).matched == "21"
+    assert locate_figure("21", text).matched == "21"
+    assert locate_figure("one", "Four died and 1 is missing.").matched == "1"  # value side
+
+
+def test_a_grouped_figure_does_not_match_a_year(aleppo: str) -> None:
+    # Regression: "2,016" matched the year in "seized Aleppo in 2016".
+    assert locate_figure("2,016", aleppo).found is False
+    assert locate_figure("2016", aleppo).matched == "2016"  # written alike: may be a year
+    for year in (
+        "in 2016",
+        "since early 2016",
+        "on 5 March 2016",
+        "March 5, 2016",
+        "mid-2016",
+        "the 2016-17 winter",
+        "2015-2016",
+        "2016's siege",
+    ):
+        assert locate_figure("2,016", f"Homes were lost {year}.").found is False, year
+    # Not a date context, or not year-like: thousands separators are optional.
+    assert locate_figure("2,016", "Some 2016 people fled.").matched == "2016"
+    assert locate_figure("2,000", "A total of 2000 people fled.").matched == "2000"
+    assert locate_figure("8,500", "In 8500 homes the water was cut.").matched == "8500"
+    assert locate_figure("2,000-3,000", "Some 2000-3000 fled.").matched == "2000-3000"
+    assert locate_figure("8500", FLOOD).matched == "8500"
+
+
 # --- dropping --------------------------------------------------------------------------
 
 
@@ -494,8 +642,20 @@ def test_sixty_quotes_against_ten_thousand_words(aleppo: str) -> None:
         evidence.append(quote)
     brief = make_brief(actors=[actor(f"A{i}", q) for i, q in enumerate(evidence[:60])])
     report = ground_brief(brief, text + " ")  # a fresh text: no cached normalisation
+    expected = {f"actors[{i}].evidence[0]": (q, "exact") for i, q in enumerate(evidence[:60])}
+    for i in range(1, 60, 3):  # a changed word
+        expected[f"actors[{i}].evidence[0]"] = (evidence[i], "fuzzy")
+    # Invented; and 25, 28, where "banana" replaced "humanitarian" / "mountainous", too
+    # big a change for the threshold.
+    for i in (*range(2, 60, 3), 25, 28):
+        expected[f"actors[{i}].evidence[0]"] = (evidence[i], "not_found")
+    assert {q.path: (q.quote, q.status) for q in report.quotes} == {
+        "situation.evidence[0]": (brief.situation.evidence[0], "exact"),
+        **expected,
+        "humanitarian.evidence[0]": (brief.humanitarian.evidence[0], "exact"),
+        "outlook.evidence[0]": (brief.outlook.evidence[0], "exact"),
+    }
     assert len(report.quotes) == 63
-    assert {q.status for q in report.quotes} == {"exact", "fuzzy", "not_found"}
 
 
 def test_an_empty_section_makes_no_claim_and_is_not_counted() -> None:
