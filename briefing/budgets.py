@@ -1,21 +1,24 @@
 """Section budgets for a one-page brief: the single place they live, and their enforcement.
 
-With every section at its maximum the body holds about 470 words, which fit one A4 page
-at 10 pt together with the numbered evidence list and the notes on what was cut. The
-budgets are enforced after parsing (never in the JSON Schema, which strict structured
-outputs forbid). Nothing is cut silently: `enforce_budgets` returns a note for every cut
-and the renderer prints those notes on the page.
+With every section at its maximum the body would hold 695 words, more than one A4 page
+at 10 pt holds beside the numbered evidence list and the notes on what was cut; the
+`total_words` cap (480) then drops items from the least important lists until the body
+fits. The budgets are enforced after parsing (never in the JSON Schema, which strict
+structured outputs forbid). Nothing is cut silently: `enforce_budgets` returns a note for
+every cut and the renderer prints those notes on the page.
 
 The values are tuned against a maximal brief (every list over its budget, every text at
 its word budget, long quotes): it must still print to one A4 page, reference list and
-notes included (tests/test_render.py).
+notes included (tests/test_render.py). What words cannot bound (very long words, very
+wide fonts) the PDF renderer absorbs with tighter layouts and, as a last resort, with
+scaled-down budgets (`scale_budgets`).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import Any, TypeVar
 
 from .schema import Brief, brief_text_fields, iter_evidence
@@ -61,6 +64,21 @@ class Budgets:
 
 
 BUDGETS = Budgets()
+
+
+def scale_budgets(budgets: Budgets, factor: float) -> Budgets:
+    """`budgets` with every count and word budget scaled by `factor` (at least 1 each).
+
+    For a page that does not fit even so (see `briefing.render.render_pdf`). The printed
+    quote length is a matter of layout and stays.
+    """
+    scaled = {
+        f.name: max(1, int(getattr(budgets, f.name) * factor))
+        for f in fields(budgets)
+        if f.name != "quote_chars"
+    }
+    return replace(budgets, **scaled)
+
 
 # A sentence ends at . ! or ? (plus closing quotes/brackets) before whitespace; a
 # lower-case word after it means an abbreviation instead ("a $10 million U.S. bounty").

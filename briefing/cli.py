@@ -239,7 +239,9 @@ def _emit(doc: BriefDocument, output: Path | None, fmt: str | None) -> None:
 
 @app.command("render")
 def render_cmd(
-    brief: Annotated[Path, typer.Argument(help="A brief JSON document (from generate -f json).")],
+    brief: Annotated[
+        Path, typer.Argument(help="A brief JSON document (from generate -f json), or - for stdin.")
+    ],
     output: OutputOpt = None,
     fmt: FormatOpt = None,
 ) -> None:

@@ -14,18 +14,20 @@ this module (and starting the CLI) stays cheap.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
+import sys
 import tempfile
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from pydantic import ValidationError
 
-from .budgets import BUDGETS, Budgets, enforce_budgets, shorten_chars
+from .budgets import BUDGETS, Budgets, enforce_budgets, scale_budgets, shorten_chars
 from .errors import BriefValidationError, InputError, OutputError
 from .schema import SCHEMA_VERSION, Brief, BriefDocument, GroundingReport, QuoteCheck, iter_evidence
 
@@ -58,41 +60,43 @@ _FIT_STEPS: tuple[tuple[str, int | None], ...] = (
     ("tight", 30),
     ("tight small", 30),
 )
+# When no layout fits (words too long to fill lines well, fonts far wider than Arial),
+# the brief is cut further in the last layout, with every budget (page cap, list
+# lengths, text lengths) scaled by these factors in turn; the page notes the scale.
+_CUT_STEPS = (0.85, 0.7, 0.55, 0.4, 0.25)
 
 
 # --- Loading ------------------------------------------------------------------------------
 
 
-def load_document(path: Path) -> BriefDocument:
+def load_document(source: Path | str | BinaryIO) -> BriefDocument:
     """Read a brief document (what `briefing generate -f json` writes).
+
+    `source` is a path, "-" for standard input, or an open binary stream. The bytes are
+    UTF-8, or UTF-8/UTF-16/UTF-32 marked by a byte-order mark (what Windows tools such
+    as PowerShell write).
 
     A bare `Brief` (no metadata) is rejected rather than wrapped: the header of every
     rendered brief states who wrote it and from what source, and inventing that would
     make an unattributed brief look attributed.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file; check the path") from None
-    except UnicodeDecodeError:
-        raise BriefValidationError(f"{path}: not UTF-8 text, so not a brief; {_FIX}") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror}); check the path") from None
+    name, raw = _read_document_bytes(source)
+    text = _decode_document(name, raw)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BriefValidationError(
-            f"{path}: invalid JSON at line {exc.lineno} column {exc.colno} ({exc.msg}); {_FIX}"
+            f"{name}: invalid JSON at line {exc.lineno} column {exc.colno} ({exc.msg}); {_FIX}"
         ) from None
     if isinstance(data, dict) and "situation" in data and "metadata" not in data:
         raise BriefValidationError(
-            f"{path}: a bare brief without metadata; wrap it as "
+            f"{name}: a bare brief without metadata; wrap it as "
             '{"schema_version": "1", "metadata": {...}, "brief": ...} or regenerate it '
             f"(the schema is {_SCHEMA_FILE})"
         )
     if isinstance(data, dict) and data.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
         raise BriefValidationError(
-            f"{path}: schema_version {data['schema_version']!r} is not supported (this "
+            f"{name}: schema_version {data['schema_version']!r} is not supported (this "
             f"version reads {SCHEMA_VERSION!r}); regenerate it with this version"
         )
     try:
@@ -103,7 +107,61 @@ def load_document(path: Path) -> BriefDocument:
         where = ".".join(str(part) for part in first["loc"]) or "document"
         msg = first["msg"][:1].lower() + first["msg"][1:]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise BriefValidationError(f"{path}: {where}: {msg}{more}; {_FIX}") from None
+        raise BriefValidationError(f"{name}: {where}: {msg}{more}; {_FIX}") from None
+
+
+_STDIN_NAME = "standard input"
+
+
+def _read_document_bytes(source: Path | str | BinaryIO) -> tuple[str, bytes]:
+    """(the name messages use, the bytes) of a path, "-" (stdin) or a binary stream."""
+    if isinstance(source, (str, os.PathLike)):
+        if os.fspath(source) != "-":
+            path = Path(source)
+            try:
+                return str(path), path.read_bytes()
+            except FileNotFoundError:
+                raise InputError(
+                    f"{path}: no such file; check the path (or pass '-' to read stdin)"
+                ) from None
+            except IsADirectoryError:
+                raise InputError(f"{path} is a directory; pass one brief JSON file") from None
+            except OSError as exc:
+                raise InputError(f"{path}: cannot read ({exc.strerror}); check the path") from None
+        source = sys.stdin.buffer
+    # A stream opened from a file is named by it; stdin's name is "<stdin>".
+    name = getattr(source, "name", None)
+    if not isinstance(name, str) or name.startswith("<"):
+        name = _STDIN_NAME
+    if source.isatty():  # reading would wait for typing
+        raise InputError(f"{name} is a terminal, not a brief; pipe a brief JSON file in")
+    try:
+        return name, source.read()
+    except OSError as exc:
+        raise InputError(f"cannot read {name} ({exc.strerror or exc})") from None
+
+
+# Longest first: the UTF-32-LE mark begins with the UTF-16-LE one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _decode_document(name: str, raw: bytes) -> str:
+    encoding = "utf-8"
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            raw, encoding = raw[len(bom) :], codec
+            break
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError:
+        what = "UTF-8 text" if encoding == "utf-8" else f"valid {encoding.upper()} text"
+        raise BriefValidationError(f"{name}: not {what}, so not a brief; {_FIX}") from None
 
 
 # --- Formats and output -------------------------------------------------------------------
@@ -196,25 +254,46 @@ def render_html(
     quote_chars: int | None = None,
     layout: str = "",
 ) -> str:
-    view = build_view(doc, budgets, quote_chars)
+    return _page_html(build_view(doc, budgets, quote_chars), layout)
+
+
+def _page_html(view: View, layout: str = "") -> str:
     return _template("brief.html").render(v=view, layout=layout)
 
 
 def render_pdf(doc: BriefDocument, budgets: Budgets = BUDGETS) -> bytes:
-    """One A4 page, with the most legible layout that fits (see `_FIT_STEPS`)."""
+    """One A4 page, never more: the most legible layout that fits (see `_FIT_STEPS`);
+    when none does, the brief is cut further (see `_CUT_STEPS`) and the page says so."""
     html_class = _weasyprint_html()
+
+    def one_page(html: str) -> bytes | None:
+        document = html_class(string=html).render()
+        if len(document.pages) != 1:
+            return None
+        pdf: bytes = document.write_pdf()
+        return pdf
+
+    view = build_view(doc, budgets)  # budgeted once; the layouts only vary the quotes
     previous = ""
     for layout, quote_chars in _FIT_STEPS:
-        html = render_html(doc, budgets, quote_chars, layout)
+        html = _page_html(view.with_quote_chars(quote_chars), layout)
         if html == previous:  # no quote long enough for the shorter limit to matter
             continue
         previous = html
-        document = html_class(string=html).render()
-        if len(document.pages) == 1:
-            break
-    # Past the last step the brief is returned on more pages rather than not at all.
-    pdf: bytes = document.write_pdf()
-    return pdf
+        if (pdf := one_page(html)) is not None:
+            return pdf
+    layout, quote_chars = _FIT_STEPS[-1]
+    for factor in _CUT_STEPS:
+        view = build_view(doc, scale_budgets(budgets, factor), quote_chars)
+        view.notes.insert(0, f"to fit one A4 page, every budget cut to {factor:.0%}")
+        if (pdf := one_page(_page_html(view, layout))) is not None:
+            return pdf
+    # What budgets do not bound is left: the header (source, model...) and the notes.
+    raise OutputError(
+        f"the brief does not fit one A4 page even with every budget cut to "
+        f"{_CUT_STEPS[-1]:.0%}; shorten its metadata (source, title, model) in the JSON, "
+        "or render it to md or html"
+    )
 
 
 def _weasyprint_html() -> Any:
@@ -280,12 +359,30 @@ def _kind_label(kind: str) -> str:
     return _KIND_LABELS.get(kind, kind.replace("_", " "))
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_<>\[\]|])")
+# Characters that form inline markup anywhere in a line: code, emphasis, HTML and
+# autolinks, links and footnotes, tables, strikethrough; "#" also closes a heading
+# ("# Title #").
+_MD_SPECIAL = re.compile(r"([\\`*_<>\[\]|~#])")
+# "&copy;", "&#169;": an entity reference would print as the character it names.
+_MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+# Block markers at the start of a line: lists ("- ", "+ ", "1. ", "2) "), rules and
+# setext underlines ("---", "==="). Headings, quotes, fences and tables start with a
+# character escaped everywhere; leading spaces, which would make code, are tidied away.
+_MD_LINE_START = re.compile(r"^([-+=])")
+_MD_LIST_NUMBER = re.compile(r"^(\d{1,9})([.)])")
 
 
 def _md_escape(text: str) -> str:
-    # Backslash escapes keep "<script>" literal and stop text from forming links or footnotes.
-    return _MD_SPECIAL.sub(r"\\\1", _tidy(text))
+    """`text` as Markdown that prints literally, wherever on a line the template puts it.
+
+    Backslash escapes keep "<script>" and "&copy;" literal, stop text from forming
+    links, footnotes or emphasis, and stop a text that opens a line or a list item from
+    starting a list, heading, quote or rule of its own.
+    """
+    escaped = _MD_SPECIAL.sub(r"\\\1", _tidy(text))
+    escaped = _MD_ENTITY.sub(r"\\&", escaped)
+    escaped = _MD_LIST_NUMBER.sub(r"\1\\\2", escaped)
+    return _MD_LINE_START.sub(r"\\\1", escaped)
 
 
 # --- The view the templates read ----------------------------------------------------------
@@ -295,7 +392,6 @@ def _md_escape(text: str) -> str:
 class Ref:
     n: int
     quote: str  # whitespace-normalised, otherwise verbatim
-    short: str  # its printed form: the verbatim start, "…" when cut
     status: str | None  # "exact" | "fuzzy" | "not_found"; None without grounding
 
 
@@ -321,11 +417,23 @@ class View:
     notes: list[str]  # budget cuts, shown as "Not shown:" in every page format
     grounding_line: str | None
     origin_label: str | None  # set for hand-written briefs, shown in the header
-    quote_chars: int
-    shortened: int  # quotes whose printed form is cut (HTML shows the full one on screen)
+    quote_chars: int  # printed length of a quote
 
     def item(self, path: str) -> Item:
         return self.items[path]
+
+    def short(self, ref: Ref) -> str:
+        """The printed form of a quote: its verbatim start, "…" when cut."""
+        return shorten_chars(ref.quote, self.quote_chars)
+
+    @property
+    def shortened(self) -> int:
+        """Quotes whose printed form is cut (HTML shows the full one on screen)."""
+        return sum(self.short(r) != r.quote for r in self.refs)
+
+    def with_quote_chars(self, quote_chars: int | None) -> View:
+        """The same view with quotes printed to `quote_chars` (None: unchanged)."""
+        return replace(self, quote_chars=quote_chars or self.quote_chars)
 
     def group(self, prefix: str) -> list[Item]:
         found = []
@@ -348,7 +456,6 @@ def build_view(
     numbers: dict[str, int] = {}
     refs: list[Ref] = []
     items: dict[str, Item] = {}
-    shortened = 0
     for path, quotes in iter_evidence(brief):
         item = Item(path=path)
         for i, quote in enumerate(quotes):
@@ -356,9 +463,7 @@ def build_view(
             if key not in numbers:
                 numbers[key] = len(refs) + 1
                 check = _check(by_path, by_quote, f"{path}.evidence[{i}]", key)
-                short = shorten_chars(key, limit)
-                shortened += short != key
-                refs.append(Ref(numbers[key], key, short, check.status if check else None))
+                refs.append(Ref(numbers[key], key, check.status if check else None))
             item.refs.append(refs[numbers[key] - 1])
         item.mark = _mark(full.get(path, quotes), path, by_path, by_quote, grounding)
         items[path] = item
@@ -375,7 +480,7 @@ def build_view(
     meta = doc.metadata
     hand_written = meta.engine == "hand-written" or "hand-written" in meta.origin.lower()
     label = HAND_WRITTEN_LABEL if hand_written else None
-    return View(doc, brief, items, refs, notes, _grounding_line(grounding), label, limit, shortened)
+    return View(doc, brief, items, refs, notes, _grounding_line(grounding), label, limit)
 
 
 def _index_checks(

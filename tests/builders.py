@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from typing import Any
 
 from briefing.budgets import BUDGETS
@@ -114,12 +115,15 @@ def tiny_brief(**changes: Any) -> Brief:
 TINY_WORDS = 49
 
 
-def overlong_document() -> BriefDocument:
+def overlong_document(vocabulary: Sequence[str] = ()) -> BriefDocument:
     """Every list far over budget, every text over its word budget, long quotes, long
-    header fields, a grounding report with marks and dropped items: the worst page."""
-    article = SAMPLE.read_text(encoding="utf-8")
-    # No sentence ends, so every text is cut at exactly its word budget.
-    vocabulary = [w.strip('.!?”’"') for w in article.split() if len(w) < 14]
+    header fields, a grounding report with marks and dropped items: the worst page.
+
+    Texts cycle through `vocabulary`, by default the sample article's words."""
+    if not vocabulary:
+        article = SAMPLE.read_text(encoding="utf-8")
+        # No sentence ends, so every text is cut at exactly its word budget.
+        vocabulary = [w.strip('.!?”’"') for w in article.split() if len(w) < 14]
     stream = itertools.cycle([w for w in vocabulary if w])
     counter = itertools.count(1)
     b = BUDGETS

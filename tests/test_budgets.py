@@ -241,5 +241,40 @@ def test_an_overlong_brief_is_cut_to_the_page_cap() -> None:
     trimmed, notes = enforce_budgets(overlong_document().brief)
     assert body_words(trimmed) <= BUDGETS.total_words
     assert any(n.startswith(f"to fit one page ({BUDGETS.total_words} words)") for n in notes)
-    # Key facts survive the page cap: the cap stops cutting them at two.
-    assert len(trimmed.actors) >= 2 and len(trimmed.humanitarian.figures) >= 2
+
+
+def test_the_page_cap_stops_at_one_item_per_list_and_two_actors() -> None:
+    from briefing.budgets import body_words
+    from tests.builders import overlong_document
+
+    # A cap no brief can meet: every list is cut down to what the cap keeps.
+    trimmed, notes = enforce_budgets(overlong_document().brief, replace(BUDGETS, total_words=1))
+    h, o, s = trimmed.humanitarian, trimmed.outlook, trimmed.situation
+    kept = {
+        "actors": len(trimmed.actors),
+        "figures": len(h.figures),
+        "key developments": len(s.key_developments),
+        "risks": len(o.risks),
+        "needs": len(h.needs),
+        "access constraints": len(h.access_constraints),
+        "indicators": len(o.indicators),
+        "gaps": len(trimmed.gaps),
+    }
+    assert kept == dict.fromkeys(kept, 1) | {"actors": 2}
+    assert body_words(trimmed) > 1
+    [note] = [n for n in notes if n.startswith("to fit one page (1 words)")]
+    assert f"{BUDGETS.actors - 2} actors" in note and f"{BUDGETS.figures - 1} figures" in note
+
+
+def test_the_budgets_docstring_states_the_maximal_body() -> None:
+    import briefing.budgets
+    from briefing.budgets import body_words
+    from tests.builders import overlong_document
+
+    # Every section at its maximum (no page cap) is more than the page cap lets through.
+    uncapped = replace(BUDGETS, total_words=10**6)
+    maximal = body_words(enforce_budgets(overlong_document().brief, uncapped)[0])
+    assert maximal > BUDGETS.total_words
+    doc = " ".join((briefing.budgets.__doc__ or "").split())
+    assert f"the body would hold {maximal} words" in doc
+    assert f"`total_words` cap ({BUDGETS.total_words})" in doc

@@ -3,18 +3,24 @@ loading errors and atomic writes."""
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
+import briefing.render
 from briefing.budgets import BUDGETS, enforce_budgets
 from briefing.errors import BriefValidationError, InputError, OutputError
 from briefing.render import (
+    _CUT_STEPS,
+    _FIT_STEPS,
     HAND_WRITTEN_LABEL,
     format_for_path,
     load_document,
@@ -142,6 +148,60 @@ def test_brief_text_is_escaped(sample: BriefDocument) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html
     md = md_of(doc)
     assert "\\<script\\>alert(1)\\</script\\>" in md
+
+
+# Brief texts that are Markdown syntax when they open a line (or a list item).
+MARKUP_TEXTS = {
+    "headline": "Floods in Kessara #",  # "#" at the end closes an ATX heading
+    "summary": "1. The river rose overnight.",
+    "development": "# Dam breached",
+    "actor role": "- Runs the shelters",
+    "figure counts": "+ people displaced",
+    "need": "=== clean water",
+    "risk": "> Disease may spread &copy; 2024",
+    "indicator": "2) Water levels &#169; upstream",
+    "gap": "~~~",
+    "outlook": "---",
+    "humanitarian": "* * *",
+}
+
+
+def markup_document(sample: BriefDocument) -> BriefDocument:
+    t = MARKUP_TEXTS
+    brief = sample.brief.model_copy(deep=True)
+    brief.situation.headline = t["headline"]
+    brief.situation.summary = t["summary"]
+    brief.situation.key_developments[0].what = t["development"]
+    brief.actors[0].role = t["actor role"]
+    brief.humanitarian.summary = t["humanitarian"]
+    brief.humanitarian.figures[0].counts = t["figure counts"]
+    brief.humanitarian.needs[0].text = t["need"]
+    brief.outlook.summary = t["outlook"]
+    brief.outlook.risks[0].description = t["risk"]
+    brief.outlook.indicators[0].text = t["indicator"]
+    brief.gaps = [t["gap"]]
+    # Model output: no hand-written label, whose blockquote is the template's own.
+    meta = sample.metadata.model_copy(update={"engine": "llm", "origin": "model output"})
+    return sample.model_copy(update={"brief": brief, "metadata": meta})
+
+
+def test_brief_text_cannot_form_markdown_blocks_or_entities(sample: BriefDocument) -> None:
+    markdown_it = pytest.importorskip("markdown_it")
+    from html import unescape
+
+    md = md_of(markup_document(sample))
+    html = markdown_it.MarkdownIt("commonmark").render(md)
+    # The template writes one <h1>, bullet lists and code spans for kinds and likelihoods.
+    assert html.count("<h1>") == 1
+    assert not re.search(r"<(ol|blockquote|hr|pre|h[4-6])\b", html)
+    spans = set(re.findall(r"<code>(.*?)</code>", html))
+    assert spans and all(re.fullmatch(r"[a-z’ ]+|(low|medium|high) likelihood", c) for c in spans)
+    assert "<h2>" not in unescape(html.split("<h1>")[1].split("</h1>")[0])
+    assert not re.search(r"<li>\s*<(ul|h\d|p)\b", html), "a list item that opens a block"
+    assert "©" not in html
+    text = unescape(re.sub(r"<[^>]+>", "", html))
+    for value in MARKUP_TEXTS.values():
+        assert value in text, value
 
 
 def test_the_hand_written_label_is_shown_only_for_hand_written_briefs(
@@ -273,13 +333,68 @@ def test_other_unreadable_documents(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         load_document(tmp_path / "missing.json")
     binary = tmp_path / "binary.json"
-    binary.write_bytes(b"\xff\xfe\x00garbage")
+    binary.write_bytes(b"\x80\x81garbage\xff")
     with pytest.raises(BriefValidationError, match="not UTF-8"):
         load_document(binary)
+    odd = tmp_path / "odd.json"
+    odd.write_bytes(codecs.BOM_UTF16_LE + b"{\x00\x00\xd8")  # a lone surrogate
+    with pytest.raises(BriefValidationError, match="not valid UTF-16-LE text"):
+        load_document(odd)
     future = tmp_path / "future.json"
     future.write_text('{"schema_version": "2", "metadata": {}, "brief": {}}', encoding="utf-8")
     with pytest.raises(BriefValidationError, match="schema_version '2' is not supported"):
         load_document(future)
+
+
+@pytest.mark.parametrize(
+    ("bom", "encoding"),
+    [
+        (codecs.BOM_UTF8, "utf-8"),  # Notepad, PowerShell 5 "Out-File -Encoding utf8"
+        (codecs.BOM_UTF16_LE, "utf-16-le"),  # PowerShell 5 "> brief.json"
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+        (codecs.BOM_UTF32_LE, "utf-32-le"),
+        (codecs.BOM_UTF32_BE, "utf-32-be"),
+    ],
+)
+def test_a_document_marked_by_a_byte_order_mark_is_read(
+    sample: BriefDocument, tmp_path: Path, bom: bytes, encoding: str
+) -> None:
+    path = tmp_path / "brief.json"
+    path.write_bytes(bom + SAMPLE_BRIEF.read_text(encoding="utf-8").encode(encoding))
+    assert load_document(path) == sample
+
+
+def test_standard_input_and_streams_are_read(
+    sample: BriefDocument, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = SAMPLE_BRIEF.read_bytes()
+    assert load_document(io.BytesIO(data)) == sample
+    monkeypatch.setattr(sys, "stdin", SimpleNamespace(buffer=io.BytesIO(data)))
+    assert load_document(Path("-")) == sample
+    monkeypatch.setattr(sys, "stdin", SimpleNamespace(buffer=io.BytesIO(b"{")))
+    with pytest.raises(BriefValidationError, match="^standard input: invalid JSON"):
+        load_document("-")
+
+
+def test_a_terminal_is_not_read_as_a_brief(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Terminal(io.BytesIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", SimpleNamespace(buffer=Terminal()))
+    with pytest.raises(InputError, match="standard input is a terminal"):
+        load_document(Path("-"))
+
+
+def test_render_reads_the_brief_from_standard_input(sample: BriefDocument) -> None:
+    from typer.testing import CliRunner
+
+    from briefing.cli import app
+
+    data = codecs.BOM_UTF16_LE + SAMPLE_BRIEF.read_text(encoding="utf-8").encode("utf-16-le")
+    result = CliRunner().invoke(app, ["render", "-", "-f", "md"], input=data)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == md_of(sample)
 
 
 def test_write_output_writes_and_replaces(tmp_path: Path) -> None:
@@ -314,9 +429,13 @@ def test_a_failed_write_leaves_neither_a_partial_file_nor_a_temporary_one(
 
 
 def test_a_directory_as_target_is_refused(tmp_path: Path) -> None:
+    # The temporary file goes next to the target, into its parent, and must not stay.
+    target = tmp_path / "brief.pdf"
+    target.mkdir()
     with pytest.raises(OutputError, match="cannot write"):
-        write_output(b"data", tmp_path)
-    assert os.listdir(tmp_path) == []
+        write_output(b"data", target)
+    assert os.listdir(target.parent) == ["brief.pdf"]
+    assert os.listdir(target) == []
 
 
 def test_pdf_without_weasyprint_says_what_to_install(
@@ -384,3 +503,90 @@ def test_a_grounded_brief_prints_to_one_page_with_its_marks(sample: BriefDocumen
     pages = pdf_pages(render(doc, "pdf"))
     assert len(pages) == 1
     assert "unverified" in pages[0] and "Evidence check" in squash(pages[0])
+
+
+# The words German writes as one: budget-sized texts of them cannot fill lines well, so
+# no layout fits them on one page.
+COMPOUNDS = [
+    "Flüchtlingsunterkünfte",
+    "Waffenstillstandsabkommen",
+    "Versorgungsengpässe",
+    "Hilfsorganisationen",
+    "Regierungstruppen",
+    "Evakuierungskorridor",
+]
+
+
+@pytest.mark.pdf
+def test_a_brief_no_layout_fits_is_cut_further_to_one_page() -> None:
+    data = render(overlong_document(COMPOUNDS), "pdf")
+    pages = pdf_pages(data)
+    assert len(pages) == 1 and a4(data)
+    text = squash(pages[0])
+    assert re.search(r"Not shown: to fit one A4 page, every budget cut to \d+%", text)
+
+
+class FakeHTML:
+    """Stands in for weasyprint.HTML: records the pages asked for; `fits` says which
+    HTML fits one page."""
+
+    seen: list[str] = []
+    fits: Any = staticmethod(lambda html: False)
+
+    def __init__(self, string: str) -> None:
+        self.html = string
+        FakeHTML.seen.append(string)
+
+    def render(self) -> SimpleNamespace:
+        pages = [1] if FakeHTML.fits(self.html) else [1, 2]
+        return SimpleNamespace(pages=pages, write_pdf=lambda: f"%PDF {self.html}".encode())
+
+
+@pytest.fixture
+def fake_weasyprint(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """FakeHTML in place of WeasyPrint; the list counts the briefs budgeted."""
+    budgeted: list[int] = []
+
+    def counting(*args: Any) -> Any:
+        budgeted.append(1)
+        return enforce_budgets(*args)
+
+    FakeHTML.seen = []
+    monkeypatch.setattr(briefing.render, "_weasyprint_html", lambda: FakeHTML)
+    monkeypatch.setattr(briefing.render, "enforce_budgets", counting)
+    return budgeted
+
+
+def test_a_pdf_that_never_fits_is_refused_not_returned_on_two_pages(
+    fake_weasyprint: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(FakeHTML, "fits", staticmethod(lambda html: False))
+    with pytest.raises(OutputError, match="does not fit one A4 page") as exc:
+        render(overlong_document(), "pdf")
+    one_line(exc)
+    # Every layout was tried from one budgeted view, then every cut.
+    assert len(FakeHTML.seen) == len(_FIT_STEPS) + len(_CUT_STEPS)
+    assert len(fake_weasyprint) == 1 + len(_CUT_STEPS)
+
+
+def test_a_pdf_is_cut_in_steps_until_it_fits_and_says_so(
+    fake_weasyprint: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    second = f"every budget cut to {_CUT_STEPS[1]:.0%}"
+    monkeypatch.setattr(FakeHTML, "fits", staticmethod(lambda html: second in html))
+    data = render(overlong_document(), "pdf").decode()
+    assert f"<b>Not shown:</b> to fit one A4 page, {second}; " in data
+    actors = int(BUDGETS.actors * _CUT_STEPS[1])
+    assert f"actors: {20 - actors} of 20 not shown (budget {actors})" in data
+    assert len(FakeHTML.seen) == len(_FIT_STEPS) + 2
+    assert len(fake_weasyprint) == 1 + 2
+
+
+def test_a_pdf_that_fits_is_budgeted_once(
+    sample: BriefDocument, fake_weasyprint: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only the default layout fits: the wide ones before it are tried from the same view.
+    monkeypatch.setattr(FakeHTML, "fits", staticmethod(lambda html: "<body>" in html))
+    data = render(sample, "pdf").decode()
+    assert "<body>" in data and "every budget cut" not in data
+    assert len(FakeHTML.seen) >= 2 and len(fake_weasyprint) == 1
