@@ -2,19 +2,19 @@
 
 `OpenAIChatClient` turns a `ModelRequest` into one chat-completions call and returns the
 raw answer as a `ModelResponse`; it owns everything endpoint-specific: keys, base URLs,
-SDK retries, error mapping and the structured-output fallback. `structured_call` works on
-any `ChatTransport` (the client, a cassette, a test double): it checks why the model
-stopped, extracts and validates the JSON, and re-asks a bounded number of times.
-"""
+SDK retries, error mapping, the structured-output fallback, and leaving out sampling
+parameters a model rejects (only what is sent changes, never the request or its cassette
+key). `structured_call` works on any `ChatTransport` (the client, a cassette, a test
+double): it checks why the model stopped, extracts and validates the JSON, and re-asks a
+bounded number of times."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from urllib.parse import urlsplit
@@ -32,9 +32,10 @@ from .errors import (
     TruncatedOutputError,
 )
 from .exchange import ChatTransport, ModelRequest, ModelResponse, Usage
-from .usage import UsageMeter, rough_prompt_tokens
+from .usage import UsageMeter
 
 if TYPE_CHECKING:
+    import httpx2
     import openai
     from openai.types.chat import ChatCompletion
 
@@ -50,19 +51,19 @@ SCHEMA_INSTRUCTION = (
 )
 MAX_LISTED_ERRORS = 10
 
-# Structured-output mode learned per endpoint (base URL, model) for the whole process, so
-# every client and every concurrent call after the first rejection goes straight to JSON
-# mode. Guarded by a thread lock; within asyncio the updates never await.
-_modes_lock = threading.Lock()
-_endpoint_modes: dict[tuple[str, str], str] = {}
-_notified: set[tuple[str, str]] = set()
+# What an endpoint (base URL, model) does not accept, learned for the whole process so
+# every client and every concurrent call after the first rejection adapts at once:
+# "json_schema" (the structured-output response format) or a sampling parameter
+# (reasoning models accept only the default temperature and top_p). Guarded by a thread
+# lock; within asyncio the updates never await.
+_memory_lock = threading.Lock()
+_rejected: dict[tuple[str, str], frozenset[str]] = {}
 
 
 def forget_structured_modes() -> None:
     """Forget what was learned about endpoints (for tests and long-lived processes)."""
-    with _modes_lock:
-        _endpoint_modes.clear()
-        _notified.clear()
+    with _memory_lock:
+        _rejected.clear()
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -83,34 +84,39 @@ def _error_text(exc: openai.APIStatusError) -> str:
     return _one_line(str(text or exc.message))
 
 
-def _rejects_json_schema(exc: openai.APIStatusError) -> bool:
-    """A server that does not do JSON-schema structured output (llama.cpp answers 500)."""
-    if exc.status_code not in (400, 422, 500, 501):
-        return False
-    text = (exc.message + " " + json.dumps(exc.body, default=str)).lower()
-    # OpenAI's "Invalid schema for response_format ..." means our schema is wrong, which
-    # falling back would only hide.
-    if "invalid schema" in text:
-        return False
-    return "response_format" in text or "json_schema" in text
+def _rejects_json_schema(status: int, text: str) -> bool:
+    """A server that does not do JSON-schema structured output (llama.cpp answers 500).
+    OpenAI's "Invalid schema for response_format ..." means our schema is wrong, which
+    falling back would only hide."""
+    text = text.lower()
+    named = "response_format" in text or "json_schema" in text
+    return status in (400, 422, 500, 501) and named and "invalid schema" not in text
 
 
-def _retry_delay(exc: openai.OpenAIError) -> float | None:
-    """Seconds before a retry, honouring Retry-After as the SDK does; None: not retryable.
+async def _no_retry_on_schema_rejection(response: httpx2.Response) -> None:
+    """An httpx response hook: llama.cpp rejects json_schema with a 500, which the SDK
+    would retry with backoff before we could fall back. Its `x-should-retry: false`
+    header is the SDK's own way to be told not to; every other error keeps its retries."""
+    if response.status_code in (500, 501):
+        await response.aread()
+        if _rejects_json_schema(response.status_code, response.text):
+            response.headers["x-should-retry"] = "false"
 
-    Retryable is what the SDK itself retries: connection failures, timeouts, 408/409/429/5xx.
-    """
-    import openai
 
-    if isinstance(exc, openai.APIStatusError):
-        if exc.status_code not in (408, 409, 429) and exc.status_code < 500:
-            return None
-        for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-            try:
-                return max(0.0, min(float(exc.response.headers[name]) * scale, 60.0))
-            except (KeyError, ValueError):
-                continue
-    return 0.5 if isinstance(exc, openai.APIConnectionError | openai.APIStatusError) else None
+_UNSUPPORTED = re.compile(r"unsupported (?:value|parameter)\W+(\w+)", re.IGNORECASE)
+
+
+def _unsupported_sampling(exc: openai.APIStatusError, sent: Collection[str]) -> str | None:
+    """The sampling parameter we sent that a 400 says the model does not support
+    (OpenAI: `param: "temperature"`, "Unsupported value: 'temperature' ..."), if any."""
+    text = _error_text(exc)
+    if exc.status_code != 400 or "unsupported" not in f"{text} {exc.code}".lower():
+        return None
+    named = _UNSUPPORTED.search(text)
+    for name in (exc.param, named.group(1) if named else None):
+        if isinstance(name, str) and name in sent:
+            return name
+    return None
 
 
 def _with_schema_instruction(
@@ -126,6 +132,15 @@ def _with_schema_instruction(
             return out
     out.append({"role": "user", "content": instruction})
     return out
+
+
+def _tool_arguments(message: object) -> str | None:
+    """Some gateways answer with content null and the JSON in a tool call's arguments."""
+    calls = getattr(message, "tool_calls", None) or []
+    arguments = getattr(getattr(calls[0], "function", None), "arguments", None) if calls else None
+    if arguments is None or isinstance(arguments, str):
+        return arguments
+    return json.dumps(arguments)
 
 
 class OpenAIChatClient:
@@ -159,11 +174,10 @@ class OpenAIChatClient:
             base_url=self.base_url,
             timeout=settings.timeout,
             max_retries=settings.max_retries,
+            http_client=openai.DefaultAsyncHttpxClient(
+                event_hooks={"response": [_no_retry_on_schema_rejection]}
+            ),
         )
-        # The first auto-mode call goes out without SDK retries: llama.cpp rejects
-        # json_schema with a 500, which would otherwise be retried with backoff.
-        self._probe_client = self._client.with_options(max_retries=0)
-        self._retry_client = self._client.with_options(max_retries=max(0, settings.max_retries - 1))
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -174,67 +188,59 @@ class OpenAIChatClient:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    def _mode_for(self, key: tuple[str, str]) -> str:
-        if self.settings.structured_mode != "auto":
-            return self.settings.structured_mode
-        with _modes_lock:
-            return _endpoint_modes.get(key, "probe")
-
-    def _fall_back(self, key: tuple[str, str], exc: openai.APIStatusError) -> None:
-        with _modes_lock:
-            _endpoint_modes[key] = "json_object"
-            first = key not in _notified
-            _notified.add(key)
-        if first:
-            self._notify(
-                f"{self.endpoint} does not accept JSON-schema structured output for "
-                f"{key[1]} (server said: {_error_text(exc)[:160]}); using JSON mode with the "
-                "schema in the prompt for this run (--structured-mode json_object skips this check)"
-            )
+    def _learn(self, key: tuple[str, str], name: str, exc: openai.APIStatusError) -> None:
+        """Remember that `key` rejects `name`; say so once, on the first rejection."""
+        with _memory_lock:
+            first = name not in _rejected.get(key, frozenset())
+            _rejected[key] = _rejected.get(key, frozenset()) | {name}
+        if not first:
+            return
+        said = f"server said: {_error_text(exc)[:160]}"
+        self._notify(
+            f"{self.endpoint} does not accept JSON-schema structured output for {key[1]} "
+            f"({said}); using JSON mode with the schema in the prompt for this run "
+            "(--structured-mode json_object skips this check)"
+            if name == "json_schema"
+            else f"{key[1]} at {self.endpoint} does not accept {name} ({said}); sending "
+            "requests without it for this run"
+        )
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
         import openai
 
         key = (self.base_url, request.model)
-        mode = self._mode_for(key)
-        client = self._client
-        if mode == "probe":
-            mode = "json_schema"
-            try:
-                completion = await self._send(self._probe_client, request, mode)
-            except openai.OpenAIError as exc:
-                if isinstance(exc, openai.APIStatusError) and _rejects_json_schema(exc):
-                    self._fall_back(key, exc)
-                    mode = "json_object"
-                elif self.settings.max_retries == 0 or (delay := _retry_delay(exc)) is None:
-                    raise self._call_error(exc, request) from exc
-                else:
-                    # The probe was the first attempt: the rest of the retry budget goes
-                    # to the SDK, after the wait the SDK itself would have honoured.
-                    await asyncio.sleep(delay)
-                    client = self._retry_client
-            else:
-                with _modes_lock:
-                    _endpoint_modes.setdefault(key, "json_schema")
-                return self._response(completion, request, mode)
+        with _memory_lock:
+            rejected = _rejected.get(key, frozenset())
+        mode = self.settings.structured_mode
+        if mode == "auto":
+            mode = "json_object" if "json_schema" in rejected else "json_schema"
+        sampling = {k: v for k, v in request.sampling.items() if k not in rejected}
         try:
-            completion = await self._send(client, request, mode)
+            completion = await self._send(request, mode, sampling)
+        except json.JSONDecodeError as exc:  # a 200 served as JSON that is not JSON
+            raise self._not_openai(exc.doc) from exc
         except openai.APIStatusError as exc:
-            if mode == "json_schema" and _rejects_json_schema(exc):
-                if self.settings.structured_mode == "auto":
-                    self._fall_back(key, exc)
-                    return await self.complete(request)
-                raise ConfigError(
-                    f"{self.endpoint} does not accept JSON-schema structured output "
-                    f"({_error_text(exc)}); use --structured-mode auto or json_object"
-                ) from exc
+            # Learn what the endpoint rejects and ask again: at most once per thing learned.
+            text = exc.message + " " + json.dumps(exc.body, default=str)
+            if mode == "json_schema" and _rejects_json_schema(exc.status_code, text):
+                if self.settings.structured_mode != "auto":
+                    raise ConfigError(
+                        f"{self.endpoint} does not accept JSON-schema structured output "
+                        f"({_error_text(exc)}); use --structured-mode auto or json_object"
+                    ) from exc
+                self._learn(key, "json_schema", exc)
+                return await self.complete(request)
+            name = _unsupported_sampling(exc, sampling)
+            if name is not None:
+                self._learn(key, name, exc)
+                return await self.complete(request)
             raise self._call_error(exc, request) from exc
         except openai.OpenAIError as exc:
             raise self._call_error(exc, request) from exc
         return self._response(completion, request, mode)
 
     async def _send(
-        self, client: openai.AsyncOpenAI, request: ModelRequest, mode: str
+        self, request: ModelRequest, mode: str, sampling: dict[str, Any]
     ) -> ChatCompletion:
         messages = [dict(m) for m in request.messages]
         # OpenAI requires ^[a-zA-Z0-9_-]{1,64}$ for the schema name.
@@ -246,17 +252,29 @@ class OpenAIChatClient:
             messages = _with_schema_instruction(messages, request.json_schema)
         # Sampling keys pass through untouched, so server-specific knobs (top_k, min_p)
         # reach servers that know them.
-        extra_body = {self._token_param: request.max_output_tokens, **request.sampling}
-        return await client.chat.completions.create(
+        extra_body = {self._token_param: request.max_output_tokens, **sampling}
+        return await self._client.chat.completions.create(
             model=request.model,
             messages=cast(Any, messages),
             response_format=cast(Any, response_format),
             extra_body=extra_body,
         )
 
+    def _not_openai(self, body: str | None) -> ModelCallError:
+        shown = _one_line(body or "", 80)
+        return ModelCallError(
+            f"{self.endpoint} answered with something that is not an OpenAI-compatible JSON "
+            f"response{f' ({shown})' if shown else ''}; check --base-url (OpenAI-compatible "
+            "servers usually end in /v1)"
+        )
+
     def _response(
         self, completion: ChatCompletion, request: ModelRequest, mode: str
     ) -> ModelResponse:
+        answer = cast(object, completion)
+        if isinstance(answer, str) or not hasattr(answer, "choices"):
+            # Served as text/html (the SDK hands back the text) or JSON of another shape.
+            raise self._not_openai(answer if isinstance(answer, str) else None)
         choices = getattr(completion, "choices", None) or []
         if not choices:
             raise ModelOutputError(
@@ -266,8 +284,9 @@ class OpenAIChatClient:
         # Lenient servers omit fields the SDK's types promise; read them defensively.
         choice, raw_usage = choices[0], getattr(completion, "usage", None)
         message = getattr(choice, "message", None)
+        content = getattr(message, "content", None)
         return ModelResponse(
-            content=getattr(message, "content", None),
+            content=content if content is not None else _tool_arguments(message),
             finish_reason=getattr(choice, "finish_reason", None),
             usage=Usage(
                 int(getattr(raw_usage, "prompt_tokens", 0) or 0),
@@ -349,13 +368,18 @@ class StructuredResult(Generic[T]):
 
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
-_THINK = re.compile(r"<think>.*?</think>", re.DOTALL)
 
 
 def extract_json(text: str) -> Any:
-    """The outermost JSON value in a model's answer. Local models wrap it in ```json
-    fences, <think> blocks or prose; all are tolerated. Raises json.JSONDecodeError."""
-    text = _THINK.sub("", text).strip()
+    """The JSON value in a model's answer. The whole answer is tried first; then what
+    follows the last `</think>` (reasoning, with or without its opening tag); then a
+    ```json fence, then the first object that parses. Raises json.JSONDecodeError."""
+    text = text.strip()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        error = exc
+    text = text.rpartition("</think>")[2].strip()
     fenced = _FENCE.search(text)
     if fenced:
         text = fenced.group(1).strip()
@@ -380,10 +404,13 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return path or "(root)"
 
 
-def parse_output(content: str | None, output_type: type[T]) -> tuple[T | None, list[str]]:
+def parse_output(
+    content: str | None, output_type: type[T], *, finish_reason: str | None = None
+) -> tuple[T | None, list[str]]:
     """(value, []) when the content is a valid `output_type`, else (None, error lines)."""
     if not content or not content.strip():
-        return None, ["the answer was empty; expected one JSON object"]
+        why = f"finish_reason {finish_reason}" if finish_reason else "no finish_reason"
+        return None, [f"the answer was empty ({why}); expected one JSON object"]
     try:
         data = extract_json(content)
     except json.JSONDecodeError as exc:
@@ -448,29 +475,22 @@ async def structured_call(
     *,
     max_repairs: int,
     meter: UsageMeter | None = None,
-    prompt_tokens_estimate: int | None = None,
 ) -> StructuredResult[T]:
     """Ask, validate against `output_type`, re-ask at most `max_repairs` times; raise
-    ModelOutputError (or a subclass) when no valid answer comes back. Every call, repairs
-    included, goes through `meter`; its budget check uses `prompt_tokens_estimate` (the
-    caller's tokenizer count for `request`; default: a high, tokenizer-free estimate)."""
-    base_estimate = prompt_tokens_estimate or rough_prompt_tokens(request)
+    ModelOutputError (or a subclass) when no valid answer comes back. Every response,
+    repairs and replays included, is recorded in `meter` (calls, tokens, cost shown);
+    the --max-cost limit is held below, by a `usage.BudgetGuard` around the live client."""
     responses: list[ModelResponse] = []
     current = request
     for attempt in range(max_repairs + 1):
-        estimate = base_estimate + rough_prompt_tokens(current, since=len(request.messages))
-        reserved = meter.check_budget(current, estimate) if meter else 0.0
-        try:
-            response = await transport.complete(current)
-        except BaseException:
-            if meter:
-                meter.release(reserved)
-            raise
+        response = await transport.complete(current)
         if meter:
-            meter.record(response, reserved=reserved)
+            meter.record(response)
         responses.append(response)
         _raise_for_stop(response, current)
-        value, errors = parse_output(response.content, output_type)
+        value, errors = parse_output(
+            response.content, output_type, finish_reason=response.finish_reason
+        )
         if value is not None:
             return StructuredResult(value=value, responses=responses, repairs=attempt)
         if attempt == max_repairs:

@@ -7,7 +7,6 @@ a ChatTransport, possibly a cassette) and optional progress callbacks.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from .schema import SCHEMA_VERSION, Actor, Brief, BriefDocument, BriefMetadata, 
 
 if TYPE_CHECKING:
     from .llm import OpenAIChatClient
+    from .usage import UsageMeter
 
 EngineName = Literal["llm", "extractive"]
 HAND_WRITTEN_ORIGIN = "hand-written reference response"
@@ -132,7 +132,14 @@ async def agenerate_document(
             notify=notify or _ignore,
         )
         chain, own_client = _build_transport(
-            settings, cassette_path, record_mode, cassette_origin, transport, run.notify
+            settings,
+            cassette_path,
+            record_mode,
+            cassette_origin,
+            transport,
+            run.notify,
+            meter=run.meter,
+            count_tokens=run.tokenizer.count,
         )
         try:
             brief = await run.execute(chain)
@@ -150,9 +157,29 @@ def _build_transport(
     origin: str | None,
     transport: ChatTransport | None,
     notify: Notify,
+    *,
+    meter: UsageMeter | None = None,
+    count_tokens: Callable[[str], int] | None = None,
 ) -> tuple[ChatTransport, OpenAIChatClient | None]:
-    """The transport chain (cassette, then model client) and the client this run owns."""
+    """The transport chain (cassette, then --max-cost guard, then model client) and the
+    client this run owns.
+
+    The guard (`usage.BudgetGuard`, given a `meter`) wraps only what reaches a model: the
+    client opened here, or a transport the caller passes in. A caller's
+    `CassetteTransport` is the exception: its replays cost nothing, so only the
+    transport it records through is guarded (in an equivalent CassetteTransport over
+    the same cassette).
+    """
     from .cassette import Cassette, CassetteTransport
+    from .usage import BudgetGuard
+
+    def guarded(live: ChatTransport | None) -> ChatTransport | None:
+        if live is None or meter is None:
+            return live
+        if isinstance(live, CassetteTransport):
+            inner = guarded(live.inner)
+            return CassetteTransport(live.cassette, live.mode, inner, origin=live.origin)
+        return BudgetGuard(live, meter, count_tokens=count_tokens)
 
     # The cassette first: an unreadable one fails before any client is opened.
     cassette = (
@@ -166,7 +193,7 @@ def _build_transport(
         from .llm import OpenAIChatClient
 
         own = OpenAIChatClient(settings, notify=notify)
-    inner = transport or own
+    inner = guarded(transport or own)
     if cassette is None:
         if inner is None:
             raise ConfigError(
@@ -213,8 +240,6 @@ class _ModelRun:
         self.meter = UsageMeter(settings.model, settings.max_cost)
         self.schema = brief_json_schema()
         self.fingerprint = rendering_fingerprint(version)
-        # Providers count the response_format schema as input; --max-cost must too.
-        self.schema_tokens = self.tokenizer.count(json.dumps(self.schema))
         self.fallback_used = False
         self.limit = asyncio.Semaphore(settings.concurrency)
         self.responses: list[ModelResponse] = []
@@ -284,17 +309,11 @@ class _ModelRun:
             prompt_version=self.version.id,
             prompt_hash=self.fingerprint,
         )
-        prompt_estimate = self.schema_tokens + sum(
-            self.tokenizer.count(m["content"]) + 4 for m in messages
-        )
         async with self.limit:  # every call, extraction or merge, counts against --concurrency
+            # The meter records every answer; --max-cost is held by the BudgetGuard that
+            # _build_transport put around the live client.
             result = await structured_call(
-                transport,
-                request,
-                Brief,
-                max_repairs=self.settings.max_repairs,
-                meter=self.meter,
-                prompt_tokens_estimate=prompt_estimate,
+                transport, request, Brief, max_repairs=self.settings.max_repairs, meter=self.meter
             )
         self.fallback_used = self.fallback_used or result.fallback_used
         self.responses.extend(result.responses)

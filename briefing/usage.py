@@ -1,19 +1,25 @@
 """Token and cost accounting for model calls, and the --max-cost guard.
 
 Costs come from a small price table. A model that is not in the table has an unknown
-cost (shown as "cost unknown"), never a guessed number. With --max-cost set, a meter for
-a model without a known price is refused up front (ConfigError), so a spending limit can
-never be silently ignored.
+cost (shown as "cost unknown"), never a guessed number; so has an answer that reports no
+token usage. With --max-cost set, a meter for a model without a known price is refused up
+front (ConfigError), so a spending limit can never be silently ignored.
+
+`UsageMeter.record` counts every response (replayed ones included) for what is shown;
+`BudgetGuard` wraps the live model client only and holds the limit, so a replayed answer
+never counts against it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import re
+from collections.abc import Callable
 
 from .errors import ConfigError, CostLimitError
-from .exchange import ModelRequest, ModelResponse, Usage
+from .exchange import ChatTransport, ModelRequest, ModelResponse, Usage
 
 PRICES_AS_OF = "2025-08-15"
 
@@ -48,42 +54,41 @@ def price_for(model: str) -> tuple[float, float] | None:
     return None
 
 
-def cost_of(model: str, usage: Usage) -> float | None:
-    """USD for one call's usage, or None when the model's price is not known."""
-    price = price_for(model)
-    if price is None:
-        return None
-    return (usage.prompt_tokens * price[0] + usage.completion_tokens * price[1]) / 1_000_000
-
-
 def format_usd(amount: float | None) -> str:
     if amount is None:
         return "cost unknown"
     return f"${amount:.2f}" if amount >= 1 else f"${amount:.4f}"
 
 
-def rough_prompt_tokens(request: ModelRequest, *, since: int = 0) -> int:
+def rough_prompt_tokens(request: ModelRequest) -> int:
     """A tokenizer-free, deliberately high estimate of a request's prompt tokens.
 
     About three characters per token plus per-message overhead; the schema counts too,
-    because servers add it to the prompt. With `since`, only messages from that index on
-    are counted (the growth of a repair request over the original), without the schema.
+    because servers add it to the prompt.
     """
-    messages = request.messages[since:]
-    chars = sum(len(m.get("content", "")) for m in messages)
-    if not since:
-        chars += len(json.dumps(request.json_schema, separators=(",", ":")))
-    return math.ceil(chars / 3) + 4 * len(messages)
+    chars = sum(len(m.get("content", "")) for m in request.messages)
+    chars += len(json.dumps(request.json_schema, separators=(",", ":")))
+    return math.ceil(chars / 3) + 4 * len(request.messages)
+
+
+def _reports_usage(usage: Usage) -> bool:
+    # Every real call has prompt tokens: 0/0 means the server sent no usage block.
+    return usage.prompt_tokens > 0 or usage.completion_tokens > 0
+
+
+def _cost_at(price: tuple[float, float], usage: Usage) -> float:
+    return (usage.prompt_tokens * price[0] + usage.completion_tokens * price[1]) / 1_000_000
 
 
 class UsageMeter:
-    """Sums calls, tokens and cost; refuses a call that could push spending past max_cost.
+    """Sums calls, tokens and cost; with `max_cost`, holds the money spent against it.
 
-    Concurrency: meant for asyncio tasks on one thread. `check_budget` both checks and
-    reserves the call's worst-case cost without awaiting, so concurrent calls cannot
-    jointly overshoot the limit; `record` (or `release`, on failure) frees the reservation.
-    Replayed responses (`from_cassette`) count in calls, tokens and cost, but not in the
-    money actually spent in this run, which is what the limit applies to.
+    `record` counts every response, replayed ones included, for what is shown. The limit
+    is kept by `BudgetGuard` (around the live client) through `reserve`, and `settle` or
+    `release`: a call reserves its worst-case cost before it is sent, and waits while
+    calls in flight hold reservations that leave no room for it; it fails only when the
+    money already spent plus its own worst case would exceed the limit.
+    Meant for asyncio tasks on one thread.
     """
 
     def __init__(self, model: str, max_cost: float | None = None) -> None:
@@ -99,6 +104,9 @@ class UsageMeter:
         self._cost: float | None = 0.0
         self._spent = 0.0
         self._reserved = 0.0
+        self._in_flight = 0  # calls holding a reservation
+        # Created per event loop: a meter may outlive one asyncio.run().
+        self._condition: tuple[asyncio.AbstractEventLoop, asyncio.Condition] | None = None
 
     @property
     def calls(self) -> int:
@@ -113,36 +121,45 @@ class UsageMeter:
         return self._usage.completion_tokens
 
     @property
-    def usage(self) -> Usage:
-        return self._usage
-
-    @property
     def cost_usd(self) -> float | None:
-        """Total cost of all recorded calls; None if any call's price is unknown."""
+        """Total cost of all recorded calls; None if any call's cost is unknown."""
         return self._cost
 
     @property
     def spent_usd(self) -> float:
-        """Cost of live (not replayed) calls with a known price: what the limit applies to."""
+        """What live calls settled through `settle` cost: what the limit applies to."""
         return self._spent
-
-    def _reported_price(self, response: ModelResponse) -> tuple[float, float] | None:
-        # The cost shown is the price of the model that answered. An answer that names no
-        # model is taken to come from the configured one; a named but unpriced model (a
-        # local one, or a hand-written reference replayed from a cassette) stays unknown.
-        if response.hand_written:
-            return None
-        return price_for(response.model or self.model)
 
     def _price(self, model: str) -> tuple[float, float] | None:
         # Servers answer with a dated snapshot or, on Azure, the model behind a deployment
         # name; fall back to the configured model when the answer's name is not priced.
         return price_for(model) or price_for(self.model)
 
-    def check_budget(self, request: ModelRequest, prompt_tokens_estimate: int) -> float:
-        """Reserve the worst-case cost of `request`; raise CostLimitError if it won't fit.
+    def record(self, response: ModelResponse) -> None:
+        """Count one response (live or replayed) in calls, tokens and the cost shown."""
+        self._calls += 1
+        self._usage = self._usage + response.usage
+        # The cost shown is the price of the model that answered. An answer that names no
+        # model is taken to come from the configured one; a named but unpriced model (a
+        # local one, or a hand-written reference replayed from a cassette) stays unknown,
+        # and so does an answer that reports no usage: never $0.
+        price = None if response.hand_written else price_for(response.model or self.model)
+        if price is None or not _reports_usage(response.usage):
+            self._cost = None
+        elif self._cost is not None:
+            self._cost += _cost_at(price, response.usage)
 
-        Returns the reserved amount, to hand back through `record` or `release`.
+    def _cond(self) -> asyncio.Condition:
+        loop = asyncio.get_running_loop()
+        if self._condition is None or self._condition[0] is not loop:
+            self._condition = (loop, asyncio.Condition())
+        return self._condition[1]
+
+    async def reserve(self, request: ModelRequest, prompt_tokens_estimate: int) -> float:
+        """Reserve the worst-case cost of `request`, waiting while calls in flight leave
+        no room; raise CostLimitError if it cannot fit even once they are done.
+
+        Returns the reserved amount, to hand back through `settle` or `release`.
         """
         if self.max_cost is None:
             return 0.0
@@ -153,53 +170,88 @@ class UsageMeter:
                 f"so --max-cost {format_usd(self.max_cost)} cannot be enforced; "
                 "remove --max-cost or use a known model"
             )
-        estimate = (
-            prompt_tokens_estimate * price[0] + request.max_output_tokens * price[1]
-        ) / 1_000_000
-        committed = self._spent + self._reserved
-        if committed + estimate > self.max_cost:
-            in_flight = f" (+{format_usd(self._reserved)} in flight)" if self._reserved else ""
-            raise CostLimitError(
-                f"the next model call could cost up to {format_usd(estimate)} "
-                f"(~{prompt_tokens_estimate:,} prompt + {request.max_output_tokens:,} output "
-                f"tokens), and {format_usd(self._spent)} is spent so far{in_flight}: that "
-                f"would exceed --max-cost {format_usd(self.max_cost)}; raise --max-cost "
-                "or lower --max-output-tokens"
-            )
-        self._reserved += estimate
+        estimate = _cost_at(price, Usage(prompt_tokens_estimate, request.max_output_tokens))
+        condition = self._cond()
+        async with condition:
+            while self._spent + self._reserved + estimate > self.max_cost:
+                if self._spent + estimate > self.max_cost or not self._in_flight:
+                    raise CostLimitError(
+                        f"the next model call could cost up to {format_usd(estimate)} "
+                        f"(~{prompt_tokens_estimate:,} prompt + {request.max_output_tokens:,} "
+                        f"output tokens), and {format_usd(self._spent)} is spent so far: that "
+                        f"would exceed --max-cost {format_usd(self.max_cost)}; raise "
+                        "--max-cost or lower --max-output-tokens"
+                    )
+                await condition.wait()  # a call in flight will settle or release
+            self._reserved += estimate
+            self._in_flight += 1
         return estimate
 
-    def release(self, reserved: float) -> None:
+    async def release(self, reserved: float) -> None:
         """Free a reservation whose call produced no response."""
-        self._reserved = max(0.0, self._reserved - reserved)
+        if not reserved:
+            return
+        self._in_flight -= 1
+        self._reserved = self._reserved - reserved if self._in_flight else 0.0
+        condition = self._cond()
+        async with condition:
+            condition.notify_all()
 
-    def record(self, response: ModelResponse, *, reserved: float = 0.0) -> None:
-        self.release(reserved)
-        self._calls += 1
-        self._usage = self._usage + response.usage
-        reported = self._reported_price(response)
-        if reported is None:
-            self._cost = None
-        elif self._cost is not None:
-            self._cost += self._cost_at(reported, response)
-        # The --max-cost limit stays conservative: a live answer from an unpriced model
-        # name is charged at the configured model's price, so the limit still holds.
-        spend_price = self._price(response.model)
-        if not response.from_cassette and spend_price is not None:
-            self._spent += self._cost_at(spend_price, response)
+    async def settle(self, response: ModelResponse, reserved: float) -> None:
+        """Charge a live response to the money spent and free its reservation.
 
-    @staticmethod
-    def _cost_at(price: tuple[float, float], response: ModelResponse) -> float:
-        usage = response.usage
-        return (usage.prompt_tokens * price[0] + usage.completion_tokens * price[1]) / 1_000_000
+        An answer from an unpriced model name is charged at the configured model's price,
+        and one that reports no usage at its reserved worst case, so the limit still holds.
+        """
+        price = self._price(response.model)
+        if not _reports_usage(response.usage):
+            self._spent += reserved
+        elif price is not None:
+            self._spent += _cost_at(price, response.usage)
+        await self.release(reserved)
 
     def format_cost(self) -> str:
         return format_usd(self._cost)
 
-    def summary(self) -> str:
-        """One line for progress output: calls, tokens, cost."""
-        return (
-            f"{self._calls} call{'s' if self._calls != 1 else ''}, "
-            f"{self.prompt_tokens:,} prompt + {self.completion_tokens:,} completion tokens, "
-            f"{self.format_cost()}"
-        )
+
+class BudgetGuard:
+    """A ChatTransport that holds --max-cost around a live one (the model client).
+
+    Put it under a cassette (cassette -> guard -> client), so replayed answers, which
+    cost nothing, never meet the limit. `count_tokens` counts prompt tokens for the
+    worst-case estimate (default: a high, tokenizer-free estimate); the schema counts too.
+    """
+
+    def __init__(
+        self,
+        inner: ChatTransport,
+        meter: UsageMeter,
+        *,
+        count_tokens: Callable[[str], int] | None = None,
+    ) -> None:
+        self.inner = inner
+        self.meter = meter
+        self._count = count_tokens
+        self._schema_tokens: dict[str, int] = {}
+
+    def estimate(self, request: ModelRequest) -> int:
+        """Prompt tokens of `request`: messages plus the JSON Schema, which servers add."""
+        if self._count is None:
+            return rough_prompt_tokens(request)
+        schema = json.dumps(request.json_schema)
+        if schema not in self._schema_tokens:
+            self._schema_tokens[schema] = self._count(schema)
+        messages = sum(self._count(m.get("content", "")) + 4 for m in request.messages)
+        return self._schema_tokens[schema] + messages
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        if self.meter.max_cost is None:
+            return await self.inner.complete(request)
+        reserved = await self.meter.reserve(request, self.estimate(request))
+        try:
+            response = await self.inner.complete(request)
+        except BaseException:
+            await self.meter.release(reserved)
+            raise
+        await self.meter.settle(response, reserved)
+        return response

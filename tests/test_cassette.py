@@ -149,3 +149,42 @@ def test_stale_entries_by_schema(tmp_path: Path) -> None:
 def test_integer_and_float_sampling_values_share_a_key() -> None:
     assert _request(sampling={"temperature": 0}).key == _request(sampling={"temperature": 0.0}).key
     assert _request(sampling={"seed": 1}).key == _request(sampling={"seed": 1.0}).key
+
+
+def test_recording_through_the_real_client_stores_no_credentials(tmp_path: Path) -> None:
+    """The fake model above has no key or URL to leak; the real client against the stub has."""
+    import re
+
+    from briefing.config import resolve_settings
+    from briefing.llm import OpenAIChatClient
+    from tests.stub_server import Reply, StubServer
+
+    path = tmp_path / "c.json"
+    with StubServer(default=Reply.json({"echo": "hello"})) as stub:
+        settings = resolve_settings(
+            {"base_url": stub.base_url}, env={"OPENAI_API_KEY": "sk-test-SECRET"}
+        )
+
+        async def record() -> ModelResponse:
+            async with OpenAIChatClient(settings) as client:
+                recorder = CassetteTransport(
+                    Cassette.load(path, must_exist=False), "record", client
+                )
+                return await recorder.complete(_request())
+
+        assert asyncio.run(record()).content == '{"echo": "hello"}'
+        assert stub.requests[0].headers["authorization"] == "Bearer sk-test-SECRET"
+        base_url, port = stub.base_url, stub.port
+    text = path.read_text(encoding="utf-8")
+    (entry,) = json.loads(text)["entries"]
+    without_key = text.replace(entry["key"], "")  # a hex digest could spell out the port
+    for secret in (
+        "sk-test-SECRET",
+        "SECRET",
+        "Authorization",
+        "Bearer",
+        base_url,
+        "127.0.0.1",
+    ):
+        assert secret.lower() not in text.lower(), secret
+    assert not re.search(rf"(?<!\d){port}(?!\d)", without_key)

@@ -10,11 +10,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Coroutine, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from pydantic import BaseModel, ConfigDict
 
+from briefing.cassette import Cassette, CassetteTransport
 from briefing.config import Settings
 from briefing.errors import (
     ConfigError,
@@ -35,9 +37,9 @@ from briefing.llm import (
     structured_call,
 )
 from briefing.schema import Brief
-from briefing.usage import UsageMeter
+from briefing.usage import BudgetGuard, UsageMeter
 from tests.conftest import ROOT
-from tests.stub_server import Reply, StubServer
+from tests.stub_server import RecordedRequest, Reply, StubServer
 
 R = TypeVar("R")
 
@@ -90,10 +92,13 @@ async def ask(
     notes: list[str] | None = None,
     request: ModelRequest | None = None,
 ) -> StructuredResult[City]:
+    """One structured call through the real client; with a meter, under its --max-cost
+    guard, as the pipeline wires it."""
     notify = notes.append if notes is not None else None
     async with OpenAIChatClient(settings, notify=notify) as client:
+        transport = BudgetGuard(client, meter) if meter else client
         return await structured_call(
-            client, request or city_request(), City, max_repairs=max_repairs, meter=meter
+            transport, request or city_request(), City, max_repairs=max_repairs, meter=meter
         )
 
 
@@ -382,7 +387,7 @@ def test_rejection_with_400_also_falls_back() -> None:
         assert run(ask(settings_for(stub))).fallback_used
 
 
-def test_json_object_mode_skips_the_probe() -> None:
+def test_json_object_mode_skips_the_json_schema_attempt() -> None:
     with StubServer([Reply.json(CITY)], reject_json_schema=True) as stub:
         result = run(ask(settings_for(stub, structured_mode="json_object")))
         (body,) = stub.chat_bodies
@@ -465,12 +470,16 @@ def test_usage_is_summed_across_repairs(stub: StubServer) -> None:
     assert meter.cost_usd == pytest.approx((230 * 0.15 + 30 * 0.60) / 1e6)
 
 
-def test_missing_usage_counts_as_zero(stub: StubServer) -> None:
-    stub.enqueue(Reply.json(CITY, prompt_tokens=None))
-    meter = UsageMeter("local-model")
+def test_missing_usage_makes_the_cost_unknown_but_still_counts_against_the_limit(
+    stub: StubServer,
+) -> None:
+    stub.enqueue(Reply.json(CITY, prompt_tokens=None, model="gpt-4o-mini"))
+    meter = UsageMeter("gpt-4o-mini", max_cost=1.0)  # a priced model: no $0 by accident
     run(ask(settings_for(stub), meter=meter))
     assert (meter.calls, meter.prompt_tokens, meter.cost_usd) == (1, 0, None)
     assert meter.format_cost() == "cost unknown"
+    # Charged its reserved worst case: at least the 200 output tokens it was allowed.
+    assert meter.spent_usd >= 200 * 0.60 / 1e6
 
 
 def test_max_cost_stops_before_the_call(stub: StubServer) -> None:
@@ -505,7 +514,7 @@ def test_concurrent_calls_are_served_concurrently() -> None:
         started = time.monotonic()
         assert len(run(four())) == 4
         elapsed = time.monotonic() - started
-        assert stub.max_in_flight == 4  # first calls probe side by side, none waits
+        assert stub.max_in_flight == 4  # first calls go out side by side, none waits
     assert elapsed < 0.8
 
 
@@ -520,20 +529,163 @@ def test_stub_lists_its_model() -> None:
     assert listing["data"][0]["id"] == "local-llama"
 
 
-def test_caller_estimate_feeds_the_budget_check(stub: StubServer) -> None:
-    meter = UsageMeter("gpt-4o", max_cost=1.0)
+def test_caller_tokenizer_feeds_the_budget_check(stub: StubServer) -> None:
+    meter = UsageMeter("gpt-4o", max_cost=0.5)
 
     async def go() -> None:
         async with OpenAIChatClient(settings_for(stub)) as client:
+            # 100,000 tokens per text: schema + 2 messages, $0.75 of input at gpt-4o prices.
+            guard = BudgetGuard(client, meter, count_tokens=lambda text: 100_000)
             await structured_call(
-                client,
-                city_request(model="gpt-4o"),
-                City,
-                max_repairs=0,
-                meter=meter,
-                prompt_tokens_estimate=1_000_000,  # $2.50 of input at gpt-4o prices
+                guard, city_request(model="gpt-4o"), City, max_repairs=0, meter=meter
             )
 
-    with pytest.raises(CostLimitError, match="~1,000,000 prompt"):
+    with pytest.raises(CostLimitError, match="~300,008 prompt"):
         run(go())
     assert stub.requests == []
+
+
+# --- Answers that are not what an OpenAI-compatible server sends -------------------------
+
+LOGIN_PAGE = "<html><body><h1>Please sign in</h1></body></html>"
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"Content-Type": "text/html; charset=utf-8"}], ids=["as-json", "as-html"]
+)
+def test_a_page_that_is_not_json_says_check_the_base_url(
+    stub: StubServer, headers: dict[str, str]
+) -> None:
+    # A proxy or login page answering 200, served as application/json or as text/html.
+    stub.enqueue(Reply(body=LOGIN_PAGE, headers=headers))
+    with pytest.raises(ModelCallError) as caught:
+        run(ask(settings_for(stub)))
+    message = str(caught.value)
+    assert "is not an OpenAI-compatible JSON response" in message
+    assert "check --base-url" in message and "/v1" in message and "Please sign in" in message
+    assert "\n" not in message and len(stub.chat_bodies) == 1
+
+
+def _tool_call_answer(arguments: str) -> Reply:
+    body = Reply.chat(None).body
+    body["choices"][0]["message"]["tool_calls"] = [
+        {"id": "c1", "type": "function", "function": {"name": "City", "arguments": arguments}}
+    ]
+    body["choices"][0]["finish_reason"] = "tool_calls"
+    return Reply(body=body)
+
+
+def test_tool_call_arguments_stand_in_for_null_content(stub: StubServer) -> None:
+    stub.enqueue(_tool_call_answer(json.dumps(CITY)))
+    result = run(ask(settings_for(stub)))
+    assert result.value.name == "Aleppo" and result.repairs == 0
+    assert result.responses[0].content == json.dumps(CITY)
+
+
+def test_an_empty_answer_names_the_finish_reason(stub: StubServer) -> None:
+    stub.enqueue(Reply.chat(None, finish_reason="stop"))
+    with pytest.raises(ModelOutputError, match=r"the answer was empty \(finish_reason stop\)"):
+        run(ask(settings_for(stub), max_repairs=0))
+
+
+def test_forced_json_schema_rejected_with_500_is_not_retried() -> None:
+    with StubServer(reject_json_schema=True, reject_status=500) as stub:
+        with pytest.raises(ConfigError, match="--structured-mode auto or json_object"):
+            run(ask(settings_for(stub, structured_mode="json_schema", max_retries=3)))
+        assert len(stub.chat_bodies) == 1  # a schema rejection is final: no backoff
+
+
+# --- Reasoning models: unsupported sampling parameters -----------------------------------
+
+UNSUPPORTED_TEMPERATURE = Reply.error(
+    400,
+    "Unsupported value: 'temperature' does not support 0.0 with this model. "
+    "Only the default (1) value is supported.",
+    code="unsupported_value",
+    param="temperature",
+)
+
+
+def _rejects(name: str, reply: Reply) -> Any:
+    def answer(request: RecordedRequest) -> Reply:
+        return reply if name in request.body else Reply.json(CITY)
+
+    return answer
+
+
+def test_unsupported_temperature_is_dropped_once_and_remembered(
+    stub: StubServer, tmp_path: Path
+) -> None:
+    stub.default = _rejects("temperature", UNSUPPORTED_TEMPERATURE)
+    notes: list[str] = []
+    request = city_request(model="gpt-5-mini", sampling={"temperature": 0.0, "seed": 7})
+    cassette = Cassette.load(tmp_path / "c.json", must_exist=False)
+
+    async def twice() -> None:
+        async with OpenAIChatClient(settings_for(stub), notify=notes.append) as client:
+            recorder = CassetteTransport(cassette, "record", client)
+            await structured_call(recorder, request, City, max_repairs=0)
+        async with OpenAIChatClient(settings_for(stub), notify=notes.append) as client:
+            await structured_call(client, request, City, max_repairs=0)
+
+    run(twice())
+    sent = stub.chat_bodies
+    assert len(sent) == 3  # rejected, resent without it, then straight without it
+    assert sent[0]["temperature"] == 0.0
+    assert all("temperature" not in body and body["seed"] == 7 for body in sent[1:])
+    assert len(notes) == 1 and "temperature" in notes[0] and "gpt-5-mini" in notes[0]
+    assert "\n" not in notes[0]
+    # The cassette keys on the semantic request, temperature included.
+    (entry,) = Cassette.load(tmp_path / "c.json", must_exist=True).entries.values()
+    assert entry["key"] == request.key
+    assert entry["request"]["sampling"] == {"seed": 7, "temperature": 0.0}
+
+
+def test_unsupported_parameter_named_only_in_the_message(stub: StubServer) -> None:
+    rejection = Reply.error(
+        400,
+        "Unsupported parameter: 'top_p' is not supported with this model.",
+        code="unsupported_parameter",
+    )
+    stub.default = _rejects("top_p", rejection)
+    request = city_request(sampling={"top_p": 0.9})
+    assert run(ask(settings_for(stub), request=request)).value.name == "Aleppo"
+    assert [("top_p" in body) for body in stub.chat_bodies] == [True, False]
+
+
+def test_an_invalid_sampling_value_is_not_dropped(stub: StubServer) -> None:
+    stub.enqueue(
+        Reply.error(400, "Invalid 'temperature': decimal above maximum value.", param="temperature")
+    )
+    with pytest.raises(ModelCallError, match="decimal above maximum"):
+        run(ask(settings_for(stub), request=city_request(sampling={"temperature": 3.0})))
+    assert len(stub.chat_bodies) == 1
+
+
+# --- JSON in reasoning answers ----------------------------------------------------------
+
+
+def test_reasoning_before_a_closing_think_tag_is_skipped(stub: StubServer) -> None:
+    # Reasoning models served without the opening tag: only "</think>" marks the end.
+    answer = (
+        'The user wants {"name": "Damascus", "population": 1} maybe? No.\n</think>\n'
+        + json.dumps(CITY)
+    )
+    stub.enqueue(Reply.chat(answer))
+    result = run(ask(settings_for(stub), max_repairs=0))
+    assert result.value == City(name="Aleppo", population=None)
+
+
+def test_valid_json_with_a_fence_inside_a_string_needs_no_repair(stub: StubServer) -> None:
+    value = {"name": 'Aleppo ```json\n{"a": 1}\n``` </think> {', "population": None}
+    stub.enqueue(Reply.json(value))
+    result = run(ask(settings_for(stub), max_repairs=0))
+    assert result.value.name == value["name"] and result.repairs == 0
+
+
+def test_extract_json_tries_the_whole_answer_first() -> None:
+    assert extract_json('  {"a": "```x```"}  ') == {"a": "```x```"}
+    assert extract_json('thinking {"a": 2}</think>{"a": 1}') == {"a": 1}
+    assert extract_json('<think>a</think>\n<think>b {"a": 2}</think>\n```json\n{"a": 1}\n```') == {
+        "a": 1
+    }

@@ -317,3 +317,74 @@ def test_a_failing_chunk_cancels_the_others(report: Article) -> None:
         chunks = len(chunk_text(report.text, resolve_tokenizer("gpt-4o-mini"), max_tokens=300))
         # Only the calls in flight when chunk 2 failed were sent; the rest were cancelled.
         assert chunks >= 5 and len(stub.chat_bodies) <= 3
+
+
+# --- --max-cost: only live calls count, waits under concurrency, unknown usage ----------
+
+
+def test_replayed_cassette_answers_are_not_checked_against_max_cost(sample: Article) -> None:
+    from tests.conftest import CASSETTES
+
+    settings = resolve_settings({"max_cost": 0.001}, env={"HOME": "/nonexistent"})
+    doc = generate_brief(
+        sample,
+        settings,
+        prompt_version="v2",
+        engine="llm",
+        cassette_path=CASSETTES / "aleppo-offensive.v2.json",
+        record_mode="replay",
+    )
+    assert doc.metadata.calls == 1
+
+
+def test_max_cost_still_holds_for_what_a_cassette_records(sample: Article, tmp_path: Path) -> None:
+    with StubServer(default=Reply.json(REFERENCE.model_dump(mode="json"))) as stub:
+        with pytest.raises(CostLimitError):
+            generate_brief(
+                sample,
+                _settings(stub, max_cost=0.0001),
+                prompt_version="v2",
+                engine="llm",
+                cassette_path=tmp_path / "new.json",
+                record_mode="once",
+            )
+    assert stub.chat_bodies == []
+
+
+def test_max_cost_guards_a_transport_the_caller_passes(sample: Article) -> None:
+    from briefing.cassette import Cassette, CassetteTransport
+    from tests.conftest import CASSETTES
+
+    class Model:
+        calls = 0
+
+        async def complete(self, request: Any) -> Any:
+            Model.calls += 1
+            raise AssertionError("the limit should have stopped this call")
+
+    settings = resolve_settings({"max_cost": 0.0001}, env={"HOME": "/nonexistent"})
+    with pytest.raises(CostLimitError):
+        generate_brief(sample, settings, prompt_version="v2", engine="llm", transport=Model())
+    assert Model.calls == 0
+    # A caller's cassette still replays for free under the same limit.
+    cassette = Cassette.load(CASSETTES / "aleppo-offensive.v2.json", must_exist=True)
+    replayer = CassetteTransport(cassette, "replay", None)
+    doc = generate_brief(sample, settings, prompt_version="v2", engine="llm", transport=replayer)
+    assert doc.metadata.calls == 1 and cassette.used == set(cassette.entries)
+
+
+def test_concurrent_calls_wait_for_room_under_max_cost(report: Article) -> None:
+    # Each call may cost up to ~$0.003 (its prompt plus 4,096 output tokens) but costs
+    # ~$0.00005: $0.008 fits every actual cost, not four worst cases reserved at once.
+    with StubServer(default=_route, latency_s=0.05) as stub:
+        settings = _settings(stub, chunk_tokens=700, chunk_overlap=0, concurrency=4, max_cost=0.008)
+        doc = generate_brief(report, settings, prompt_version="v2", engine="llm")
+    assert doc.metadata.calls == len(stub.chat_bodies) >= 4
+    assert stub.max_in_flight >= 2
+
+
+def test_an_answer_without_usage_has_unknown_cost_not_zero(sample: Article) -> None:
+    answer = Reply.json(REFERENCE.model_dump(mode="json"), prompt_tokens=None, model="gpt-4o-mini")
+    with StubServer(default=answer) as stub:
+        doc = generate_brief(sample, _settings(stub), prompt_version="v2", engine="llm")
+    assert doc.metadata.cost_usd is None and doc.metadata.calls == 1

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from briefing.errors import ConfigError, CostLimitError
 from briefing.exchange import ModelRequest, ModelResponse, Usage
 from briefing.usage import (
     PRICES,
+    BudgetGuard,
     UsageMeter,
-    cost_of,
     format_usd,
     price_for,
     rough_prompt_tokens,
@@ -58,11 +60,12 @@ def test_known_models_and_snapshots(model: str, expected: str) -> None:
 )
 def test_unknown_models_have_no_price(model: str) -> None:
     assert price_for(model) is None
-    assert cost_of(model, Usage(1000, 1000)) is None
 
 
 def test_cost_of_a_known_model() -> None:
-    assert cost_of("gpt-4o", Usage(1_000_000, 100_000)) == pytest.approx(2.50 + 1.00)
+    meter = UsageMeter("gpt-4o")
+    meter.record(response(1_000_000, 100_000, model="gpt-4o"))
+    assert meter.cost_usd == pytest.approx(2.50 + 1.00)
 
 
 def test_format_usd() -> None:
@@ -77,7 +80,7 @@ def test_meter_sums_calls_tokens_and_cost() -> None:
     meter.record(response(500, 100, model="gpt-4o-mini-2024-07-18"))
     assert (meter.calls, meter.prompt_tokens, meter.completion_tokens) == (2, 1500, 300)
     assert meter.cost_usd == pytest.approx((1500 * 0.15 + 300 * 0.60) / 1e6)
-    assert meter.summary() == "2 calls, 1,500 prompt + 300 completion tokens, $0.0004"
+    assert meter.format_cost() == "$0.0004"
 
 
 def test_unknown_model_cost_is_unknown_not_guessed() -> None:
@@ -100,43 +103,114 @@ def test_max_cost_with_unknown_price_is_refused_up_front() -> None:
 
 def test_budget_check_names_spent_estimate_and_limit() -> None:
     meter = UsageMeter("gpt-4o", max_cost=0.02)
-    meter.record(response(4000, 0, model="gpt-4o"))  # $0.01 spent
+
+    async def go() -> None:
+        await meter.settle(response(4000, 0, model="gpt-4o"), 0.0)  # $0.01 spent
+        await meter.reserve(request("gpt-4o", max_output_tokens=1000), 1000)  # $0.0125 worst
+
     with pytest.raises(CostLimitError) as caught:
-        meter.check_budget(request("gpt-4o", max_output_tokens=1000), 1000)  # $0.0125 worst case
+        asyncio.run(go())
     message = str(caught.value)
     assert "up to $0.0125" in message and "$0.0100 is spent so far" in message
     assert "--max-cost $0.0200" in message and "raise --max-cost" in message
     assert "\n" not in message
 
 
-def test_reservations_stop_concurrent_calls_from_overshooting() -> None:
+def test_a_call_waits_for_reservations_in_flight_instead_of_failing() -> None:
     meter = UsageMeter("gpt-4o", max_cost=0.03)
-    first = meter.check_budget(request("gpt-4o"), 1000)  # $0.0125 each
-    second = meter.check_budget(request("gpt-4o"), 1000)
-    with pytest.raises(CostLimitError, match="in flight"):
-        meter.check_budget(request("gpt-4o"), 1000)
-    meter.release(first)  # that call failed: its reservation is freed
-    meter.record(response(1000, 0, model="gpt-4o"), reserved=second)  # real cost $0.0025
-    assert meter.check_budget(request("gpt-4o"), 1000) == pytest.approx(0.0125)
-    assert meter.spent_usd == pytest.approx(0.0025)
+    order: list[str] = []
+
+    async def go() -> None:
+        first = await meter.reserve(request("gpt-4o"), 1000)  # $0.0125 each
+        second = await meter.reserve(request("gpt-4o"), 1000)
+
+        async def third() -> None:
+            await meter.reserve(request("gpt-4o"), 1000)  # no room while both are in flight
+            order.append("third reserved")
+
+        waiting = asyncio.create_task(third())
+        await asyncio.sleep(0.01)
+        assert not waiting.done()
+        order.append("first failed")
+        await meter.release(first)  # that call failed: its reservation is freed
+        await waiting
+        await meter.settle(response(1000, 0, model="gpt-4o"), second)  # real cost $0.0025
+        assert meter.spent_usd == pytest.approx(0.0025)
+
+    asyncio.run(go())
+    assert order == ["first failed", "third reserved"]
+
+
+def test_a_call_fails_when_what_is_spent_leaves_no_room_for_it() -> None:
+    meter = UsageMeter("gpt-4o", max_cost=0.03)
+
+    async def go() -> None:
+        first = await meter.reserve(request("gpt-4o"), 1000)  # $0.0125
+        second = await meter.reserve(request("gpt-4o"), 1000)
+        waiting = asyncio.create_task(meter.reserve(request("gpt-4o"), 1000))
+        await asyncio.sleep(0.01)
+        await meter.settle(response(4000, 1000, model="gpt-4o"), first)  # $0.02 spent
+        await meter.release(second)
+        await waiting  # $0.02 + $0.0125 > $0.03, however many calls finish
+
+    with pytest.raises(CostLimitError, match=r"\$0\.0200 is spent so far"):
+        asyncio.run(go())
 
 
 def test_no_limit_reserves_nothing() -> None:
     meter = UsageMeter("llama3")
-    assert meter.check_budget(request("llama3"), 10**9) == 0.0
+    assert asyncio.run(meter.reserve(request("llama3"), 10**9)) == 0.0
 
 
 def test_unpriced_request_model_under_a_limit() -> None:
     meter = UsageMeter("gpt-4o", max_cost=1.0)
     # A request for another model falls back to the meter's price rather than failing.
-    assert meter.check_budget(request("other-model"), 1000) > 0
+    assert asyncio.run(meter.reserve(request("other-model"), 1000)) > 0
 
 
 def test_replayed_answers_count_but_cost_nothing_now() -> None:
     meter = UsageMeter("gpt-4o", max_cost=0.01)
     meter.record(response(1_000_000, 0, model="gpt-4o", replayed=True))
     assert meter.cost_usd == pytest.approx(2.50) and meter.spent_usd == 0.0
-    meter.check_budget(request("gpt-4o", max_output_tokens=100), 100)  # still within budget
+    # still within budget
+    asyncio.run(meter.reserve(request("gpt-4o", max_output_tokens=100), 100))
+
+
+def test_an_answer_without_usage_costs_unknown_and_is_charged_its_worst_case() -> None:
+    meter = UsageMeter("gpt-4o-mini", max_cost=1.0)
+    live = response(0, 0)  # the server sent no usage block
+
+    async def go() -> float:
+        reserved = await meter.reserve(request(max_output_tokens=1000), 1000)
+        await meter.settle(live, reserved)
+        meter.record(live)
+        return reserved
+
+    reserved = asyncio.run(go())
+    assert reserved == pytest.approx((1000 * 0.15 + 1000 * 0.60) / 1e6)
+    assert meter.spent_usd == pytest.approx(reserved)
+    assert meter.cost_usd is None and meter.format_cost() == "cost unknown"
+
+
+class _Answer:
+    def __init__(self, answer: ModelResponse) -> None:
+        self.answer = answer
+        self.requests: list[ModelRequest] = []
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        self.requests.append(request)
+        return self.answer
+
+
+def test_guard_counts_with_the_callers_tokenizer_and_passes_through_without_a_limit() -> None:
+    model = _Answer(response(10, 5, model="gpt-4o"))
+    unlimited = BudgetGuard(model, UsageMeter("gpt-4o"), count_tokens=lambda text: 10**9)
+    asyncio.run(unlimited.complete(request("gpt-4o")))  # no limit: no estimate, no error
+    guard = BudgetGuard(model, UsageMeter("gpt-4o", max_cost=1.0), count_tokens=len)
+    big = request("gpt-4o", max_output_tokens=100)
+    assert guard.estimate(big) == len('{"type": "object"}') + 300 + 4
+    assert asyncio.run(guard.complete(big)).usage == Usage(10, 5)
+    assert guard.meter.spent_usd == pytest.approx((10 * 2.50 + 5 * 10.0) / 1e6)
 
 
 def test_rough_prompt_tokens_errs_high() -> None:
@@ -152,14 +226,16 @@ def test_rough_estimate_of_what_a_repair_adds() -> None:
             "messages": (*original.messages, {"role": "user", "content": "y" * 30}),
         }
     )
-    assert rough_prompt_tokens(repaired, since=1) == 10 + 4
+    assert rough_prompt_tokens(repaired) == rough_prompt_tokens(original) + 10 + 4
 
 
 def test_named_unpriced_answer_has_no_cost_but_still_counts_against_the_limit() -> None:
     from briefing.exchange import ModelResponse, Usage
 
     meter = UsageMeter("gpt-4o-mini", max_cost=1.0)
-    meter.record(ModelResponse("{}", "stop", Usage(1_000_000, 0), model="local-alias"))
+    answer = ModelResponse("{}", "stop", Usage(1_000_000, 0), model="local-alias")
+    meter.record(answer)
+    asyncio.run(meter.settle(answer, 0.0))
     assert meter.cost_usd is None and meter.format_cost() == "cost unknown"
     assert meter.spent_usd == pytest.approx(0.15)  # charged at the configured model's price
 
