@@ -29,6 +29,11 @@ _ABBREVIATIONS = frozenset(
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]*_]*(?=\s+[\"'“‘(\[*_]*[A-Z0-9À-Þ])")
 _FINAL = tuple(".!?:;\"'”’)…")
 HEADING_MAX_WORDS = 14
+_LIST_MARKER = re.compile(r"[ \t]*(?:[-*+•]|\d{1,2}[.)])[ \t]+\S")
+_VERB = re.compile(
+    r"(?<![\w-])(?:is|are|was|were|has|have|had|will|would|can|could|need|needs|remain|remains"
+    r"|[a-z]{3,}(?:ed|ing))(?![\w-])"
+)
 # "KESSARA, 14 March — ", "GENEVA (Reuters) - ", "Rivertown, 3 May — ": a dateline.
 DATELINE = re.compile(
     r"(?:[A-Z][A-Z .'’-]{2,40}(?:\([^)]{1,30}\))?,?[^—–\n]{0,30}?|[A-Z][\w.'’ -]{1,30}, "
@@ -45,29 +50,53 @@ class Sentence:
     heading: bool  # a title, subheading or other short line without final punctuation
 
 
-def _blocks(text: str) -> list[tuple[int, int]]:
-    """Paragraph spans: non-blank lines; a line starting in lower case continues a wrap."""
-    spans: list[tuple[int, int]] = []
+def _blocks(text: str) -> list[tuple[int, int, bool]]:
+    """Paragraph spans: non-blank lines; a line starting in lower case continues a wrap.
+    The flag tells whether the line opened with a list marker ("- ", "* ", "1. ")."""
+    spans: list[tuple[int, int, bool]] = []
     for m in re.finditer(r"[^\n]+", text):
         s, e = m.start(), m.end()
-        while s < e and text[s] in " \t#>*_-":
+        listed = _LIST_MARKER.match(text, s, e) is not None
+        while s < e and text[s] in " \t#>*_-•":
             s += 1
         while e > s and text[e - 1] in " \t*_":
             e -= 1
         if s < e and spans and text[s].islower() and text[spans[-1][1] : s].count("\n") == 1:
-            spans[-1] = (spans[-1][0], e)
+            spans[-1] = (spans[-1][0], e, spans[-1][2])
         elif s < e:
-            spans.append((s, e))
+            spans.append((s, e, listed))
     return spans
 
 
+def _short(block: str) -> bool:
+    return len(block.split()) <= HEADING_MAX_WORDS and not block.endswith(_FINAL)
+
+
+def _item_like(block: str) -> tuple[bool, bool]:
+    """(states a number, has a verb) for a short line without final punctuation. Dates,
+    years and Title Case lines (headlines, subheadings) state nothing."""
+    words = [w for w in re.findall(r"[A-Za-z][\w’'-]*", block) if len(w) > 3]
+    if not _short(block) or (len(words) > 1 and all(w[0].isupper() for w in words)):
+        return False, False
+    bare = _DATES.sub(" ", block)
+    return re.search(r"\d", bare) is not None, _VERB.search(bare) is not None
+
+
 def split_sentences(text: str) -> list[Sentence]:
-    """Split `text` into sentences with offsets; short unpunctuated lines are headings."""
+    """Split `text` into sentences with offsets; short unpunctuated lines are headings,
+    unless they are list items: a line after a list marker, one that states a number, or
+    one with a verb next to another such line and not right above a paragraph (that is a
+    subheading). The first line, the title, stays a heading."""
     out: list[Sentence] = []
-    for n, (bs, be) in enumerate(_blocks(text)):
+    blocks = _blocks(text)
+    like = [_item_like(text[s:e]) if n else (False, False) for n, (s, e, _) in enumerate(blocks)]
+    for n, (bs, be, listed) in enumerate(blocks):
         block = text[bs:be]
         marked = text[text.rfind("\n", 0, bs) + 1 : be].lstrip().startswith("#")
-        if marked or (len(block.split()) <= HEADING_MAX_WORDS and not block.endswith(_FINAL)):
+        near = any(0 < k < len(blocks) and (any(like[k]) or blocks[k][2]) for k in (n - 1, n + 1))
+        prose = n + 1 < len(blocks) and not _short(text[blocks[n + 1][0] : blocks[n + 1][1]])
+        item = listed or like[n][0] or (like[n][1] and near and not prose)  # not a subheading
+        if marked or (_short(block) and not item):
             out.append(Sentence(block, bs, be, n, True))
             continue
         start = 0
@@ -101,12 +130,17 @@ _STARTERS = frozenset(
     + MONTHS
     + WEEKDAYS
 )
+MONTH_PATTERN = "|".join(MONTHS)  # an alternation for regular expressions
+_DATES = re.compile(
+    rf"\b(?:\d{{1,2}} (?:{MONTH_PATTERN})|(?:{MONTH_PATTERN}) \d{{1,2}}|(?:19|20)\d\d"
+    r"|\d{1,2}:\d\d)\b"
+)
 TITLES = frozenset(
     """President Vice Prime Minister Governor General Gen Colonel Col Major Captain Lieutenant
     Commander Dr Mr Mrs Ms Miss Prof Professor Sheikh Imam King Queen Prince Princess Emir
     Sultan Pope Bishop Archbishop Senator Sen Ambassador Judge Justice Mayor Chancellor
     Secretary Secretary-General Envoy Chief Speaker Deputy Foreign Interior Defence Defense
-    Health Finance""".split()
+    Health Finance Supreme Leader Premier Chairman Chairwoman Director Commissioner""".split()
 )
 _CONNECTORS = frozenset("of for and de du des del la le van von bin ibn da di y the".split())
 _PARTICLE = r"(?:al|el|ad|as|ash|an|ar|az|bin|ibn|de|da|di|du|van|von|der|le|la)"
@@ -118,21 +152,24 @@ _RUN = re.compile(
 )
 _ACRONYM_DEF = re.compile(r"\s*\(([A-Z][A-Za-z&]{1,9})\)")
 _DEMONYM = re.compile(r"[A-Z][a-z]+(?:ian|ean|ish|ese|can|iot)$")
-_POSSESSIVE = re.compile(r"[’']s?\s")
+POSSESSIVE = re.compile(r"[’']s?\s")  # "X's", "Xs'" before the next word
+_OF_NEXT = re.compile(r"\s+of\s")
 
 # Words inside a name that say what it is; checked in this order.
 _NAME_CUES = {
-    ActorKind.NGO: r"Crisis Group|(?<!Committee of the )Red Cross|Red Crescent|[a-z]Aid\b|\bAid\b"
+    ActorKind.OTHER: r"\bParty$",  # a political party ("Civic Union Party"), before "Union"
+    ActorKind.NGO: r"Crisis Group|Red Cross|Red Crescent|[a-z]Aid\b|\bAid\b"
     r"|Relief|Rescue|Sans Fronti|Without Borders|Foundation|Institute|Watch\b|Amnesty|Oxfam"
     r"|Society|Charity|Trust\b|Refugee Council|Save the Children|Mercy|Caritas|Centre|Center",
     ActorKind.INTERNATIONAL_ORGANISATION: r"^UN\b|^U\.N\.|United Nations|Organi[sz]ation"
     r"|Programme|Program\b|High Commissioner|Union\b|^(?:International|World|European|African) "
-    r"|Fund\b|Bank\b|NATO",
+    r"|Fund\b|Development Bank\b|NATO",
     ActorKind.GOVERNMENT: r"Ministry|Authority|Authorities|Department|Government|Parliament"
+    r"|(?:Central|National|Reserve) Bank\b|Federal Reserve|Treasury\b"
     r"|Assembly|Police|Armed Forces|Army\b|Navy|Air Force|Military|Presidency|Cabinet|Senate",
     ActorKind.ARMED_GROUP: r"Front\b|Brigades?\b|Battalions?\b|Militias?\b|Liberation"
     r"|Resistance|Mujahideen|Rebels?\b|Forces\b|Movement\b|Guard\b",
-    ActorKind.MEDIA: r"News\b|Times\b|Post\b| Today$|\bTV\b|Television|Radio|Broadcasting"
+    ActorKind.MEDIA: r"News\b|Times\b|Post\b|\bTV\b|Television|Radio|Broadcasting"
     r"|Press\b|Herald|Gazette|Tribune|Journal\b|Ledger|Channel|Network|Reuters|Agence",
 }
 _NAME_PATTERNS = {kind: re.compile(pattern) for kind, pattern in _NAME_CUES.items()}
@@ -162,7 +199,9 @@ _ORG_HEADS = re.compile(
     r"(?:Organi[sz]ation|Programme|Committee|Office|Agency|Authority|Ministry|Department|Union"
     r"|Council|Group|Foundation|Institute|Society|Front|Forces|Army|Bank|Fund|Court|Commission"
     r"|Federation|Movement|Party|Association|Coalition|Alliance|Network|Centre|Center|Republic"
-    r"|Kingdom|States|Emirates|Affairs|Coordination|Migration)$"
+    r"|Kingdom|States|Emirates|Affairs|Coordination|Migration|Chamber|Bureau|Board|Service"
+    r"|Corporation|Company|League|Academy|Tribunal|Parliament|Assembly|Senate|Congress"
+    r"|Cabinet|Police|Secretariat|Mission|Treasury|Reserve)$"
 )
 _PLACE_NAME = re.compile(
     r"(?:River|Valley|Province|District|Region|Mountains?|Hills|Sea|Ocean|Gulf|Bay|Lake|Islands?"
@@ -253,7 +292,9 @@ def _is_acronym(token: str) -> bool:
 
 
 def _name_kind(name: str) -> ActorKind | None:
-    return next((k for k, p in _NAME_PATTERNS.items() if p.search(name)), None)
+    """The kind a cue word in the name says; the head of "X of Y" is asked first."""
+    parts = (name.split(" of ")[0], name)
+    return next((k for part in parts for k, p in _NAME_PATTERNS.items() if p.search(part)), None)
 
 
 def _has_title(name: str) -> bool:
@@ -268,14 +309,25 @@ def _has_title(name: str) -> bool:
     return False
 
 
-def _person_like(name: str) -> bool:
+def _person_like(name: str, common: frozenset[str] = frozenset()) -> bool:
+    """One to three plain capitalised words (titles aside) that could be a personal name:
+    no organisation or place word, none also written in lower case in the text."""
     toks = [t for t in name.split() if t.rstrip(".") not in TITLES]
-    return 1 <= len(toks) <= 3 and not _ORG_HEADS.search(name) and _name_kind(name) is None
+    plain = not any(_org_like(t) or t.lower() in common for t in toks)
+    return 1 <= len(toks) <= 3 and plain and not _PLACE_NAME.search(name) and not _org_like(name)
+
+
+def _org_like(name: str) -> bool:
+    """An organisation's name (or an acronym), not a place's."""
+    return bool(_name_kind(name) or _is_acronym(name) or any(map(_ORG_HEADS.search, name.split())))
 
 
 def _candidates(text: str, sentences: list[Sentence]) -> list[tuple[int, int, bool, bool]]:
     """(start, end, sentence-initial, right part of "Person of Y") for every name run."""
     out: list[tuple[int, int, bool, bool]] = []
+    # Words capitalised mid-sentence are names; words also written in lower case are not.
+    mid = set(re.findall(r"(?<=[\w,;] )[A-ZÀ-Þ][\w’'-]*", text))
+    common = frozenset(re.findall(r"(?<![\w’'-])[a-z][a-z’'-]+", text))
     for s in sentences:
         letters = [c for c in s.text if c.isalpha()]
         shouting = len(s.text.split()) > 3 and sum(map(str.isupper, letters)) > 0.6 * len(letters)
@@ -286,11 +338,16 @@ def _candidates(text: str, sentences: list[Sentence]) -> list[tuple[int, int, bo
         first = date.end() if date else first
         for run in _RUN.finditer(text, first, s.end):
             tokens: list[tuple[int, int]] = []
+            of_y = False
             for tok in _TOKEN.finditer(text, run.start(), run.end()):
                 word, end = tok.group(), tok.end()
                 cut = re.search(r"(?:[’']s?|\.)$", word)  # a possessive or a full stop ends it
                 if cut:
                     end, word = end - len(cut.group()), word[: -len(cut.group())]
+                # "Residents of X": a common noun opening the sentence, not part of a name.
+                opener = not tokens and tok.start() == first and word not in mid
+                opener = opener and bool(_OF_NEXT.match(text, end)) and word not in TITLES
+                opener = opener and not _org_like(word) and not _PLACE_NAME.search(word)
                 bad = (
                     not word
                     or "." in word
@@ -299,20 +356,22 @@ def _candidates(text: str, sentences: list[Sentence]) -> list[tuple[int, int, bo
                     or word in MONTHS
                     or word in WEEKDAYS
                     or (not tokens and word in _STARTERS)
+                    or opener
                 )
                 if not bad:
                     tokens.append((tok.start(), end))
                 if bad or cut:
-                    out += _split(text, tokens, first)
-                    tokens = []
-            out += _split(text, tokens, first)
+                    out += _split(text, tokens, first, common, of_y)
+                    tokens, of_y = [], opener  # "Residents of X": X is a place
+            out += _split(text, tokens, first, common, of_y)
     return out
 
 
 def _split(
-    text: str, tokens: list[tuple[int, int]], first: int
+    text: str, tokens: list[tuple[int, int]], first: int, common: frozenset[str], of_y: bool
 ) -> list[tuple[int, int, bool, bool]]:
-    """Split a run at "and" (unless it is one organisation) and at "Person of Y"."""
+    """Split a run at "and" (unless it is one organisation) and at "Person of Y" (a titled
+    person, or a name that looks like a person's: "Tomas Varga of the Liberal Party")."""
     if not tokens:
         return []
     name = text[tokens[0][0] : tokens[-1][1]]
@@ -320,15 +379,17 @@ def _split(
         joiner = text[tokens[i - 1][1] : tokens[i][0]].split()[:1]
         left, right = text[tokens[0][0] : tokens[i - 1][1]], text[tokens[i][0] : tokens[-1][1]]
         one_org = _ORG_HEADS.search(name) and not _ORG_HEADS.search(left)
-        person_of = joiner == ["of"] and _person_like(left)
-        if (joiner == ["and"] and not one_org) or (
-            person_of and (_has_title(left) or len(left.split()) >= 2)
-        ):
-            place = joiner == ["of"] and _name_kind(right) is None and not _is_acronym(right)
-            tail = [(s, e, False, place or o) for s, e, _, o in _split(text, tokens[i:], first)]
-            return _split(text, tokens[:i], first) + tail
+        person_of = joiner == ["of"] and (
+            _has_title(left) or (len(left.split()) >= 2 and _person_like(left, common))
+        )
+        if (joiner == ["and"] and not one_org) or person_of:
+            y = joiner == ["of"] and not _org_like(right)
+            tail = _split(text, tokens[i:], first, common, of_y)
+            return _split(text, tokens[:i], first, common, of_y) + [
+                (a, z, False, y or o) for a, z, _, o in tail
+            ]
     initial = tokens[0][0] == first or text[tokens[0][0] - 1] in '“"‘:'
-    return [(tokens[0][0], tokens[-1][1], initial, False)]
+    return [(tokens[0][0], tokens[-1][1], initial, of_y and not _org_like(name))]
 
 
 def analyse(text: str, *, skip_headings: bool = True) -> Analysis:
@@ -339,8 +400,8 @@ def analyse(text: str, *, skip_headings: bool = True) -> Analysis:
     groups: dict[str, _Group] = {}
     for start, end, initial, of_part in _candidates(text, sentences):
         name = text[start:end]
-        if " " not in name and (_DEMONYM.match(name) or name in TITLES):
-            continue
+        if all(t in TITLES for t in name.split()) or (" " not in name and _DEMONYM.match(name)):
+            continue  # "Interior Minister", "Supreme Leader": a title, not yet a name
         g = groups.setdefault(name, _Group([name]))
         g.mentions.append(Mention(start, end, name))
         g.tentative &= initial and " " not in name and not _is_acronym(name)
@@ -380,7 +441,7 @@ def _is_place(text: str, name: str, g: _Group) -> bool:
     for m in g.mentions:
         after = text[m.end : m.end + 40]
         # "in the Federation's northern command" locates the command, not the Federation.
-        loc = not _POSSESSIVE.match(after) and bool(
+        loc = not POSSESSIVE.match(after) and bool(
             LOCATIVE.search(text[max(m.start - 60, 0) : m.start])
         )
         if not loc and (_SPEECH_AFTER.match(after) or after.startswith(", who ")):
@@ -522,7 +583,7 @@ def _classify(text: str, g: _Group, home: set[str], persons: set[str]) -> ActorK
         before = re.split(r"[.!?]\s", text[max(m.start - 50, 0) : m.start])[-1]
         after = re.split(r"[.!?]\s", text[m.end : m.end + 50])[0]
         # After a possessive the words name a role *of* this actor ("X's foreign minister").
-        after = "" if _POSSESSIVE.match(after) else after
+        after = "" if POSSESSIVE.match(after) else after
         words = re.findall(r"[\w-]+", before.lower())[-reach:]
         words += re.findall(r"[\w-]+", after.lower())[:reach]
         for k, cues in _CONTEXT_CUES.items():

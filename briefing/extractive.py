@@ -8,8 +8,8 @@ invented: a place, date, source or timeframe the sentence does not state stays n
 likelihoods are always null.
 
 Sections are filled by cue words and simple scores (position, events, figures, named
-actors), within `briefing.budgets`; `briefing.figures` reads the numbers and who reports
-them. Deterministic; no model, no network.
+actors), within `briefing.budgets`; `briefing.figures` reads the numbers, dates and time
+spans and who reports them. Deterministic; no model, no network.
 """
 
 from __future__ import annotations
@@ -22,16 +22,11 @@ from dataclasses import dataclass
 from . import entities, schema
 from .article import Article
 from .budgets import BUDGETS, Budgets, trim_words, word_count
-from .entities import DATELINE, LOCATIVE, MONTHS, TITLES, WEEKDAYS, Entity, Sentence, analyse
-from .figures import figures_in, has_figure, reported_by
+from .entities import DATELINE, LOCATIVE, POSSESSIVE, TITLES, Entity, Sentence, analyse
+from .figures import TIMEFRAME, WHEN, FigureReading, cue, figures_in, has_figure, reported_by
 from .schema import ActorKind, Brief, Claim, Figure, iter_evidence
 
-
-def _cue(words: str) -> re.Pattern[str]:
-    return re.compile(rf"\b(?:{words})\b", re.IGNORECASE)
-
-
-_EVENT = _cue(
+_EVENT = cue(
     r"seiz\w*|captur\w*|withdr\w*|launch\w*|attack\w*|closed|clos(?:e|ing)|kill\w*|displac\w*"
     r"|fled|flee\w*|struck|strikes?|declar\w*|exchang\w*|overr[au]n|storm\w*|advanc\w*"
     r"|retreat\w*|bomb\w*|shell\w*|crossed|opened|evacuat\w*|swept|burst|collaps\w*"
@@ -40,54 +35,49 @@ _EVENT = _cue(
     r"|retak\w*|recaptur\w*|ambush\w*|raid\w*|besieg\w*|deploy\w*|imposed|suspend\w*|halt\w*"
     r"|(?:took|take|taken|taking|claimed) control|confirmed|denied|landed|hit"
 )
-_HUMANITARIAN = _cue(
+_HUMANITARIAN = cue(
     r"civilians?|displac\w*|shelter\w*|aid|humanitarian|killed|killing|dead|deaths?|died"
     r"|wounded|injur\w*|refugees?|famil(?:y|ies)|winter|hospitals?|food|water|cholera|disease"
     r"|evacuat\w*|missing|malnutrition|hunger|starv\w*|homeless|homes|medical|medicine|health"
     r"|casualt\w*|victims?|children|camps?|rations|sanitation|outbreaks?|fled|flee\w*"
+    r"|survivors?|(?-i:doctors|nurses)|tents|blankets"
 )
-_NEEDS = _cue(
-    r"needs?|needed|without|shortages?|short of|run(?:s|ning)? out|ran out|supplies|lack\w*"
-    r"|requir\w*|appeal\w*|asked for|no reagents|in need|rely|relied|depend\w*|rations"
+_NEEDS = cue(
+    r"needs?|needed|(?-i:without)|shortages?|short of|run(?:s|ning)? out|ran out|supplies|lack\w*"
+    r"|requir\w*|appeal\w*|asked for|(?:has|have|had) no|in need|rely|relied|depend\w*|rations"
 )
-_BLOCKED = _cue(
-    r"block\w*|can ?not reach|unable to reach|could not reach|checkpoints?|permits?|besieged"
-    r"|siege|denied access"
+_BLOCKED = cue(
+    r"can ?not reach|unable to reach|could not reach|checkpoints?|permits?|besieged|siege"
+    r"|denied access"
 )
-_ACCESS = _cue(
-    _BLOCKED.pattern + r"|cut|closed roads?|road closures?|held at|not allowed|access|escorted"
-    r"|landmines?|corridors? (?:were|was|are|is) not"
+# "Blocked", "closed" are about access only on the way to people: a road, a convoy, supplies.
+_CLOSING = cue(
+    r"block\w*|impassable|washed (?:out|away)|cut off|(?:roads?|crossings?|bridges?|borders?"
+    r"|highways?|passes)(?: [\w-]+){0,3} (?:is|are|was|were|remains?|ha(?:s|ve) been)"
+    r" (?:closed|shut)"
 )
-_FORWARD_STRONG = _cue(
+_ROUTE = cue(
+    r"roads?|routes?|convoys?|trucks?|lorr(?:y|ies)|bridges?|crossings?|borders?|highways?"
+    r"|corridors?|passes|ports?|airports?|supplies|deliver\w*|relief|rescuers?"
+)
+_ACCESS = cue(
+    rf"{_BLOCKED.pattern}|{_CLOSING.pattern}|cut|road closures?|held at|not allowed|access"
+    r"|escorted|landmines?|not (?:yet )?(?:working|open|operating|passable)"
+)
+_FORWARD_STRONG = cue(
     r"could(?! not)|(?-i:may)|might|(?:is|are|be|was|were) expected|expected to|likely|unlikely"
     r"|risks?|warn\w*|forecasts?|feared|fears?|threat\w*|possible|potential|remains to be seen"
     r"|scheduled|set to|plans? to|caution\w*|fragile"
 )
-_FORWARD_WEAK = _cue(r"will|would|if|next|coming|hopes?")
+_FORWARD_WEAK = cue(r"will|would|if|next|coming|hopes?")
 _FORWARD = re.compile(f"{_FORWARD_STRONG.pattern}|{_FORWARD_WEAK.pattern}", re.IGNORECASE)
-_INDICATOR = _cue(
+_INDICATOR = cue(
     r"whether|watch\w*|signal\w*|indicators?|signs? of|will (?:tell|show|decide)|depends on"
     r"|hinges on"
 )
-_WHETHER = _cue("whether")
+_WHETHER = cue("whether")
 # Background rather than news: "three years ago", "in 2019", "a former colonel".
-_PAST = _cue(r"years? ago|in (?:19|20)\d\d|for years|decades?|last year|formerly|former")
-_MONTH, _DAY = "|".join(MONTHS), "|".join(WEEKDAYS)
-_NUMBER_WORD = r"\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen|few"
-_TIMEFRAME = re.compile(
-    rf"\b(?:within|(?:over|for|in) the (?:next|coming)) (?:{_NUMBER_WORD}|several|thirty)"
-    rf"(?: more)? (?:hours?|days?|weeks?|months?|years?)\b|\b(?:through|until|by|before) "
-    rf"(?:{_DAY}|{_MONTH})\b|\bthe (?:next|coming) (?:\w+ )?(?:hours?|days?|weeks?|months?"
-    r"|years?)\b|\b(?:next|this) (?:week|month|year|winter|summer)\b|\bfrom mid-\w+\b"
-    r"|\binto next year\b|\bin the (?:short|long|medium) term\b|\bbefore the (?:rains|harvest)\b"
-)
-_WHEN = re.compile(
-    rf"\b\d{{1,2}} (?:{_MONTH})(?: \d{{4}})?\b|\b(?:{_MONTH}) \d{{1,2}}(?:, \d{{4}})?\b"
-    rf"|\b(?:(?:early|late|overnight) (?:on )?)?(?:{_DAY})(?: (?:morning|afternoon|evening"
-    rf"|night))?\b|\b(?:early |late |mid-)?(?:{_MONTH}) \d{{4}}\b|(?<=\bin )(?:19|20)\d\d\b"
-    r"|\b(?:yesterday|overnight|last (?:week|month|night|year)|this (?:week|month|morning)"
-    r"|before dawn|earlier this (?:week|month|year))\b"
-)
+_PAST = cue(r"years? ago|in (?:19|20)\d\d|for years|decades?|last year|formerly|former")
 _PLACE_NOUN = re.compile(r" (?:province|district|city|town|region|valley|governorate)\b")
 _TITLE_STOP = frozenset("with from that this their into after over amid says said have".split())
 
@@ -110,6 +100,7 @@ _QUOTES = ("“", '"', "‘")
 _WORD = re.compile(r"\S+")
 _AID_KINDS = (ActorKind.INTERNATIONAL_ORGANISATION, ActorKind.NGO)
 _PARTY_KINDS = (ActorKind.ARMED_GROUP, ActorKind.GOVERNMENT, ActorKind.FOREIGN_STATE)
+_Read = tuple[Sentence, FigureReading]  # a figure read, and the sentence it is in
 
 
 @dataclass(frozen=True)
@@ -275,8 +266,13 @@ def _pick(doc: _Doc, ranked: list[Sentence], limit: int, most: int) -> list[str]
     return [_tidy(s.text) for s in sorted(chosen, key=lambda s: s.start)]
 
 
-def _join(parts: list[str]) -> str:
-    return " ".join(p if p.endswith((".", "!", "?", "”", '"', "’")) else p + "…" for p in parts)
+def _join(doc: _Doc, parts: list[str]) -> str:
+    """Parts joined; one cut short ends in an ellipsis, a whole list item in a full stop."""
+    ends = (doc.text[doc.text.find(p) + len(p) :][:1] for p in parts)
+    return " ".join(
+        p if p.endswith((".", "!", "?", "”", '"', "’")) else p + ("." if e in "\n" else "…")
+        for p, e in zip(parts, ends, strict=True)
+    )
 
 
 def _ranked(
@@ -350,18 +346,18 @@ def _situation(doc: _Doc, article: Article, b: Budgets) -> schema.Situation:
 
     # Developments: event sentences, dated ones first, background ("years ago") last.
     def dated(s: Sentence) -> float:
-        return bool(_WHEN.search(s.text)) - 2.0 * bool(_PAST.search(s.text))
+        return bool(WHEN.search(s.text)) - 2.0 * bool(_PAST.search(s.text))
 
     devs = []
     for s in sorted(_ranked(doc, _EVENT, used, dated)[: b.key_developments], key=lambda s: s.start):
         span = _span(doc, s, _anchor(doc, s, _EVENT), b.development_words)
-        date = _WHEN.search(span)
+        date = WHEN.search(span)
         where = _fit(_where(doc, s, span), b.label_words)
         when = _fit(date.group() if date else None, b.label_words)
         devs.append(
             schema.Development(what=_show(doc, s, span), where=where, when=when, evidence=[span])
         )
-    summary = _join(parts)
+    summary = _join(doc, parts)
     return schema.Situation(
         headline=headline, summary=summary, evidence=parts[:2], key_developments=devs
     )
@@ -412,7 +408,7 @@ def _actor(doc: _Doc, e: Entity, b: Budgets) -> schema.Actor:
         if s is None:
             continue
         before, after = doc.text[s.start : m.start], doc.text[m.end : min(m.end + 30, s.end)]
-        possessive = re.match(r"[’']s?\s", after) is not None  # "X's allies" is not about X
+        possessive = POSSESSIVE.match(after) is not None  # "X's allies" is not about X
         score = 3.0 * (len(before.split()) <= 1 and not possessive) + (m.text == e.name)
         score += 2 * bool(_APPOSITION.match(after) or before.rstrip().endswith(","))
         score -= 3 * (word_count(m.text) > b.actor_name_words)  # a long name eats the role
@@ -425,10 +421,11 @@ def _actor(doc: _Doc, e: Entity, b: Budgets) -> schema.Actor:
     )
 
 
-def _figures(doc: _Doc, b: Budgets, humane: set[int]) -> tuple[list[Figure], list[Figure]]:
-    """(the best figures, in reading order; every figure found). A value must print whole:
-    "between 6,000 and…" would misstate it."""
-    found: list[tuple[float, int, Figure]] = []
+def _figures(doc: _Doc, b: Budgets, humane: set[int]) -> tuple[list[Figure], list[_Read]]:
+    """(the best figures, in reading order; every figure read, with its sentence). A value
+    must print whole: "between 6,000 and…" would misstate it. Evidence and source are
+    found only for the figures kept."""
+    found: list[tuple[float, int, Sentence, FigureReading]] = []
     seen: set[tuple[str, str]] = set()  # (value, counts): a set keeps long reports linear
     for s in doc.body:
         for r in figures_in(doc.text, s, b):
@@ -436,15 +433,19 @@ def _figures(doc: _Doc, b: Budgets, humane: set[int]) -> tuple[list[Figure], lis
                 continue
             seen.add((r.value, r.counts))
             late = 0.5 * (1 - doc.order[s.start] / len(doc.body))
-            weight = r.weight + ((s.start in humane) + late)
-            source = reported_by(doc.text, s, r.start, doc.names_in, b.label_words)
-            quote = _span(doc, s, r.start, b.claim_words)
-            figure = Figure(
-                value=r.value, unit=r.unit, counts=r.counts, reported_by=source, evidence=[quote]
-            )
-            found.append((-weight, r.start, figure))
-    fit = [f for f in sorted(found, key=lambda f: f[:2]) if word_count(f[2].value) <= b.label_words]
-    return [f for *_, f in sorted(fit[: b.figures], key=lambda f: f[1])], [f for *_, f in found]
+            found.append((-(r.weight + (s.start in humane) + late), r.start, s, r))
+    fit = [f for f in sorted(found, key=lambda f: f[:2]) if word_count(f[3].value) <= b.label_words]
+    figures = []
+    for _, _, s, r in sorted(fit[: b.figures], key=lambda f: f[1]):
+        by, quote = _source(doc, s, r, b), _span(doc, s, r.start, b.claim_words)
+        figures.append(
+            Figure(value=r.value, unit=r.unit, counts=r.counts, reported_by=by, evidence=[quote])
+        )
+    return figures, [(s, r) for _, _, s, r in found]
+
+
+def _source(doc: _Doc, s: Sentence, r: FigureReading, b: Budgets) -> str | None:
+    return reported_by(doc.text, s, r.start, doc.names_in, b.label_words)
 
 
 def _claims(
@@ -454,7 +455,8 @@ def _claims(
     with more of the rival list's cues goes there instead."""
     out: list[Claim] = []
     for s in _ranked(doc, cue, taken):
-        aid = _HUMANITARIAN.search(s.text) or (cue is _ACCESS and _BLOCKED.search(s.text))
+        route = _BLOCKED.search(s.text) or (_ROUTE.search(s.text) and _CLOSING.search(s.text))
+        aid = _HUMANITARIAN.search(s.text) or (cue is _ACCESS and route)
         if len(out) < most and aid and len(rival.findall(s.text)) <= len(cue.findall(s.text)):
             span = _span(doc, s, _anchor(doc, s, cue), limit)
             out.append(Claim(text=_show(doc, s, span), evidence=[span]))
@@ -483,7 +485,7 @@ def _outlook(doc: _Doc, b: Budgets) -> schema.Outlook:
 
     def ahead(s: Sentence) -> float:  # forward-looking weight; later sentences a little more
         late = 0.5 * doc.order[s.start] / len(doc.body) - s.text.startswith(_QUOTES)
-        return 2 * len(_FORWARD_STRONG.findall(s.text)) + bool(_TIMEFRAME.search(s.text)) + late
+        return 2 * len(_FORWARD_STRONG.findall(s.text)) + bool(TIMEFRAME.search(s.text)) + late
 
     forward = _ranked(doc, _FORWARD, used, ahead)
     parts = _pick(doc, forward, b.outlook_summary_words, 2)
@@ -493,29 +495,32 @@ def _outlook(doc: _Doc, b: Budgets) -> schema.Outlook:
             break
         strong = _FORWARD_STRONG.search(s.text)
         span = _span(doc, s, _anchor(doc, s, _FORWARD_STRONG if strong else _FORWARD), b.risk_words)
-        frame = _TIMEFRAME.search(span) or _TIMEFRAME.search(s.text)
+        frame = TIMEFRAME.search(span) or TIMEFRAME.search(s.text)
         timeframe = _fit(frame.group() if frame else None, b.label_words)
         shown = _show(doc, s, span)
         risks.append(
             schema.Risk(description=shown, likelihood=None, timeframe=timeframe, evidence=[span])
         )
-    summary = _join(parts)
+    summary = _join(doc, parts)
     return schema.Outlook(summary=summary, evidence=parts[:2], risks=risks, indicators=indicators)
 
 
-def _gaps(brief: Brief, doc: _Doc, found: list[Figure], b: Budgets) -> list[str]:
-    """Standard questions the article leaves open, most important first."""
-    h, counts = brief.humanitarian, " | ".join(f.counts for f in found)
+def _gaps(brief: Brief, doc: _Doc, found: list[_Read], b: Budgets) -> list[str]:
+    """Standard questions the article leaves open, most important first; `found` holds
+    every figure read, kept or not."""
+    h, counts = brief.humanitarian, " | ".join(r.counts for _, r in found)
     dead, fled = (re.search(rf"\b(?:{w})\b", counts) for w in ("killed|dead|deaths?", "displaced"))
+    # Attributed: the brief's own figures first, then the others until one has a source.
+    attributed = any(f.reported_by for f in h.figures) or any(_source(doc, *f, b) for f in found)
     checks = [
         (not h.summary, "Impact on civilians not described."),
         (not dead, "No casualty figures given."),
         (not fled, "No displacement figures given."),
         (not h.needs, "Aid needs not stated."),
         (not h.access_constraints, "Humanitarian access not described."),
-        (bool(found) and all(f.reported_by is None for f in found), "Figures not attributed."),
+        (bool(found) and not attributed, "Figures not attributed."),
         (not brief.outlook.risks, "No outlook given."),
-        (not _WHEN.search(doc.text), "No dates given for events."),
+        (not WHEN.search(doc.text), "No dates given for events."),
     ]
     return [trim_words(g, b.gap_words) for wanted, g in checks if wanted][: b.gaps]
 
@@ -544,7 +549,7 @@ def extract_brief(article: Article, budgets: Budgets = BUDGETS) -> Brief:
     access = _claims(doc, _ACCESS, _NEEDS, b.access_constraints, b.claim_words, taken)
     needs = _claims(doc, _NEEDS, _ACCESS, b.needs, b.claim_words, taken)
     humanitarian = schema.HumanitarianImpact(
-        summary=_join(impact),
+        summary=_join(doc, impact),
         evidence=impact[:2],
         figures=figures,
         needs=needs,

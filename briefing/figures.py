@@ -1,10 +1,12 @@
 """Figures in news text: the numbers an article reports, what they count, who reports them.
 
-`figures_in` reads the numbers in a sentence ("at least 23", "thousands of", "$10 million",
-"97 percent") with their unit and what they count ("people killed", "tonnes of food"),
-skipping dates, years, durations and distances; `has_figure` tells whether a text states
+`figures_in` reads the numbers in a sentence ("at least 23", "forty-two", "two dozen",
+"thousands of", "$10 million", "97 percent") with their unit and what they count ("people
+killed", "tonnes of food"), skipping dates, years, durations, distances and measures
+("magnitude 6.8", "half a percentage point"); `has_figure` tells whether a text states
 any; `reported_by` finds whom a sentence attributes a fact to ("said X", "X said",
-"according to X").
+"according to X"). `WHEN` and `TIMEFRAME` find the dates and time spans that numbers
+also state ("14 March", "within 48 hours").
 
 These are rules about how news prose states numbers, and they change for their own
 reasons, so they live apart from the extractive engine (`briefing.extractive`), which
@@ -19,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .budgets import Budgets, trim_words, word_count
-from .entities import MONTHS, TITLES, Entity, Sentence
+from .entities import MONTH_PATTERN, TITLES, WEEKDAYS, Entity, Sentence
 from .schema import ActorKind
 
 # The names mentioned in text[lo:hi], as (start, entity) in reading order.
@@ -38,29 +40,71 @@ class FigureReading:
     weight: float  # higher for people, deaths, displacement, money and tonnes
 
 
-def _cue(words: str) -> re.Pattern[str]:
+def cue(words: str) -> re.Pattern[str]:
+    """Any of the |-separated words or patterns, as whole words, in any case."""
     return re.compile(rf"\b(?:{words})\b", re.IGNORECASE)
 
 
-_MONTH = "|".join(MONTHS)
-
 # Figures: an optional qualifier, then a number, a range, an amount or "thousands".
-_QUAL = (
-    r"(?:(?:at least|about|around|approximately|nearly|almost|some|more than|over|up to"
-    r"|fewer than|less than|an estimated|roughly|as many as|at most|only) )?"
+_QUALIFIER = (  # "About 40", opening a sentence, too
+    r"(?i:at least|about|around|approximately|nearly|almost|some|more than|over|up to"
+    r"|fewer than|less than|an estimated|roughly|as many as|at most|only)"
 )
+_QUAL = rf"(?:{_QUALIFIER} )?"
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _SCALE = r"(?: ?(?:million|billion|thousand|trillion|bn)\b)?"
+# Numbers in words: "forty-two", "three hundred", "two dozen", "a thousand" ("one" alone
+# is too often a pronoun: "one of them").
+_UNIT_WORDS = (
+    "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
+    "|sixteen|seventeen|eighteen|nineteen"
+)
+_TENS_WORDS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_SIMPLE_WORD = rf"(?:{_TENS_WORDS})(?:[- ](?:one|{_UNIT_WORDS}))?|{_UNIT_WORDS}"
+_WORD_SCALE = r"hundred|thousand|million|billion|dozen"
+_WORDS = (
+    rf"(?i:(?:(?:{_SIMPLE_WORD}|one|an?) (?:{_WORD_SCALE})(?: and (?:{_SIMPLE_WORD}))?"
+    rf"|{_SIMPLE_WORD})(?! (?:{_WORD_SCALE})\b))"
+)
 _FIGURE = re.compile(
     rf"(?<![\w.,$€£-])(?:{_QUAL}(?:between (?:{_NUM}) and (?:{_NUM})|[$€£] ?(?:{_NUM}){_SCALE}"
-    rf"|(?:{_NUM}){_SCALE}(?: ?%| percent| per cent)?)(?![\w-])|\b(?:[Tt]ens of thousands"
+    rf"|(?:{_NUM}){_SCALE}(?: ?%| percent| per cent)?|{_WORDS})(?![\w-])|\b(?:[Tt]ens of thousands"
     r"|[Hh]undreds of thousands|[Tt]housands|[Hh]undreds|[Dd]ozens|[Mm]illions)\b)"
 )
-# Not counts: dates, durations and distances.
-_NOT_COUNT = re.compile(
-    rf"\s(?:{_MONTH}|hours?|days?|weeks?|months?|years?|minutes?|km|kilometres?|kilometers?"
-    r"|metres?|meters?|miles?|am|pm|a\.m\.|p\.m\.|points?|degrees|o'clock)\b"
+_IN_WORDS = re.compile(rf"(?:{_QUAL}){_WORDS}$")
+_DAY = "|".join(WEEKDAYS)
+# A time span ahead: "within 48 hours", "until Friday", "from mid-October", "next week".
+TIMEFRAME = re.compile(
+    rf"\b(?:within|(?:over|for|in) the (?:next|coming)) (?:\d+|a|one|few|several|{_SIMPLE_WORD})"
+    r"(?: more)? (?:hours?|days?|weeks?|months?|years?)\b"
+    rf"|\b(?:from|through|until|by|before) (?:early |late |mid-)?(?:{_DAY}|{MONTH_PATTERN})\b"
+    r"|\bthe (?:next|coming) (?:\w+ )?(?:hours?|days?|weeks?|months?|years?)\b"
+    r"|\b(?:next|this) (?:week|month|year|winter|summer)\b"
+    r"|\bin the (?:short|long|medium) term\b|\bbefore the (?:rains|harvest)\b"
 )
+# A date or day: "14 March", "on Tuesday", "overnight", "last week".
+WHEN = re.compile(
+    rf"\b\d{{1,2}} (?:{MONTH_PATTERN})(?: \d{{4}})?\b"
+    rf"|\b(?:{MONTH_PATTERN}) \d{{1,2}}(?:, \d{{4}})?\b"
+    rf"|\b(?:(?:early|late|overnight) (?:on )?)?(?:{_DAY})(?: (?:morning|afternoon|evening"
+    rf"|night))?\b|\b(?:early |late |mid-)?(?:{MONTH_PATTERN}) \d{{4}}\b"
+    r"|(?<=\bin )(?:19|20)\d\d\b|\b(?:yesterday|overnight|last (?:week|month|night|year)"
+    r"|this (?:week|month|morning)|before dawn|earlier this (?:week|month|year))\b"
+)
+# Not counts: dates, durations, distances, measures and ranks.
+_NOT_COUNT = re.compile(
+    rf"\s(?:{MONTH_PATTERN}|hours?|days?|weeks?|months?|years?|minutes?|km|kilometres?"
+    r"|kilometers?|metres?|meters?|miles?|am|pm|a\.m\.|p\.m\.|points?|percentage points?"
+    r"|basis points?|degrees|o'clock|magnitude|times)\b"
+)
+# ... nor a number named by the word before it: "magnitude 6.8", "Category 4", "Article 5".
+_NOT_COUNT_BEFORE = re.compile(
+    r"(?:magnitude|category|level|phase|grade|article|section|chapter|resolution|route"
+    r"|flight|page|number|no\.|version|stage)\s$",
+    re.IGNORECASE,
+)
+# A number in words after a determiner names a group, not a count: "the two sides".
+_DETERMINER = re.compile(r"\b(?:the|these|those|its|their|his|her|our|your|my)\s$", re.I)
 _UNITS = (
     (re.compile(r"\s?(?:US |U\.S\. )?dollars?\b"), "USD"),
     (re.compile(r"\s?euros?\b"), "EUR"),
@@ -72,30 +116,32 @@ _STOP = frozenset(
     to into the a an of or but as than now this these those it its their his her he she they
     said says across after before during over under per each while when where remain remains
     live lives face faces need needs sleep along near around through within without among
-    between including""".split()
+    between including against about above below behind beside beyond despite except inside
+    outside toward towards upon versus via amid off out up down past since until compared
+    spent spend spends left lost took""".split()
 )
-_PEOPLE = _cue(
+_PEOPLE = cue(
     r"people|persons|civilians|residents|families|households|children|women|refugees|patients"
     r"|soldiers|fighters|deaths|volunteers|migrants|villagers|troops|prisoners|workers|dead"
-    r"|wounded|displaced"
+    r"|wounded|displaced|cases|victims|survivors|casualties"
 )
 # What happened to the people counted; None keeps the words as written ("without shelter").
 _STATUS: tuple[tuple[re.Pattern[str], str | None], ...] = (
-    (_cue(r"kill\w*|deaths?|dead|died"), "killed"),
-    (_cue(r"missing"), "missing"),
-    (_cue(r"displac\w*|fled|flee\w*|from their homes|homeless|evacuated"), "displaced"),
-    (_cue(r"wounded|injur\w*"), "wounded"),
-    (_cue(r"without \w+"), None),
-    (_cue(r"shelter\w*"), "sheltering"),
-    (_cue(r"in need|need\w*"), "in need"),
-    (_cue(r"treated"), "treated"),
-    (_cue(r"exchanged|released|freed|detained|arrested|abducted"), None),
+    (cue(r"kill\w*|deaths?|dead|died"), "killed"),
+    (cue(r"missing"), "missing"),
+    (cue(r"displac\w*|fled|flee\w*|from their homes|homeless|evacuated"), "displaced"),
+    (cue(r"wounded|injur\w*"), "wounded"),
+    (cue(r"without \w+"), None),
+    (cue(r"shelter\w*"), "sheltering"),
+    (cue(r"in need|need\w*"), "in need"),
+    (cue(r"treated"), "treated"),
+    (cue(r"exchanged|released|freed|detained|arrested|abducted"), None),
 )
-_REPORTING = _cue(
+_REPORTING = cue(
     r"said|says|say|told|reported|reports|(?<!an )estimated|estimates|counted|confirmed"
     r"|announced|stated|according to"
 )
-_PRONOUN = _cue(r"he|she|it|they|we|i|you|this|that")
+_PRONOUN = cue(r"he|she|it|they|we|i|you|this|that")
 
 
 def has_figure(text: str) -> bool:
@@ -130,7 +176,8 @@ def reported_by(text: str, s: Sentence, pos: int, names_in: NamesIn, limit: int)
         if inside:  # "X said", "X's teams counted"
             return _label(inside[-1][1], limit)
         clause = re.sub(r"^[Tt]he\s+", "", head[cut:].strip())
-        if clause and word_count(clause) <= limit and not _PRONOUN.match(clause):
+        own = s.start + cut <= pos < v.start()  # "1,240 cases reported": no one reports
+        if clause and not own and word_count(clause) <= limit and not _PRONOUN.match(clause):
             return clause  # "provincial officials said"
     return None
 
@@ -140,7 +187,10 @@ def _figure(text: str, s: Sentence, m: re.Match[str], b: Budgets) -> FigureReadi
     value = m.group()
     after, before = text[m.end() : s.end], text[max(s.start, m.start() - 12) : m.start()]
     year = re.fullmatch(r"(?:19|20)\d\d", value) and not _PEOPLE.match(after.strip())
-    if year or _NOT_COUNT.match(after) or re.search(rf"(?:{_MONTH}) $", before):
+    words = _IN_WORDS.match(value) is not None  # "forty-two": only a count of something
+    if year or _NOT_COUNT.match(after) or _NOT_COUNT_BEFORE.search(before):
+        return None
+    if re.search(rf"(?:{MONTH_PATTERN}) $", before) or (words and _DETERMINER.search(before)):
         return None
     if word_count(value) > b.label_words:
         value = re.sub(rf"^{_QUAL}", "", value)  # "more than 150" -> "150" for a tight label
@@ -150,8 +200,9 @@ def _figure(text: str, s: Sentence, m: re.Match[str], b: Budgets) -> FigureReadi
     rest = after
     for pattern, name in _UNITS if unit is None else ():
         u = pattern.match(after)
-        if u and unit is None:  # "tonnes of food" keeps its unit word in what it counts
+        if u:  # "tonnes of food" keeps its unit word in what it counts
             unit, rest = name, after if name == "tonnes" else after[u.end() :]
+            break
     money = unit in ("USD", "EUR", "GBP", "pounds")
     lead = r"\s*(?:of|in)\s+(?:the\s+)?" if money else r"\s*of\s+(?:the\s+)?"
     phrase = _noun_phrase(re.sub(rf"^{lead}", " ", rest))
@@ -167,10 +218,12 @@ def _figure(text: str, s: Sentence, m: re.Match[str], b: Budgets) -> FigureReadi
     if phrase and not status and alive:  # "60,000 people live in the affected districts"
         counts = f"{phrase} {alive.group(1)}"
     if not phrase:  # no noun after the number: the words before it in its clause
+        if words and not re.search(rf"^{_QUALIFIER} |{_WORD_SCALE}", value):
+            return None  # a bare "two" counts nothing stated
         weight -= 1
-        counts = " ".join(
-            re.split(r"[,;:—–]\s", text[s.start : m.start()])[-1].split()[-b.figure_words :]
-        )
+        clause = re.split(r"[,;:—–]\s", text[s.start : m.start()])[-1].split()
+        verb = [label or w for w in clause[-1:] for p, label in _STATUS if p.fullmatch(w)]
+        counts = verb[0] if verb else " ".join(clause[-b.figure_words :])
     if not counts:
         return None
     if unit is None and phrase:
