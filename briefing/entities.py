@@ -1,4 +1,4 @@
-"""Sentences and named entities in article text, found with regular expressions and cues.
+"""Named entities in article text, found with regular expressions and cues.
 
 No language model and no NLP package: names are runs of capitalised words, cleaned of
 sentence-initial words, dates and demonyms, joined with their aliases (acronyms defined
@@ -6,7 +6,8 @@ in parentheses, initials, surnames, short forms) and classified by cue words in 
 and around its mentions. Places are kept apart from actors. Word lists are generic.
 
 `find_entities(text)` is the public entry point (also used for entity-coverage metrics);
-`analyse(text)` also returns the sentences and the places it found.
+`analyse(text)` also returns the sentences (split by `briefing.sentences`) and the places
+it found.
 """
 
 from __future__ import annotations
@@ -17,105 +18,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .schema import ActorKind
-
-# --- Sentences ---------------------------------------------------------------------------
-
-_ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof gen col lt sgt capt maj st mt no vs etc jr sr rev gov sen rep u.s u.n
-    u.k e.g i.e jan feb mar apr jun jul aug sep sept oct nov dec inc ltd co corp approx""".split()
-)
-# A sentence ends at . ! ? (and closing quotes) before whitespace and a capital, digit or
-# opening quote; the look-ahead keeps "U.S. bounty" in one piece.
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]*_]*(?=\s+[\"'“‘(\[*_]*[A-Z0-9À-Þ])")
-_FINAL = tuple(".!?:;\"'”’)…")
-HEADING_MAX_WORDS = 14
-_LIST_MARKER = re.compile(r"[ \t]*(?:[-*+•]|\d{1,2}[.)])[ \t]+\S")
-_VERB = re.compile(
-    r"(?<![\w-])(?:is|are|was|were|has|have|had|will|would|can|could|need|needs|remain|remains"
-    r"|[a-z]{3,}(?:ed|ing))(?![\w-])"
-)
-# "KESSARA, 14 March — ", "GENEVA (Reuters) - ", "Rivertown, 3 May — ": a dateline.
-DATELINE = re.compile(
-    r"(?:[A-Z][A-Z .'’-]{2,40}(?:\([^)]{1,30}\))?,?[^—–\n]{0,30}?|[A-Z][\w.'’ -]{1,30}, "
-    r"(?:\d{1,2} [A-Z][a-z]+|[A-Z][a-z]+ \d{1,2})(?:,? \d{4})?)\s[—–-]{1,2}\s"
-)
-
-
-@dataclass(frozen=True)
-class Sentence:
-    text: str
-    start: int  # offsets in the analysed text: text[start:end] == self.text
-    end: int
-    block: int  # index of the paragraph (line block) it belongs to
-    heading: bool  # a title, subheading or other short line without final punctuation
-
-
-def _blocks(text: str) -> list[tuple[int, int, bool]]:
-    """Paragraph spans: non-blank lines; a line starting in lower case continues a wrap.
-    The flag tells whether the line opened with a list marker ("- ", "* ", "1. ")."""
-    spans: list[tuple[int, int, bool]] = []
-    for m in re.finditer(r"[^\n]+", text):
-        s, e = m.start(), m.end()
-        listed = _LIST_MARKER.match(text, s, e) is not None
-        while s < e and text[s] in " \t#>*_-•":
-            s += 1
-        while e > s and text[e - 1] in " \t*_":
-            e -= 1
-        if s < e and spans and text[s].islower() and text[spans[-1][1] : s].count("\n") == 1:
-            spans[-1] = (spans[-1][0], e, spans[-1][2])
-        elif s < e:
-            spans.append((s, e, listed))
-    return spans
-
-
-def _short(block: str) -> bool:
-    return len(block.split()) <= HEADING_MAX_WORDS and not block.endswith(_FINAL)
-
-
-def _item_like(block: str) -> tuple[bool, bool]:
-    """(states a number, has a verb) for a short line without final punctuation. Dates,
-    years and Title Case lines (headlines, subheadings) state nothing."""
-    words = [w for w in re.findall(r"[A-Za-z][\w’'-]*", block) if len(w) > 3]
-    if not _short(block) or (len(words) > 1 and all(w[0].isupper() for w in words)):
-        return False, False
-    bare = _DATES.sub(" ", block)
-    return re.search(r"\d", bare) is not None, _VERB.search(bare) is not None
-
-
-def split_sentences(text: str) -> list[Sentence]:
-    """Split `text` into sentences with offsets; short unpunctuated lines are headings,
-    unless they are list items: a line after a list marker, one that states a number, or
-    one with a verb next to another such line and not right above a paragraph (that is a
-    subheading). The first line, the title, stays a heading."""
-    out: list[Sentence] = []
-    blocks = _blocks(text)
-    like = [_item_like(text[s:e]) if n else (False, False) for n, (s, e, _) in enumerate(blocks)]
-    for n, (bs, be, listed) in enumerate(blocks):
-        block = text[bs:be]
-        marked = text[text.rfind("\n", 0, bs) + 1 : be].lstrip().startswith("#")
-        near = any(0 < k < len(blocks) and (any(like[k]) or blocks[k][2]) for k in (n - 1, n + 1))
-        prose = n + 1 < len(blocks) and not _short(text[blocks[n + 1][0] : blocks[n + 1][1]])
-        item = listed or like[n][0] or (like[n][1] and near and not prose)  # not a subheading
-        if marked or (_short(block) and not item):
-            out.append(Sentence(block, bs, be, n, True))
-            continue
-        start = 0
-        for m in _SENTENCE_END.finditer(block):
-            word = block[: m.start()].rsplit(None, 1)[-1].lstrip("(\"“'‘").lower()
-            if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
-                continue
-            out.append(Sentence(block[start : m.end()], bs + start, bs + m.end(), n, False))
-            start = len(block) - len(block[m.end() :].lstrip())
-        if start < len(block):
-            out.append(Sentence(block[start:], bs + start, be, n, False))
-    return out
-
+from .sentences import MONTHS, Sentence, split_sentences
 
 # --- Word lists --------------------------------------------------------------------------
 
-MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
 WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 _STARTERS = frozenset(
     """The A An However Meanwhile But And Or So Yet While When Whether If As In On At For By
@@ -130,10 +36,10 @@ _STARTERS = frozenset(
     + MONTHS
     + WEEKDAYS
 )
-MONTH_PATTERN = "|".join(MONTHS)  # an alternation for regular expressions
-_DATES = re.compile(
-    rf"\b(?:\d{{1,2}} (?:{MONTH_PATTERN})|(?:{MONTH_PATTERN}) \d{{1,2}}|(?:19|20)\d\d"
-    r"|\d{1,2}:\d\d)\b"
+# "KESSARA, 14 March — ", "GENEVA (Reuters) - ", "Rivertown, 3 May — ": a dateline.
+DATELINE = re.compile(
+    r"(?:[A-Z][A-Z .'’-]{2,40}(?:\([^)]{1,30}\))?,?[^—–\n]{0,30}?|[A-Z][\w.'’ -]{1,30}, "
+    r"(?:\d{1,2} [A-Z][a-z]+|[A-Z][a-z]+ \d{1,2})(?:,? \d{4})?)\s[—–-]{1,2}\s"
 )
 TITLES = frozenset(
     """President Vice Prime Minister Governor General Gen Colonel Col Major Captain Lieutenant

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from . import entities, schema
 from .article import Article
 from .budgets import BUDGETS, Budgets, trim_words, word_count
-from .entities import DATELINE, LOCATIVE, POSSESSIVE, TITLES, Entity, Sentence, analyse
+from .entities import DATELINE, LOCATIVE, POSSESSIVE, TITLES, Entity, analyse
 from .figures import TIMEFRAME, WHEN, FigureReading, cue, figures_in, has_figure, reported_by
 from .schema import ActorKind, Brief, Claim, Figure, iter_evidence
+from .sentences import Sentence
 
 _EVENT = cue(
     r"seiz\w*|captur\w*|withdr\w*|launch\w*|attack\w*|closed|clos(?:e|ing)|kill\w*|displac\w*"

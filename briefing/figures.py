@@ -21,8 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .budgets import Budgets, trim_words, word_count
-from .entities import MONTH_PATTERN, TITLES, WEEKDAYS, Entity, Sentence
+from .entities import TITLES, WEEKDAYS, Entity
 from .schema import ActorKind
+from .sentences import MONTH_PATTERN, Sentence
 
 # The names mentioned in text[lo:hi], as (start, entity) in reading order.
 NamesIn = Callable[[int, int], list[tuple[int, Entity]]]

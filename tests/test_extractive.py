@@ -11,10 +11,11 @@ import pytest
 
 from briefing.article import Article, load_article, make_article
 from briefing.budgets import BUDGETS, enforce_budgets, word_count
-from briefing.entities import Entity, analyse, find_entities, split_sentences
+from briefing.entities import Entity, analyse, find_entities
 from briefing.extractive import extract_brief
 from briefing.figures import FigureReading, figures_in
 from briefing.schema import ActorKind, Brief, iter_evidence
+from briefing.sentences import split_sentences
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 UNSEEN = Path(__file__).resolve().parent / "data" / "extractive"
