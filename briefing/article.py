@@ -19,8 +19,7 @@ from typing import Any, BinaryIO
 
 from .config import DEFAULT_MAX_BYTES
 from .errors import InputError
-from .sources import USER_AGENT as USER_AGENT  # re-exported: it used to live here
-from .sources import read_source
+from .sources import looks_like_html, read_source
 
 
 @dataclass(frozen=True)
@@ -94,6 +93,8 @@ def make_article(
 # Every pattern must match a WHOLE (stripped) line, case-insensitively, so a body sentence
 # that merely mentions "share" or "views" stays. Named groups feed metadata: `today` is the
 # retrieval date, `published` a publication date, `age` a relative age, `author` a byline.
+# Each stretch of a line must match in ONE way only, or a near-miss line backtracks
+# exponentially: never `\s*X?\s*` (write `\s*(?:X\s*)?`), and separators are never empty.
 
 
 @dataclass(frozen=True)
@@ -106,27 +107,32 @@ _DATE = (
     r"(?:[a-z]+day,?\s+)?(?:[a-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
     r"|\d{1,2}(?:st|nd|rd|th)?\s+[a-z]{3,9}\.?,?\s+\d{4}|\d{4}-\d{2}-\d{2})"
 )
-_CLOCK = r"(?:\s*(?:at|,)?\s*\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*[a-z]{2,5})?)?"
+_CLOCK = r"(?:\s*(?:(?:at|,)\s*)?\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*[a-z]{2,5})?)?"
 _AGE = r"(?:\d+|an?|one)\s+(?:second|minute|min|hour|hr|day|week|month|year)s?\s+ago"
 _SHARE = (
     r"(?:share(?: (?:this|the) (?:article|story|post))?(?: (?:on|via|to) \w+)?|tweet|e-?mail"
     r"|print|copy link|facebook|twitter|x|whatsapp|linkedin|telegram|reddit|pinterest"
-    r"|follow us(?: on [\w, &]+)?)"
+    r"|follow us(?: on [\w, &]++)?)"  # possessive: the list is not split again into items
 )
+_SHARE_SEP = r"(?:\s*[|·•/,]\s*|\s+)"
+_FOOTER_SEP = r"(?:\s*[|·•]\s*|\s+)"
 _FOOTER = r"(?:privacy policy|terms of (?:use|service)|terms & conditions|cookie policy|contact us)"
 _NAME = r"(?-i:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})"  # capitalised: not "By then, ..."
 _RULE_TABLE: tuple[tuple[str, str], ...] = (
-    (rf"today\s*:?\s*(?P<today>{_DATE})", "today's-date banner (kept as retrieval date)"),
+    (rf"today\s*(?::\s*)?(?P<today>{_DATE})", "today's-date banner (kept as retrieval date)"),
     (
-        rf"(?:first )?(?:published|posted)(?: on)?\s*:?\s*(?P<published>{_DATE}){_CLOCK}",
+        rf"(?:first )?(?:published|posted)(?: on)?\s*(?::\s*)?(?P<published>{_DATE}){_CLOCK}",
         "publication date line",
     ),
-    (rf"(?:last )?updated(?: on)?\s*:?\s*{_DATE}{_CLOCK}", "update date line"),
+    (rf"(?:last )?updated(?: on)?\s*(?::\s*)?{_DATE}{_CLOCK}", "update date line"),
     (rf"(?:(?:posted|updated|published)\s+)?(?P<age>{_AGE})", "relative age"),
-    (r"\d[\d,.]*\s*[km]?\s+(?:views?|reads|hits)|views?\s*:?\s*\d[\d,.]*[km]?", "view counter"),
     (
-        r"(?:\d+|an?|one)\s*-?\s*(?:min|minute)s?\.?\s+read(?:ing)?(?: time)?"
-        r"|reading time\s*:?\s*\d+\s*(?:min|minute)s?\.?",
+        r"\d[\d,.]*(?:\s*[km])?\s+(?:views?|reads|hits)|views?\s*(?::\s*)?\d[\d,.]*[km]?",
+        "view counter",
+    ),
+    (
+        r"(?:\d+|an?|one)\s*(?:-\s*)?(?:min|minute)s?\.?\s+read(?:ing)?(?: time)?"
+        r"|reading time\s*(?::\s*)?\d+\s*(?:min|minute)s?\.?",
         "reading time",
     ),
     (rf"(?:written )?by\s+(?P<author>{_NAME})(?:\s*[·|•]\s*.*)?", "byline"),
@@ -143,7 +149,7 @@ _RULE_TABLE: tuple[tuple[str, str], ...] = (
         r"|save my name, email, and website in this browser for the next time i comment\.?",
         "comment form",
     ),
-    (rf"{_SHARE}:?(?:\s*[|·•/,]?\s*{_SHARE})*", "share links"),
+    (rf"{_SHARE}:?(?:{_SHARE_SEP}{_SHARE})*", "share links"),
     (
         r"subscribe(?: now| today)?!?|sign in|log ?in|register|already a subscriber\?.*"
         r"|(?:sign up for|subscribe to|get) (?:our|the) (?:[\w-]+ )?newsletters?(?: now)?[.!]?",
@@ -157,13 +163,13 @@ _RULE_TABLE: tuple[tuple[str, str], ...] = (
     (
         r"(?:related(?: stories| articles| posts| coverage)?|read more|read next|more stories"
         r"|recommended(?: for you)?|you (?:may|might) also like|trending(?: now)?|most read):?"
-        r"|(?:also read|read also|see also|read more|related)\s*:\s*.+",
+        r"|(?:also read|read also|see also|read more|related)\s*:\s*\S.*",
         "related stories",
     ),
     (r"tags?\s*:.*|filed under\s*:?.*", "tag list"),
     (
-        rf"(?:©|\(c\)|copyright)\s*©?\s*\d{{4}}\b.*|all rights reserved\.?"
-        rf"|{_FOOTER}(?:\s*[|·•]?\s*{_FOOTER})*",
+        rf"(?:©|\(c\)|copyright)\s*(?:©\s*)?\d{{4}}\b.*|all rights reserved\.?"
+        rf"|{_FOOTER}(?:{_FOOTER_SEP}{_FOOTER})*",
         "site footer",
     ),
     (r"(?:[-=_*~#•·]\s*){3,}", "separator line"),
@@ -235,17 +241,20 @@ def _iso_timestamp(value: str) -> str | None:
 
 # --- Plain text and Markdown ----------------------------------------------------------------
 
-_MD_HEADING = re.compile(r"\s{0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*\Z")
+_MD_HEADING = re.compile(r"\s{0,3}(#{1,6})\s+(.*)\Z")  # closing #s: _strip_markdown
 _MD_PREFIX = re.compile(r"\s{0,3}(?:>\s?)*(?P<item>(?:[-*+]|\d{1,3}[.)])\s+(?=\S))?")
 _MD_DROP = re.compile(r"\s*(?:\[[^\]]+\]:\s*\S+.*|!\[[^\]]*\]\([^)]*\)|<!--.*-->)\s*\Z")
-# Markup that is not content goes, so quotes can be matched verbatim against the text.
+# Markup that is not content goes, so quotes can be matched verbatim against the text. No
+# span runs past a marker like its own ("[", "(", "**", "*", "_" between words), so an
+# unclosed marker costs a scan to the next marker, not to the line's end: linear cleaning.
 _MD_INLINE = (
-    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)|\[([^\]]+)\]\[[^\]]*\]"), r"\1\2"),
-    (re.compile(r"<(https?://[^>\s]+)>|`([^`]+)`"), r"\1\2"),
-    (re.compile(r"(?<![\w\\])(\*\*|__)(?=\S)(.+?)(?<=[^\s\\])\1"), r"\2"),
-    (re.compile(r"(?<![\w*\\])\*(?=\S)(.+?)(?<=[^\s\\])\*(?![\w*])"), r"\1"),
-    (re.compile(r"(?<![\w\\])_(?=\S)(.+?)(?<=[^\s\\])_(?!\w)"), r"\1"),
+    (re.compile(r"!\[[^\[\]\n]*\]\([^()\n]*\)"), ""),
+    (re.compile(r"\[([^\[\]\n]+)\]\([^()\n]*\)|\[([^\[\]\n]+)\]\[[^\[\]\n]*\]"), r"\1\2"),
+    (re.compile(r"<(https?://[^<>\s]+)>|`([^`\n]+)`"), r"\1\2"),
+    (re.compile(r"(?<![\w\\])\*\*(?=\S)((?:[^*\n]|\*(?!\*))+?)(?<=[^\s\\])\*\*"), r"\1"),
+    (re.compile(r"(?<![\w\\])__(?=\S)((?:[^_\n]|_(?!_))+?)(?<=[^\s\\])__"), r"\1"),
+    (re.compile(r"(?<![\w*\\])\*(?=\S)([^*\n]+?)(?<=[^\s\\])\*(?![\w*])"), r"\1"),
+    (re.compile(r"(?<![\w\\])_(?=\S)((?:[^_\n]|(?<=\w)_(?=\w))+?)(?<=[^\s\\])_(?!\w)"), r"\1"),
     (re.compile(r"\\([\\`*_{}\[\]()#+\-.!>~|])"), r"\1"),
 )
 _WRAP_WIDTH = 100  # a block made only of lines this short is hard-wrapped prose
@@ -255,7 +264,10 @@ _DATELINE = re.compile(rf"[A-Z][A-Za-z .'’-]{{1,40}},\s*(?P<date>(?i:{_DATE}))
 def _strip_markdown(line: str) -> tuple[str, str]:
     """Return (text, kind): kind is "h1", "heading", "item" or "text"."""
     if heading := _MD_HEADING.match(line):
-        line, kind = heading.group(2), ("h1" if len(heading.group(1)) == 1 else "heading")
+        text = heading.group(2).rstrip()
+        if (bare := text.rstrip("#")) != text and (not bare or bare[-1].isspace()):
+            text = bare  # "## Title ##": the closing #s are markup
+        line, kind = text, ("h1" if len(heading.group(1)) == 1 else "heading")
     else:
         prefix = _MD_PREFIX.match(line)
         kind = "item" if prefix and prefix.group("item") else "text"
@@ -278,14 +290,57 @@ def _looks_like_headline(text: str) -> bool:
     return 3 <= len(words) <= 30 and len(text) <= 200 and text.rstrip("\"'”’")[-1] not in ".,;:"
 
 
+_FM_KEY = re.compile(r"(?P<key>[A-Za-z_][\w-]*)[ \t]*:(?:[ \t]+(?P<value>.*))?\Z")
+_FM_FIELDS = {"title": "title", "date": "published", "published": "published", "author": "author"}
+
+
+def _front_matter_end(lines: list[str]) -> int:
+    """The index of the line closing leading YAML front matter ("---", "key: value" lines,
+    "---" or "..."); 0 when the text does not start with front matter."""
+    if not lines or lines[0].rstrip() != "---":
+        return 0
+    for end, line in enumerate(lines[1:100], 1):
+        if line.rstrip() in ("---", "..."):
+            return end if any(_FM_KEY.match(key) for key in lines[1:end]) else 0
+        if line.strip() and not (line[0].isspace() or line[0] in "-#" or _FM_KEY.match(line)):
+            return 0  # prose between two rules, not metadata
+    return 0
+
+
+def _yaml_value(value: str) -> str:
+    """A scalar, quoted or not, or a flow list ("[Jane Doe, John Roe]") as "a, b"."""
+    items = value[1:-1].split(",") if value[:1] == "[" and value[-1:] == "]" else [value]
+    return ", ".join(re.sub(r"\A(['\"])(.*)\1\Z", r"\2", v.strip()) for v in items if v.strip())
+
+
+def _read_front_matter(lines: list[str], found: _Found) -> int:
+    """Take leading YAML front matter: its title, date (when it has a year) and author go to
+    `found`, its lines to the removed ones. Returns the number of lines it spans."""
+    end = _front_matter_end(lines)
+    for no, line in enumerate(lines[: end + 1] if end else (), 1):
+        found.removed.append(RemovedLine(no, line.strip(), "front matter (metadata)"))
+        key = _FM_KEY.match(line)
+        name = _FM_FIELDS.get(key["key"].lower(), "") if key else ""
+        value = _yaml_value(key["value"] or "") if key and name else ""
+        if value and getattr(found, name) is None:
+            setattr(found, name, _iso_timestamp(value) if name == "published" else value)
+    return end + 1 if end else 0
+
+
 def _clean_lines(text: str, fmt: str, found: _Found) -> list[str]:
     paragraphs: list[str] = []
     block: list[str] = []
-    for no, raw in enumerate([*text.splitlines(), ""], 1):  # the extra "" flushes the end
+    block_kind = "text"  # the kind of block[0]
+    lines = text.splitlines()
+    start = _read_front_matter(lines, found) if fmt == "markdown" else 0
+    for no, raw in enumerate([*lines[start:], ""], start + 1):  # the "" flushes the end
         line, kind = raw.strip(), "text"
+        setext = fmt == "markdown" and len(block) == 1 and block_kind == "text"
         if fmt == "markdown" and _MD_DROP.match(line):
             found.removed.append(RemovedLine(no, line, "link, image or comment (markup)"))
             line = ""
+        elif setext and re.fullmatch(r"=+|-+", line):  # "Title" over "===" is an h1, "---" h2
+            line, kind = block.pop(), ("h1" if line[0] == "=" else "heading")
         elif fmt == "markdown" and line and not _chrome(line):  # "* * *" is a rule, not a list
             line, kind = _strip_markdown(line)
         if line and (hit := _chrome(line)):
@@ -298,6 +353,7 @@ def _clean_lines(text: str, fmt: str, found: _Found) -> list[str]:
             paragraphs.append(line)  # headings stand alone
             found.title = found.title or (line if kind == "h1" else None)
         elif line:
+            block_kind = block_kind if block else kind
             block.append(line)
     # A lone paragraph is the article itself, never its headline.
     if found.title is None and len(paragraphs) > 1 and _looks_like_headline(paragraphs[0]):
@@ -409,11 +465,11 @@ _MIN_HTML_WORDS = 20
 
 
 def _sniff_format(text: str) -> str:
-    head = text.lstrip()[:2000].lower()
-    if head.startswith(("<!doctype html", "<html")) or "<body" in head or "<head" in head:
+    if looks_like_html(text):
         return "html"
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    return "markdown" if _MD_HEADING.match(first) else "text"
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip()), "")
+    return "markdown" if _MD_HEADING.match(first) or _front_matter_end(lines) else "text"
 
 
 def load_article(
@@ -434,8 +490,11 @@ def load_article(
     found = _Found(notes=list(raw.notes))
     paragraphs = _clean_html(text, found) if fmt == "html" else _clean_lines(text, fmt, found)
     if found.title and found.title not in paragraphs[:1]:
-        # Downstream code relies on the title being the first paragraph of the text.
-        paragraphs = [found.title, *(p for p in paragraphs if p != found.title)]
+        # Downstream code relies on the title being the first paragraph of the text: move
+        # it there. Only its first copy moves; a body paragraph that repeats it stays.
+        if found.title in paragraphs:
+            paragraphs.remove(found.title)
+        paragraphs = [found.title, *paragraphs]
     body_words = sum(len(p.split()) for p in paragraphs[found.title is not None :])
     # A page without an article still yields a few words of navigation from the extractor.
     if body_words < (_MIN_HTML_WORDS if fmt == "html" else 1):

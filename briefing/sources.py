@@ -1,9 +1,10 @@
 """Read a source (a file, "-" for standard input, or an http(s) URL) and decode its text.
 
 Everything before cleaning happens here: size caps, refusal of binary files (PDF, images,
-archives...), byte-order marks, a server's declared charset, and legacy encodings
-(Windows-1252, or charset_normalizer's guess). The result is a RawSource: the decoded text
-with a format hint from the extension or content type, and notes on how it was decoded.
+archives...), byte-order marks, a charset declared by the server or by the page itself
+(<meta charset>), and legacy encodings (Windows-1252, or charset_normalizer's guess). The
+result is a RawSource: the decoded text with a format hint from the extension or content
+type, and notes on how it was decoded.
 httpx is imported only when a URL is fetched.
 """
 
@@ -26,13 +27,9 @@ from .errors import InputError
 class RawSource:
     """A source read and decoded, before any cleaning."""
 
-    source: str  # path, "-" or URL as given
     label: str  # how messages name it: the source, or "standard input" for "-"
-    data: bytes  # the raw bytes as read
-    text: str  # `data` decoded; never blank
+    text: str  # the bytes as read, decoded; never blank
     format_hint: str  # "text", "markdown" or "html" from the extension/content type; "" unknown
-    content_type: str | None = None  # the MIME type a web server sent (URLs only)
-    charset: str | None = None  # the charset a web server declared (URLs only)
     notes: tuple[str, ...] = field(default=())  # e.g. "decoded as cp1252 (the text is not UTF-8)"
 
 
@@ -142,17 +139,14 @@ def _fetch(url: str, max_bytes: int, timeout: float) -> tuple[bytes, str, str | 
 
 def _detect_legacy(data: bytes) -> tuple[str, str] | None:
     """Decode non-UTF-8 bytes: Windows-1252 for Latin text, else charset_normalizer's pick."""
+    from charset_normalizer import from_bytes
+
     guess: tuple[str, str] | None = None
-    try:
-        from charset_normalizer import from_bytes
-    except ImportError:
-        pass
-    else:
-        best = from_bytes(data).best()
-        # On short Latin texts it picks among code pages (cp1250, cp1257...) nearly at
-        # random, and it reads NUL-free bytes as UTF-16; Windows-1252 is the likely truth.
-        if best is not None and not best.encoding.startswith(("utf_16", "utf_32")):
-            guess = (str(best), best.encoding)
+    best = from_bytes(data).best()
+    # On short Latin texts it picks among code pages (cp1250, cp1257...) nearly at
+    # random, and it reads NUL-free bytes as UTF-16; Windows-1252 is the likely truth.
+    if best is not None and not best.encoding.startswith(("utf_16", "utf_32")):
+        guess = (str(best), best.encoding)
     if guess is None or all(
         unicodedata.name(c, "").startswith("LATIN") for c in guess[0] if c.isalpha()
     ):
@@ -163,7 +157,67 @@ def _detect_legacy(data: bytes) -> tuple[str, str] | None:
     return guess
 
 
-def _decode(data: bytes, label: str, declared: str | None) -> tuple[str, list[str]]:
+# Block-level tags that mark a bare fragment ("<p>...</p><p>...</p>") as HTML.
+_HTML_BLOCK = re.compile(
+    r"</?(?:p|div|article|section|main|header|footer|aside|nav|h[1-6]|ul|ol|li|table|tr|td"
+    r"|blockquote|figure|figcaption|pre|br|hr)(?=[\s/>])"
+)
+# A charset the page declares in its first bytes: <meta charset="...">, <meta http-equiv=
+# "Content-Type" content="text/html; charset=..."> or <?xml ... encoding="..."?>.
+_PAGE_CHARSET = re.compile(
+    rb"<meta\b[^<>]*?charset\s*=\s*[\"']?\s*([\w.:-]+)"
+    rb"|<\?xml\b[^<>]*?encoding\s*=\s*[\"']([\w.:-]+)",
+    re.IGNORECASE,
+)
+_PRESCAN_BYTES = 2048
+
+
+def looks_like_html(text: str) -> bool:
+    """A whole page (<!doctype>, <html>, <head>, <body>) or a fragment that starts with a
+    tag and has block-level tags, such as "<p>...</p><p>...</p>"."""
+    head = text.lstrip()[:2000].lower()
+    if head.startswith(("<!doctype html", "<html")) or "<body" in head or "<head" in head:
+        return True
+    return re.match(r"<[a-z!?]", head) is not None and _HTML_BLOCK.search(head) is not None
+
+
+def _page_charset(data: bytes) -> str | None:
+    """The charset an HTML page declares in its first bytes, if any."""
+    if found := _PAGE_CHARSET.search(data[:_PRESCAN_BYTES]):
+        return (found.group(1) or found.group(2)).decode("ascii")
+    return None
+
+
+def _codec(charset: str | None) -> str | None:
+    """The declared charset if it names a legacy codec Python has; None for UTF-8/16/32,
+    ASCII (UTF-8 reads it) and unknown names. ISO-8859-1 means Windows-1252, as in
+    browsers: pages that say Latin-1 use cp1252's curly quotes and dashes."""
+    try:
+        name = codecs.lookup(charset or "").name
+    except LookupError:
+        return None
+    if name.startswith(("utf-8", "utf-16", "utf-32")) or name == "ascii":
+        return None
+    return "cp1252" if name == "iso8859-1" else (charset or "").strip().lower()
+
+
+def _decode_declared(data: bytes, charset: str | None, by: str) -> tuple[str, list[str]] | None:
+    """`data` decoded with a declared charset: usually right, but a wrong one must not stop
+    us, so it gives None when the bytes do not decode."""
+    if (codec := _codec(charset)) is None:
+        return None
+    try:
+        return data.decode(codec), [f"decoded as {codec} (declared by the {by})"]
+    except (LookupError, UnicodeDecodeError):  # LookupError: not a text codec ("rot13")
+        return None
+
+
+def _decode(
+    data: bytes, label: str, declared: str | None, page_declared: str | None = None
+) -> tuple[str, list[str]]:
+    """Decode `data`: byte-order mark, then the server's charset (`declared`), UTF-8, the
+    page's own <meta> charset (`page_declared`), and legacy detection. Valid UTF-8 beats a
+    page's declaration: pages converted to UTF-8 often keep a stale <meta charset>."""
     for magic, kind in _MAGIC.items():
         if data.startswith(magic):
             raise InputError(f"{label} looks like {kind}, not text; convert it to text first "
@@ -180,15 +234,14 @@ def _decode(data: bytes, label: str, declared: str | None) -> tuple[str, list[st
             f"{label} contains NUL bytes: binary data, or UTF-16 without a byte-order mark; "
             f"convert it to UTF-8 text first (e.g. `iconv -f utf-16 -t utf-8 {label}`)"
         )
-    for codec in [declared] if declared and declared.lower() not in ("utf-8", "utf8") else []:
-        try:  # a server's charset is usually right, but a wrong one must not stop us
-            return data.decode(codec), [f"decoded as {codec} (declared by the server)"]
-        except (LookupError, UnicodeDecodeError):
-            pass
+    if by_server := _decode_declared(data, declared, "server"):
+        return by_server
     try:
         return data.decode("utf-8"), []
     except UnicodeDecodeError as exc:
         error = exc
+    if by_page := _decode_declared(data, page_declared, "page"):
+        return by_page
     if detected := _detect_legacy(data):
         return detected[0], [f"decoded as {detected[1]} (the text is not UTF-8)"]
     raise InputError(
@@ -211,7 +264,6 @@ def read_source(
     """
     label = "standard input" if source == "-" else source
     fmt, notes = "", list[str]()
-    mime: str | None = None
     declared: str | None = None  # the charset a web server announced
     if source == "-":
         data = _read_stdin(stdin if stdin is not None else sys.stdin.buffer, max_bytes)
@@ -224,16 +276,9 @@ def read_source(
         fmt = _SUFFIX_FORMATS.get(suffix, "")
         if suffix and not fmt:
             notes.append(f"unknown extension {suffix}: format chosen from the content")
-    text, decode_notes = _decode(data, label, declared)
+    head = data[:_PRESCAN_BYTES].decode("latin-1")  # enough to find tags in any ASCII superset
+    is_html = fmt == "html" or (not fmt and looks_like_html(head))
+    text, decode_notes = _decode(data, label, declared, _page_charset(data) if is_html else None)
     if not text.strip():
         raise InputError(f"{label} is empty; pass a file that contains the article text")
-    return RawSource(
-        source=source,
-        label=label,
-        data=data,
-        text=text,
-        format_hint=fmt,
-        content_type=mime or None,
-        charset=declared,
-        notes=tuple(notes + decode_notes),
-    )
+    return RawSource(label=label, text=text, format_hint=fmt, notes=tuple(notes + decode_notes))

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
 import io
+import math
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from briefing.article import Article, RemovedLine, load_article
+from briefing.article import CHROME_RULES, Article, RemovedLine, load_article
 from briefing.errors import InputError
 from tests.conftest import EXAMPLES, ROOT
 
@@ -177,6 +181,8 @@ def test_tarsin_html() -> None:
         ("Required fields are marked *", "comment form"),
         ("Share this article", "share links"),
         ("Share on Facebook | Twitter | WhatsApp", "share links"),
+        ("Share: Facebook · Twitter · Email", "share links"),
+        ("Follow us on Facebook, Twitter & Instagram", "share links"),
         ("Subscribe now", "subscription or sign-in prompt"),
         ("Sign up for our daily newsletter", "subscription or sign-in prompt"),
         ("We use cookies to give you the best experience.", "cookie notice"),
@@ -185,6 +191,9 @@ def test_tarsin_html() -> None:
         ("Read more: Floods hit the north again", "related stories"),
         ("Tags: Syria, Aleppo, HTS", "tag list"),
         ("© 2024 Daily Example. All rights reserved.", "site footer"),
+        ("Privacy Policy | Terms of Use · Contact Us", "site footer"),
+        ("1.2k views", "view counter"),
+        ("Posted on: March 3, 2024, 10:15 am", "publication date line"),
         ("* * *", "separator line"),
         ("Updated: March 4, 2025 at 10:15 am", "update date line"),
         ("Today: Sunday, 6th July 2025", TODAY_BANNER),
@@ -252,6 +261,109 @@ def test_text_without_headline_has_no_title(tmp_path: Path) -> None:
     assert article.paragraphs[0].text.startswith("The river rose")
 
 
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_crlf_and_cr_line_ends_clean_like_lf(tmp_path: Path, newline: str) -> None:
+    text = _body("Advertisement", "Officials said the river rose\ntwo metres overnight.")
+    expected = _load_text(tmp_path, text)
+    article = _load_text(tmp_path, text.replace("\n", newline), "b.txt")
+    assert "\r" not in article.text
+    assert article.paragraphs == expected.paragraphs
+    assert article.title == "Storm Batters the Coast Overnight"
+    assert (
+        article.removed == expected.removed == (RemovedLine(5, "Advertisement", "advertisement"),)
+    )
+
+
+# --- Linear time on hostile input -------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _hang_guard(seconds: float) -> Iterator[None]:
+    """Fail instead of hanging when a regex backtracks catastrophically (re checks signals)."""
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"over {seconds:g} s: catastrophic regex backtracking")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _best_time(run: Callable[[str], object], arg: str) -> float:
+    best = math.inf
+    for _ in range(5):  # the fastest of five runs: a busy machine only ever slows a run down
+        start = time.perf_counter()
+        run(arg)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _assert_linear(run: Callable[[str], object], small: str, large: str, what: str) -> None:
+    """`large` is 4 times `small`: linear work takes about 4 times as long on it, quadratic
+    work 16 times. The 20 ms of slack absorbs timer noise on runs of a few microseconds."""
+    fast, slow = _best_time(run, small), _best_time(run, large)
+    assert slow <= 8 * fast + 0.02, f"{what}: {fast * 1e3:.2f} ms, then {slow * 1e3:.2f} ms on 4x"
+
+
+# Words and separators from every kind of chrome line, repeated into near misses: long lines
+# that almost match a rule and fail at the very end, the worst case for backtracking.
+_CHROME_WORDS = (
+    "share", "Facebook", "x", "e-mail", "follow us on Facebook,", "privacy policy",
+    "terms of use", "today", "published", "updated", "3", "1,204", "views", "min", "read",
+    "by", "Jane", "comments", "tags:", "related", "©", "2024", "March 3, 2024", "at", "10:15",
+    "am", "*", "-", "•", "a",
+)  # fmt: skip
+_CHROME_SEPARATORS = ("", " ", "   ", " | ", ", ", "/", " · ")
+_CHROME_PREFIXES = (
+    "", "today", "today:", "published", "published: March 3, 2024", "updated on", "by Jane",
+    "© 2024", "1.2", "views", "4", "4 min", "reading time", "read more", "share:",
+    "follow us on", "privacy policy", "written by", "* *",
+)  # fmt: skip
+
+
+def _near_miss_lines(n: int) -> list[str]:
+    lines = [sep.join([word] * n) + " ?" for word in _CHROME_WORDS for sep in _CHROME_SEPARATORS]
+    lines += [prefix + " " * (10 * n) + "?" for prefix in _CHROME_PREFIXES]  # long blank runs
+    lines.append(" ".join(_CHROME_WORDS[:6] * n) + " More")  # a share bar that ends in "More"
+    return lines
+
+
+def test_chrome_rules_take_linear_time_on_near_miss_lines() -> None:
+    # Before, a 28-word share bar ending in "More" took minutes: spaces between words could
+    # match in two ways each, so a near miss retried 2**n splits.
+    lines = list(zip(_near_miss_lines(100), _near_miss_lines(400), strict=True))
+    with _hang_guard(30):
+        for rule in CHROME_RULES:
+            for small, large in lines:
+                _assert_linear(rule.pattern.match, small, large, f"{rule.reason}: {small[:40]!r}")
+
+
+# Unclosed inline markers, repeated: each used to make the Markdown cleaner scan to the end of
+# the line, so 80 KB of "**a " took over a minute.
+_MARKDOWN_NEAR_MISSES = ("**a ", "__a ", "*a ", "_a ", "a_b _", "[a ", "[a](", "![a](", "<http://a")
+
+
+@pytest.mark.parametrize("unit", [*_MARKDOWN_NEAR_MISSES, " "])
+def test_markdown_cleaning_takes_linear_time(tmp_path: Path, unit: str) -> None:
+    paths = []
+    for count in (2000, 8000):
+        line = f"# a{unit * count}b" if unit == " " else unit * count  # " ": a heading's gap
+        paths.append(tmp_path / f"{count}.md")
+        paths[-1].write_text(f"Water Returns to the City\n\n{line}\n", encoding="utf-8")
+    with _hang_guard(30):
+        _assert_linear(load_article, str(paths[0]), str(paths[1]), f"Markdown {unit!r}")
+
+
 # --- Dates ----------------------------------------------------------------------------------
 
 
@@ -267,9 +379,10 @@ def test_dateline_with_year_is_a_publication_date(tmp_path: Path) -> None:
 
 
 def test_retrieved_defaults_to_load_date(tmp_path: Path) -> None:
+    before = datetime.now(UTC).date().isoformat()
     article = _load_text(tmp_path, _body())
-    assert article.retrieved is not None
-    assert len(article.retrieved) == 10  # yyyy-mm-dd
+    after = datetime.now(UTC).date().isoformat()  # differs from `before` across midnight
+    assert article.retrieved in (before, after)
     assert article.published is None
 
 
@@ -315,6 +428,87 @@ def test_markdown_inline_markup_is_stripped(tmp_path: Path) -> None:
     ]
 
 
+def test_markdown_setext_headings(tmp_path: Path) -> None:
+    text = (
+        "Floods Hit the Valley\n=====================\n\nThe river rose overnight.\n\n"
+        "Background\n----------\nThe dam was built in 1960.\n\n## Outlook ##\n\n"
+        "- Roads closed\n---\n"  # under a list item, "---" is a rule
+    )
+    article = _load_text(tmp_path, text, "a.md")
+    assert article.title == "Floods Hit the Valley"
+    assert [p.text for p in article.paragraphs] == [
+        "Floods Hit the Valley",
+        "The river rose overnight.",
+        "Background",
+        "The dam was built in 1960.",
+        "Outlook",
+        "Roads closed",
+    ]
+    assert article.removed == (RemovedLine(13, "---", "separator line"),)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_markdown_front_matter_gives_metadata_not_text(tmp_path: Path, newline: str) -> None:
+    header = [
+        "---",
+        'title: "Floods Hit the Valley"',
+        "date: 2025-07-06",
+        "author: Jane Doe",
+        "tags: [floods, valley]",
+        "---",
+    ]
+    body = ["", "# Floods Hit the Valley", "", "The river rose two metres overnight."]
+    article = _load_text(tmp_path, newline.join(header + body), "a.md")
+    assert (article.title, article.published, article.author) == (
+        "Floods Hit the Valley",
+        "2025-07-06",
+        "Jane Doe",
+    )
+    assert [p.text for p in article.paragraphs] == [
+        "Floods Hit the Valley",
+        "The river rose two metres overnight.",
+    ]
+    reason = "front matter (metadata)"
+    assert article.removed == tuple(
+        RemovedLine(n, line, reason) for n, line in enumerate(header, 1)
+    )
+    # Without an extension, front matter marks the text as Markdown.
+    assert _load_text(tmp_path, "\n".join(header + body), "story").format == "markdown"
+
+
+def test_front_matter_date_without_a_year_is_no_publication_date(tmp_path: Path) -> None:
+    text = "---\ntitle: Floods Hit the Valley\ndate: 6 July\n---\nThe river rose overnight.\n"
+    article = _load_text(tmp_path, text, "a.md")
+    assert article.title == "Floods Hit the Valley"
+    assert article.published is None
+
+
+def test_prose_between_two_rules_is_not_front_matter(tmp_path: Path) -> None:
+    text = "---\nThe river rose: officials said so.\n\n---\nMore rain is due on Tuesday.\n"
+    article = _load_text(tmp_path, text, "a.md")
+    assert [p.text for p in article.paragraphs] == [
+        "The river rose: officials said so.",
+        "More rain is due on Tuesday.",
+    ]
+    assert [r.reason for r in article.removed] == ["separator line", "separator line"]
+
+
+def test_moving_the_title_first_keeps_a_body_paragraph_that_repeats_it(tmp_path: Path) -> None:
+    text = (
+        "Special report\n\n# Floods Hit the Valley\n\nThe river rose overnight.\n\n"
+        "## Floods Hit the Valley\n\nMore rain is due."
+    )
+    article = _load_text(tmp_path, text, "a.md")
+    assert [p.text for p in article.paragraphs] == [
+        "Floods Hit the Valley",
+        "Special report",
+        "The river rose overnight.",
+        "Floods Hit the Valley",
+        "More rain is due.",
+    ]
+    _assert_offsets(article)
+
+
 # --- Formats, stdin and encodings -------------------------------------------------------------
 
 
@@ -325,6 +519,30 @@ def test_stdin_text_and_html() -> None:
     assert article.title is not None and article.title.startswith("Floods kill 23")
     html = (EXAMPLES / "tarsin-ceasefire.html").read_bytes()
     assert load_article("-", stdin=io.BytesIO(html)).format == "html"
+
+
+_FRAGMENT = (
+    "<p>Floods Hit the Valley Overnight</p><p>The river rose two metres overnight and "
+    "flooded the old town, where thousands of residents were moved to schools and churches, "
+    "officials said on Monday.</p><p>More rain is due on Tuesday.</p>"
+)
+
+
+def test_html_fragment_without_html_or_body_is_read_as_html(tmp_path: Path) -> None:
+    for article in (
+        load_article("-", stdin=io.BytesIO(_FRAGMENT.encode())),
+        _load_text(tmp_path, _FRAGMENT, "story"),
+    ):
+        assert article.format == "html"
+        assert "<" not in article.text
+        assert "More rain is due on Tuesday." in [p.text for p in article.paragraphs]
+
+
+def test_text_that_mentions_a_tag_stays_text() -> None:
+    text = b"Editors Changed the Layout\n\nThe site wraps each paragraph in a <p> tag now."
+    article = load_article("-", stdin=io.BytesIO(text))
+    assert article.format == "text"
+    assert "<p>" in article.text
 
 
 def test_unknown_extension_text_is_read_as_text(tmp_path: Path) -> None:
@@ -350,6 +568,61 @@ def test_encodings(tmp_path: Path, encoded: bytes, note: str | None) -> None:
     article = load_article(str(path))
     assert [p.text for p in article.paragraphs] == _CAFE.split("\n\n")
     assert article.notes == ((note,) if note else ())
+
+
+_POLISH = (
+    "Powódź zalała dolinę",
+    "Rzeka wystąpiła z brzegów w nocy, a mieszkańcy wielu wsi musieli opuścić swoje domy. "
+    "Służby ratunkowe ewakuowały ponad dwa tysiące osób, poinformował wojewoda w środę.",
+)
+
+
+def _polish_page(head: str = "", prolog: str = "") -> str:
+    return (
+        f"{prolog}<html><head>{head}<title>{_POLISH[0]}</title></head><body><article>"
+        f"<h1>{_POLISH[0]}</h1><p>{_POLISH[1]}</p></article></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("page", "name"),
+    [
+        (_polish_page('<meta charset="iso-8859-2">'), "a.htm"),
+        (
+            _polish_page("<meta http-equiv=Content-Type content='text/html; charset=ISO-8859-2'>"),
+            "a.html",
+        ),
+        (_polish_page(prolog='<?xml version="1.0" encoding="iso-8859-2"?>'), "a.xhtml"),
+        (_polish_page('<meta charset="iso-8859-2">'), "page"),  # HTML by its content
+    ],
+)
+def test_html_file_is_decoded_with_the_charset_it_declares(
+    tmp_path: Path, page: str, name: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(page.encode("iso-8859-2"))
+    article = load_article(str(path))
+    assert article.title == _POLISH[0]
+    assert _POLISH[1] in article.text
+    assert "decoded as iso-8859-2 (declared by the page)" in article.notes
+
+
+def test_latin1_declaration_means_windows_1252(tmp_path: Path) -> None:
+    page = _polish_page('<meta charset="iso-8859-1">').replace(_POLISH[0], "Café “crisis” talks")
+    page = page.replace(_POLISH[1], "The minister spoke on Monday. " * 5)
+    path = tmp_path / "a.html"
+    path.write_bytes(page.encode("cp1252"))  # as browsers read it: curly quotes are cp1252's
+    article = load_article(str(path))
+    assert article.title == "Café “crisis” talks"
+    assert article.notes == ("decoded as cp1252 (declared by the page)",)
+
+
+def test_utf8_page_with_a_stale_charset_declaration_stays_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "a.html"
+    path.write_bytes(_polish_page('<meta charset="windows-1252">').encode("utf-8"))
+    article = load_article(str(path))
+    assert article.title == _POLISH[0]
+    assert article.notes == ()
 
 
 # --- Bad input ------------------------------------------------------------------------------
@@ -433,6 +706,16 @@ _ROUTES: dict[str, tuple[int, dict[str, str], bytes]] = {
     "/missing": (404, {"Content-Type": "text/html"}, b"<h1>Not found</h1>"),
     "/big": (200, {"Content-Type": "text/html"}, b"<p>" + b"x" * 5000),
     "/stream": (200, {"Content-Type": "text/html", "Content-Length": ""}, b"<p>" + b"y" * 50_000),
+    "/polish": (
+        200,
+        {"Content-Type": "text/html; charset=iso-8859-2"},
+        _polish_page().encode("iso-8859-2"),
+    ),
+    "/polish-stale-meta": (  # the server's charset wins over the page's own
+        200,
+        {"Content-Type": "text/html; charset=iso-8859-2"},
+        _polish_page('<meta charset="windows-1252">').encode("iso-8859-2"),
+    ),
 }
 
 
@@ -480,6 +763,14 @@ def test_url_html(server: str) -> None:
     assert article.published == "2025-05-21T08:40:00+00:00"
     assert article.author == "Selin Audran"
     assert _Handler.user_agents[0].startswith("briefing/")
+
+
+@pytest.mark.parametrize("path", ["/polish", "/polish-stale-meta"])
+def test_url_is_decoded_with_the_charset_the_server_declares(server: str, path: str) -> None:
+    article = load_article(f"{server}{path}")
+    assert article.title == _POLISH[0]
+    assert _POLISH[1] in article.text
+    assert article.notes == ("decoded as iso-8859-2 (declared by the server)",)
 
 
 def test_url_plain_text(server: str) -> None:
