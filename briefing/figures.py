@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from .budgets import Budgets, trim_words, word_count
 from .entities import TITLES, WEEKDAYS, Entity
+from .numbers import NUMBER_IN_WORDS, SMALL_NUMBER_WORD, WORD_SCALES
 from .schema import ActorKind
 from .sentences import MONTH_PATTERN, Sentence
 
@@ -54,29 +55,19 @@ _QUALIFIER = (  # "About 40", opening a sentence, too
 _QUAL = rf"(?:{_QUALIFIER} )?"
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _SCALE = r"(?: ?(?:million|billion|thousand|trillion|bn)\b)?"
-# Numbers in words: "forty-two", "three hundred", "two dozen", "a thousand" ("one" alone
-# is too often a pronoun: "one of them").
-_UNIT_WORDS = (
-    "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
-    "|sixteen|seventeen|eighteen|nineteen"
-)
-_TENS_WORDS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
-_SIMPLE_WORD = rf"(?:{_TENS_WORDS})(?:[- ](?:one|{_UNIT_WORDS}))?|{_UNIT_WORDS}"
-_WORD_SCALE = r"hundred|thousand|million|billion|dozen"
-_WORDS = (
-    rf"(?i:(?:(?:{_SIMPLE_WORD}|one|an?) (?:{_WORD_SCALE})(?: and (?:{_SIMPLE_WORD}))?"
-    rf"|{_SIMPLE_WORD})(?! (?:{_WORD_SCALE})\b))"
-)
+# Numbers in words ("forty-two", "two dozen") are read by `briefing.numbers.NUMBER_IN_WORDS`.
 _FIGURE = re.compile(
     rf"(?<![\w.,$€£-])(?:{_QUAL}(?:between (?:{_NUM}) and (?:{_NUM})|[$€£] ?(?:{_NUM}){_SCALE}"
-    rf"|(?:{_NUM}){_SCALE}(?: ?%| percent| per cent)?|{_WORDS})(?![\w-])|\b(?:[Tt]ens of thousands"
-    r"|[Hh]undreds of thousands|[Tt]housands|[Hh]undreds|[Dd]ozens|[Mm]illions)\b)"
+    rf"|(?:{_NUM}){_SCALE}(?: ?%| percent| per cent)?|{NUMBER_IN_WORDS})(?![\w-])"
+    r"|\b(?:[Tt]ens of thousands|[Hh]undreds of thousands|[Tt]housands|[Hh]undreds|[Dd]ozens"
+    r"|[Mm]illions)\b)"
 )
-_IN_WORDS = re.compile(rf"(?:{_QUAL}){_WORDS}$")
+_IN_WORDS = re.compile(rf"(?:{_QUAL}){NUMBER_IN_WORDS}$")
 _DAY = "|".join(WEEKDAYS)
 # A time span ahead: "within 48 hours", "until Friday", "from mid-October", "next week".
 TIMEFRAME = re.compile(
-    rf"\b(?:within|(?:over|for|in) the (?:next|coming)) (?:\d+|a|one|few|several|{_SIMPLE_WORD})"
+    r"\b(?:within|(?:over|for|in) the (?:next|coming)) "
+    rf"(?:\d+|a|one|few|several|{SMALL_NUMBER_WORD})"
     r"(?: more)? (?:hours?|days?|weeks?|months?|years?)\b"
     rf"|\b(?:from|through|until|by|before) (?:early |late |mid-)?(?:{_DAY}|{MONTH_PATTERN})\b"
     r"|\bthe (?:next|coming) (?:\w+ )?(?:hours?|days?|weeks?|months?|years?)\b"
@@ -219,7 +210,7 @@ def _figure(text: str, s: Sentence, m: re.Match[str], b: Budgets) -> FigureReadi
     if phrase and not status and alive:  # "60,000 people live in the affected districts"
         counts = f"{phrase} {alive.group(1)}"
     if not phrase:  # no noun after the number: the words before it in its clause
-        if words and not re.search(rf"^{_QUALIFIER} |{_WORD_SCALE}", value):
+        if words and not re.search(rf"^{_QUALIFIER} |{WORD_SCALES}", value):
             return None  # a bare "two" counts nothing stated
         weight -= 1
         clause = re.split(r"[,;:—–]\s", text[s.start : m.start()])[-1].split()

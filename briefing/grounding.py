@@ -29,11 +29,10 @@ Anything else, and an empty quote, is not_found. An item with no evidence is rep
 one not_found check with path "<item>.evidence" and quote "", so an evidence-free claim
 always lowers the rate. Offsets index the original, un-normalised text.
 
-Figures. Every number in a figure's value (digits with "," or space separators and
-decimals; number words to ninety-nine, alone or with hundred/thousand/million/billion/
-dozen; "$10m", "2bn", "10k"; vague amounts such as "thousands", "tens of thousands")
-must appear in the article as a number of equal value. A percentage (in the value or
-unit) must match a percentage; currency and qualifiers ("about", "at least") are not
+Figures. Every number in a figure's value (as `briefing.numbers` reads them: digits,
+number words, "$10m", "2bn", vague amounts such as "thousands", "tens of thousands") must
+appear in the article as a number of equal value. A percentage (in the value or unit)
+must match a percentage; currency and qualifiers ("about", "at least") are not
 compared. Two article forms do not count: the word "one" on its own ("no one", "one
 of", "one day" are rarely the number 1; "one million", "one percent", "twenty-one" and
 the digit "1" still count), and, for a value written with a thousands separator
@@ -54,6 +53,7 @@ from typing import Protocol, TypeVar
 
 from rapidfuzz import fuzz
 
+from .numbers import Mention, mentions
 from .schema import Brief, FigureCheck, GroundingReport, GroundingStatus, QuoteCheck, iter_evidence
 
 DEFAULT_FUZZY_THRESHOLD = 90.0
@@ -165,17 +165,6 @@ def _lower(s: str) -> str:
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in s)
 
 
-@dataclass(frozen=True)
-class _Mention:
-    key: float | str  # numeric value, or a vague amount such as "thousands"
-    percent: bool
-    start: int
-    end: int
-    grouped: bool = False  # digits with a thousands separator: "2,016"
-    bare_one: bool = False  # the word "one" alone: "no one", "one of them"
-    year: bool = False  # four digits in a date context: "in 2016", "March 2016"
-
-
 @dataclass(eq=False)
 class _Prepared:
     """One article, normalised once; reused by every quote, figure and re-grounding."""
@@ -186,7 +175,7 @@ class _Prepared:
     ends: list[int]
     low: str  # norm in lower case, char for char
     paragraphs: list[int]  # normalised index of each paragraph's start but the first
-    mentions: list[_Mention]
+    mentions: list[Mention]
     memo: dict[tuple[str, float], _Found] = field(default_factory=dict)
 
 
@@ -198,7 +187,7 @@ def _prepare(text: str) -> _Prepared:
     norm, starts, ends = _normalise(text)
     breaks = sorted({bisect.bisect_left(starts, m.end()) for m in _PARAGRAPH_BREAK.finditer(text)})
     paragraphs = [b for b in breaks if 0 < b < len(norm)]
-    return _Prepared(text, norm, starts, ends, _lower(norm), paragraphs, _mentions(text))
+    return _Prepared(text, norm, starts, ends, _lower(norm), paragraphs, mentions(text))
 
 
 # --- quotes ---------------------------------------------------------------------------
@@ -389,103 +378,16 @@ def _check_threshold(threshold: float) -> None:
 
 # --- figures --------------------------------------------------------------------------
 
-_UNITS = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen "
-    "fourteen fifteen sixteen seventeen eighteen nineteen"
-).split()
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
-_WORD_VALUE = {w: i for i, w in enumerate(_UNITS)} | {w: 20 + 10 * i for i, w in enumerate(_TENS)}
-_SCALE = dict(hundred=1e2, thousand=1e3, million=1e6, billion=1e9, trillion=1e12, dozen=12.0)
-_ABBR = dict(k=1e3, m=1e6, bn=1e9)
-_SCALE_RE = "|".join(_SCALE)
-_TENS_RE, _DIGIT_RE, _UNITS_RE = "|".join(_TENS), "|".join(_UNITS[1:10]), "|".join(_UNITS[::-1])
-_NUMBER_RE = re.compile(
-    rf"""
-    (?<![\w.])
-    (?:
-      (?P<vague>(?:tens|hundreds)\s+of\s+(?:thousands|millions)
-        |dozens|scores|hundreds|thousands|millions|billions)\b
-    |
-      (?P<cur>US\$|\$|€|£|¥|(?:USD|EUR|GBP)\s?)?
-      (?:
-        (?P<num>\d{{1,3}}(?:[,\u00a0\u2009\u202f ]\d{{3}})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)
-      | (?P<word>(?:{_TENS_RE})(?:[-\u2010\u2011 ](?:{_DIGIT_RE}))?\b|(?:{_UNITS_RE})\b
-          |an?(?=\s+(?:{_SCALE_RE})\b))
-      )
-      # "m" means million only after a currency sign: "50m" is usually metres.
-      (?:\s?(?P<scale>{_SCALE_RE})\b|(?P<abbr>k|bn|(?(cur)m|(?!)))\b)?
-      (?P<pct>\s?(?:%|percent\b|per\s?cent\b))?
-    )
-    """,
-    re.IGNORECASE | re.VERBOSE,
-)
-
-
-def _word_value(word: str) -> float:
-    parts = re.split(r"[-\u2010\u2011 ]", word.lower())
-    if parts[0] in ("a", "an"):
-        return 1.0
-    return float(sum(_WORD_VALUE[x] for x in parts))
-
-
-_MONTHS = (
-    "Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
-    "|Sep(?:t|tember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?"
-)
-_YEARISH = r"(?:1[89]\d\d|20\d\d|2100)"
-# Right before a year: "in", "since", "early", "mid-", "March", "5 March", "March 5,",
-# "2015-" (a range of years); right after: "-16", "-2017", "/17", "'s".
-_YEAR_BEFORE = re.compile(
-    rf"(?:\b(?:{_MONTHS})\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?,?)?"
-    r"|\b(?i:in|since|until|till|during|before|after|early|late|mid|year"
-    r"|spring|summer|autumn|fall|winter)"
-    rf"|\b{_YEARISH}\s*[-\u2010-\u2015/])[\s-]*$"
-)
-_YEAR_AFTER = re.compile(rf"\s*[-\u2010-\u2015/]\s*(?:\d\d|{_YEARISH})\b|['\u2019]s\b")
-
-
-def _mentions(text: str) -> list[_Mention]:
-    out: list[_Mention] = []
-    for m in _NUMBER_RE.finditer(text):
-        if m["vague"]:
-            out.append(_Mention(" ".join(m["vague"].lower().split()), False, m.start(), m.end()))
-            continue
-        num, word, pct = m["num"], m["word"], bool(m["pct"])
-        value = float(re.sub(r"[,\s]", "", num)) if num else _word_value(word)
-        scale = _SCALE.get((m["scale"] or "").lower()) or _ABBR.get((m["abbr"] or "").lower())
-        plain = not (scale or pct or m["cur"])
-        year = (
-            plain
-            and num is not None
-            and re.fullmatch(_YEARISH, num) is not None
-            and (
-                _YEAR_BEFORE.search(text[max(0, m.start() - 30) : m.start()]) is not None
-                or _YEAR_AFTER.match(text, m.end()) is not None
-            )
-        )
-        out.append(
-            _Mention(
-                round(value * (scale or 1.0), 6),  # so 8.5 thousand == 8500
-                pct,
-                m.start(),
-                m.end(),
-                grouped=num is not None and not num.isdigit() and len(num.split(".")[0]) > 3,
-                bare_one=plain and word is not None and word.lower() == "one",
-                year=year,
-            )
-        )
-    return out
-
 
 def _check_figure(
     p: _Prepared, path: str, value: str, unit: str | None, spans: Iterable[tuple[int, int]]
 ) -> FigureCheck:
-    wanted = _mentions(value)
+    wanted = mentions(value)
     if not wanted:
         return FigureCheck(path=path, value=value, found=False, matched=None)
     percent_unit = bool(unit) and re.search(r"%|per\s?cent", unit or "", re.I) is not None
     spans = list(spans)
-    chosen: list[_Mention] = []
+    chosen: list[Mention] = []
     for w in wanted:
         percent = w.percent or percent_unit
         hits = [
