@@ -186,8 +186,9 @@ def markup_document(sample: BriefDocument) -> BriefDocument:
 
 
 def test_brief_text_cannot_form_markdown_blocks_or_entities(sample: BriefDocument) -> None:
-    markdown_it = pytest.importorskip("markdown_it")
     from html import unescape
+
+    import markdown_it
 
     md = md_of(markup_document(sample))
     html = markdown_it.MarkdownIt("commonmark").render(md)
