@@ -37,7 +37,7 @@ from briefing.config import Settings, resolve_settings  # noqa: E402
 from briefing.pipeline import Progress, generate_brief  # noqa: E402
 from briefing.prompts import extraction_messages, load_version, merge_messages  # noqa: E402
 from briefing.schema import BriefDocument  # noqa: E402
-from tests.builders import minimal_brief_json  # noqa: E402
+from tests.builders import minimal_brief_json, partial_brief_json  # noqa: E402
 from tests.stub_server import RecordedRequest, Reply, StubServer  # noqa: E402
 
 MODEL = "gpt-4o-mini"
@@ -93,18 +93,9 @@ def extraction_reply(request: RecordedRequest) -> Reply:
     """A small valid partial brief quoting the chunk's first sentence (as the pipeline
     tests do); one actor, named in full in odd chunks and by acronym in even ones."""
     text = user_text(request)
-    chunk = between_delimiters(text)
-    first_sentence = re.split(r"(?<=[.!?])\s", chunk.split("\n\n")[0])[0]
     part = re.search(r"part (\d+) of", text)
-    index = int(part.group(1)) if part else 1
-    actor = {
-        "name": "Northern Liberation Front" if index % 2 else "NLF",
-        "kind": "armed_group",
-        "role": "Armed group fighting the army.",
-        "aliases": ["NLF"] if index % 2 else [],
-        "evidence": [first_sentence],
-    }
-    return counted(minimal_brief_json(first_sentence, [actor]), request)
+    brief = partial_brief_json(between_delimiters(text), int(part.group(1)) if part else 1)
+    return counted(brief, request)
 
 
 def merge_reply(request: RecordedRequest) -> Reply:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -239,3 +240,18 @@ def minimal_brief_json(quote: str, actors: list[dict[str, Any]] | None = None) -
         "outlook": {"summary": "s", "evidence": [quote], "risks": [], "indicators": []},
         "gaps": [],
     }
+
+
+def partial_brief_json(chunk: str, part: int) -> dict[str, Any]:
+    """A stand-in extraction for one chunk: quotes the chunk's first sentence and names one
+    actor by full name in odd parts and by its acronym in even ones (to exercise
+    de-duplication across chunks)."""
+    first_sentence = re.split(r"(?<=[.!?])\s", chunk.split("\n\n")[0])[0]
+    actor = {
+        "name": "Northern Liberation Front" if part % 2 else "NLF",
+        "kind": "armed_group",
+        "role": "Armed group fighting the army.",
+        "aliases": ["NLF"] if part % 2 else [],
+        "evidence": [first_sentence],
+    }
+    return minimal_brief_json(first_sentence, actors=[actor])

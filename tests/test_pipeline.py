@@ -20,7 +20,7 @@ from briefing.errors import ConfigError, CostLimitError, GroundingError, ModelCa
 from briefing.llm import forget_structured_modes
 from briefing.pipeline import StrictGroundingDropped, choose_engine, dedupe_actors, generate_brief
 from briefing.schema import Actor, ActorKind, Brief, BriefDocument
-from tests.builders import minimal_brief_json
+from tests.builders import minimal_brief_json, partial_brief_json
 from tests.conftest import EXAMPLES
 from tests.stub_server import RecordedRequest, Reply, StubServer
 
@@ -59,17 +59,8 @@ def _partial_for(request: RecordedRequest) -> Reply:
     """Stand-in extraction for one chunk: quotes its first sentence; names one actor twice
     over the run (by name in odd chunks, by alias in even ones) to exercise de-duplication."""
     chunk = _between_delimiters(_user_text(request))
-    first_sentence = re.split(r"(?<=[.!?])\s", chunk.split("\n\n")[0])[0]
     index = int(re.search(r"part (\d+) of", _user_text(request)).group(1))  # type: ignore[union-attr]
-    actor = {
-        "name": "Northern Liberation Front" if index % 2 else "NLF",
-        "kind": "armed_group",
-        "role": "Armed group fighting the army.",
-        "aliases": ["NLF"] if index % 2 else [],
-        "evidence": [first_sentence],
-    }
-    brief = minimal_brief_json(first_sentence, actors=[actor])
-    return Reply.json(brief, prompt_tokens=100, completion_tokens=50)
+    return Reply.json(partial_brief_json(chunk, index), prompt_tokens=100, completion_tokens=50)
 
 
 def _merge_reply(request: RecordedRequest) -> Reply:
