@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from _util import EXAMPLES, timed
 
-from briefing.chunking import chunk_text, resolve_tokenizer
+from briefing.ingest.chunking import chunk_text, resolve_tokenizer
 
 if __name__ == "__main__":
     base = (EXAMPLES / "dalmar-corridor-report.md").read_text(encoding="utf-8")

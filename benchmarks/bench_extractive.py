@@ -12,8 +12,8 @@ from functools import partial
 
 from _util import EXAMPLES, timed
 
-from briefing.article import Article, load_article, make_article
-from briefing.extractive import extract_brief
+from briefing.engines.extractive import extract_brief
+from briefing.ingest.article import Article, load_article, make_article
 
 TARGET_WORDS = 5_000
 

@@ -31,9 +31,9 @@ from _util import EXAMPLES, ROOT
 
 sys.path.insert(0, str(ROOT))  # tests/ is not installed; the stub server lives there
 
-from briefing.article import Article, load_article, make_article  # noqa: E402
-from briefing.chunking import chunk_text, resolve_tokenizer  # noqa: E402
 from briefing.config import Settings, resolve_settings  # noqa: E402
+from briefing.ingest.article import Article, load_article, make_article  # noqa: E402
+from briefing.ingest.chunking import chunk_text, resolve_tokenizer  # noqa: E402
 from briefing.pipeline import Progress, generate_brief  # noqa: E402
 from briefing.prompts import extraction_messages, load_version, merge_messages  # noqa: E402
 from briefing.schema import BriefDocument  # noqa: E402

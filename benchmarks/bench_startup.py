@@ -24,7 +24,7 @@ def heavy_imports(args: list[str]) -> list[str]:
     report = f"sys.stderr.write('HEAVY=' + ','.join(m for m in {HEAVY!r} if m in sys.modules))"
     code = (
         f"import atexit, sys\natexit.register(lambda: {report})\n"
-        f"from briefing.cli import main\nsys.argv = ['briefing', *{args!r}]\nmain()\n"
+        f"from briefing.cli.app import main\nsys.argv = ['briefing', *{args!r}]\nmain()\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     marker = out.stderr.rsplit("HEAVY=", 1)[-1].strip()

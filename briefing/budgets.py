@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, fields, replace
 from typing import Any, TypeVar
 
-from .schema import Brief, brief_text_fields, iter_evidence
+from briefing.schema import Brief, brief_text_fields, iter_evidence
 
 _T = TypeVar("_T")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import ConfigError
+from briefing.errors import ConfigError
 
 StructuredMode = Literal["auto", "json_schema", "json_object"]
 Engine = Literal["auto", "llm", "extractive"]

@@ -29,7 +29,7 @@ Anything else, and an empty quote, is not_found. An item with no evidence is rep
 one not_found check with path "<item>.evidence" and quote "", so an evidence-free claim
 always lowers the rate. Offsets index the original, un-normalised text.
 
-Figures. Every number in a figure's value (as `briefing.numbers` reads them: digits,
+Figures. Every number in a figure's value (as `briefing.text.numbers` reads them: digits,
 number words, "$10m", "2bn", vague amounts such as "thousands", "tens of thousands") must
 appear in the article as a number of equal value. A percentage (in the value or unit)
 must match a percentage; currency and qualifiers ("about", "at least") are not
@@ -53,8 +53,15 @@ from typing import Protocol, TypeVar
 
 from rapidfuzz import fuzz
 
-from .numbers import Mention, mentions
-from .schema import Brief, FigureCheck, GroundingReport, GroundingStatus, QuoteCheck, iter_evidence
+from briefing.schema import (
+    Brief,
+    FigureCheck,
+    GroundingReport,
+    GroundingStatus,
+    QuoteCheck,
+    iter_evidence,
+)
+from briefing.text.numbers import Mention, mentions
 
 DEFAULT_FUZZY_THRESHOLD = 90.0
 MIN_FUZZY_CHARS = 12

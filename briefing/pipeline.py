@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from .article import Article
-from .cassette import RECORD_MODES, RecordMode
-from .chunking import Chunk, Tokenizer, chunk_text, resolve_tokenizer
-from .config import Settings
-from .errors import ConfigError, GroundingError
-from .exchange import ChatTransport, ModelRequest, ModelResponse
-from .llm import structured_call
-from .prompts import (
+from briefing.config import Settings
+from briefing.errors import ConfigError, GroundingError
+from briefing.ingest.article import Article
+from briefing.ingest.chunking import Chunk, Tokenizer, chunk_text, resolve_tokenizer
+from briefing.model.cassette import RECORD_MODES, RecordMode
+from briefing.model.client import structured_call
+from briefing.model.exchange import ChatTransport, ModelRequest, ModelResponse
+from briefing.prompts import (
     PromptVersion,
     extraction_messages,
     load_version,
@@ -28,11 +28,18 @@ from .prompts import (
     partials_json,
     rendering_fingerprint,
 )
-from .schema import SCHEMA_VERSION, Actor, Brief, BriefDocument, BriefMetadata, brief_json_schema
+from briefing.schema import (
+    SCHEMA_VERSION,
+    Actor,
+    Brief,
+    BriefDocument,
+    BriefMetadata,
+    brief_json_schema,
+)
 
 if TYPE_CHECKING:
-    from .llm import OpenAIChatClient
-    from .usage import UsageMeter
+    from briefing.model.client import OpenAIChatClient
+    from briefing.model.usage import UsageMeter
 
 EngineName = Literal["llm", "extractive"]
 HAND_WRITTEN_ORIGIN = "hand-written reference response"
@@ -117,7 +124,7 @@ async def agenerate_document(
         cassette_path = None
     engine = engine or choose_engine(settings, cassette_path=cassette_path)
     if engine == "extractive":
-        from .extractive import extract_brief
+        from briefing.engines.extractive import extract_brief
 
         brief = extract_brief(article)
         metadata = _metadata(article, engine="extractive", origin="extractive engine (no model)")
@@ -170,8 +177,8 @@ def _build_transport(
     transport it records through is guarded (in an equivalent CassetteTransport over
     the same cassette).
     """
-    from .cassette import Cassette, CassetteTransport
-    from .usage import BudgetGuard
+    from briefing.model.cassette import Cassette, CassetteTransport
+    from briefing.model.usage import BudgetGuard
 
     def guarded(live: ChatTransport | None) -> ChatTransport | None:
         if live is None or meter is None:
@@ -190,7 +197,7 @@ def _build_transport(
     own: OpenAIChatClient | None = None
     needs_live = cassette is None or record_mode in ("record", "once")
     if transport is None and needs_live and settings.model_configured:
-        from .llm import OpenAIChatClient
+        from briefing.model.client import OpenAIChatClient
 
         own = OpenAIChatClient(settings, notify=notify)
     inner = guarded(transport or own)
@@ -224,7 +231,7 @@ class _ModelRun:
         progress: ProgressCallback,
         notify: Notify,
     ) -> None:
-        from .usage import UsageMeter
+        from briefing.model.usage import UsageMeter
 
         self.article = article
         self.settings = settings
@@ -476,7 +483,7 @@ def _metadata(
 def _finish(
     article: Article, brief: Brief, metadata: BriefMetadata, started: float, strict_grounding: bool
 ) -> BriefDocument:
-    from . import grounding
+    from briefing import grounding
 
     if strict_grounding:
         brief, report = grounding.strict_grounding(brief, article.text)

@@ -21,9 +21,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .budgets import BUDGETS
-from .errors import PromptError
-from .resources import data_dir
+from briefing.budgets import BUDGETS
+from briefing.errors import PromptError
+from briefing.resources import data_dir
 
 TEMPLATE_FILES = ("system.j2", "extract.j2", "merge.j2")
 METADATA_FILE = "prompt.toml"

@@ -19,5 +19,6 @@ def data_dir(name: str) -> Path:
     return _PACKAGE_DIR / "_data" / name
 
 
-def templates_dir() -> Path:
-    return _PACKAGE_DIR / "templates"
+def templates_dir(concern: str) -> Path:
+    """The Jinja templates of one folder of the package ("render" or "compare")."""
+    return _PACKAGE_DIR / concern / "templates"

@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from briefing.article import load_article  # noqa: E402
-from briefing.chunking import resolve_tokenizer  # noqa: E402
 from briefing.config import resolve_settings  # noqa: E402
+from briefing.ingest.article import load_article  # noqa: E402
+from briefing.ingest.chunking import resolve_tokenizer  # noqa: E402
 from briefing.pipeline import HAND_WRITTEN_ORIGIN, generate_brief  # noqa: E402
 from briefing.prompts import list_versions, load_version  # noqa: E402
 from briefing.schema import BriefDocument  # noqa: E402

@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from briefing.article import CHROME_RULES, Article, RemovedLine, load_article
 from briefing.errors import InputError
+from briefing.ingest.article import CHROME_RULES, Article, RemovedLine, load_article
 from tests.conftest import EXAMPLES, ROOT
 
 DATA = Path(__file__).parent / "data" / "article"
@@ -810,7 +810,8 @@ def test_unreachable_url() -> None:
 @pytest.mark.slow
 def test_import_does_not_load_httpx_or_trafilatura() -> None:
     code = (
-        "import sys, briefing.article; print(sorted({'httpx', 'trafilatura'} & set(sys.modules)))"
+        "import sys, briefing.ingest.article; "
+        "print(sorted({'httpx', 'trafilatura'} & set(sys.modules)))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True

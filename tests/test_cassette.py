@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from briefing.cassette import Cassette, CassetteTransport, stale_entries
 from briefing.errors import CassetteMissError, ConfigError
-from briefing.exchange import ModelRequest, ModelResponse, Usage
+from briefing.model.cassette import Cassette, CassetteTransport, stale_entries
+from briefing.model.exchange import ModelRequest, ModelResponse, Usage
 
 
 def _request(text: str = "hello", **changes: object) -> ModelRequest:
@@ -156,7 +156,7 @@ def test_recording_through_the_real_client_stores_no_credentials(tmp_path: Path)
     import re
 
     from briefing.config import resolve_settings
-    from briefing.llm import OpenAIChatClient
+    from briefing.model.client import OpenAIChatClient
     from tests.stub_server import Reply, StubServer
 
     path = tmp_path / "c.json"

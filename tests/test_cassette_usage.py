@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from briefing.article import load_article
-from briefing.cassette import Cassette, CassetteTransport, stale_entries
-from briefing.compare import ARTICLE_SUFFIXES
+from briefing.compare.run import ARTICLE_SUFFIXES
 from briefing.config import Settings, resolve_settings
+from briefing.ingest.article import load_article
+from briefing.model.cassette import Cassette, CassetteTransport, stale_entries
 from briefing.pipeline import generate_brief
 from briefing.prompts import list_versions, load_version, rendering_fingerprint
 from briefing.schema import BriefDocument, brief_json_schema

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from briefing.chunking import OFFLINE_ENCODING, Tokenizer, chunk_text, resolve_tokenizer
+from briefing.ingest.chunking import OFFLINE_ENCODING, Tokenizer, chunk_text, resolve_tokenizer
 from tests.conftest import EXAMPLES
 
 
@@ -26,7 +26,7 @@ def test_offline_falls_back_to_bundled_encoding_with_notice(tokenizer: Tokenizer
 
 
 def test_offline_mode_never_tries_to_download(monkeypatch: pytest.MonkeyPatch) -> None:
-    import briefing.chunking as chunking
+    import briefing.ingest.chunking as chunking
 
     requested: list[str] = []
     real = chunking._load_encoding

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from briefing.cli import app
+from briefing.cli.app import app
 from briefing.schema import BriefDocument
 from tests.conftest import CASSETTES, EXAMPLES, ROOT, SAMPLE
 from tests.stub_server import Reply, StubServer
@@ -36,7 +36,7 @@ def assert_one_line_error(stderr: str, *fragments: str) -> None:
 
 def test_help_does_not_import_heavy_libraries() -> None:
     code = (
-        "import sys\nfrom briefing.cli import main\nsys.argv = ['briefing', '--help']\n"
+        "import sys\nfrom briefing.cli.app import main\nsys.argv = ['briefing', '--help']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "heavy = ('openai', 'trafilatura', 'weasyprint', 'httpx')\n"
         "print(sorted(m for m in heavy if m in sys.modules))"

@@ -11,16 +11,15 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from briefing.article import Article
-from briefing.compare import (
+from briefing.compare.gate import check_gate, evaluate_gate, parse_rules
+from briefing.compare.report import html_context, render_html, render_terminal, word_diff
+from briefing.compare.run import (
     ComparisonResult,
     acompare,
     build_variants,
     cassette_name,
     run_comparison,
 )
-from briefing.compare_gate import check_gate, evaluate_gate, parse_rules
-from briefing.compare_report import html_context, render_html, render_terminal, word_diff
 from briefing.config import Settings
 from briefing.errors import (
     BriefingError,
@@ -32,6 +31,7 @@ from briefing.errors import (
     ModelOutputError,
     PromptError,
 )
+from briefing.ingest.article import Article
 from briefing.schema import (
     BriefDocument,
     BriefMetadata,
@@ -258,7 +258,7 @@ def test_an_empty_article_fails_the_cli_gate(tmp_path: Path) -> None:
     # "failed_runs>0"` exited 0 with "gate passed".
     from typer.testing import CliRunner
 
-    from briefing.cli import app
+    from briefing.cli.app import app
 
     empty = tmp_path / "empty.txt"
     empty.write_text("")

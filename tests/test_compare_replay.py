@@ -29,13 +29,13 @@ import pytest
 from markupsafe import escape
 from typer.testing import CliRunner
 
-from briefing.article import Article
-from briefing.cli import app
-from briefing.compare import ARTICLE_SUFFIXES, run_comparison
-from briefing.compare_gate import evaluate_gate
-from briefing.compare_report import diff_lines
+from briefing.cli.app import app
+from briefing.compare.gate import evaluate_gate
+from briefing.compare.gold import load_gold, score_against_gold
+from briefing.compare.report import diff_lines
+from briefing.compare.run import ARTICLE_SUFFIXES, run_comparison
 from briefing.config import Settings
-from briefing.gold import load_gold, score_against_gold
+from briefing.ingest.article import Article
 from briefing.prompts import diff_versions, list_versions
 from briefing.schema import BriefDocument
 from tests.conftest import CASSETTES, EXAMPLES

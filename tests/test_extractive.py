@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from briefing.article import Article, load_article, make_article
 from briefing.budgets import BUDGETS, enforce_budgets, word_count
-from briefing.entities import Entity, analyse, find_entities
-from briefing.extractive import extract_brief
-from briefing.figures import FigureReading, figures_in
+from briefing.engines.extractive import extract_brief
+from briefing.ingest.article import Article, load_article, make_article
 from briefing.schema import ActorKind, Brief, iter_evidence
-from briefing.sentences import split_sentences
+from briefing.text.entities import Entity, analyse, find_entities
+from briefing.text.figures import FigureReading, figures_in
+from briefing.text.sentences import split_sentences
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 UNSEEN = Path(__file__).resolve().parent / "data" / "extractive"

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing.errors import BriefValidationError
-from briefing.gold import (
+from briefing.compare.gold import (
     GoldActor,
     GoldFacts,
     GoldFigure,
@@ -21,6 +20,7 @@ from briefing.gold import (
     pair_actors,
     score_against_gold,
 )
+from briefing.errors import BriefValidationError
 from briefing.schema import BriefDocument, Figure
 
 from .builders import actor, tiny_brief

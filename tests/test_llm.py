@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from briefing.cassette import Cassette, CassetteTransport
 from briefing.config import Settings
 from briefing.errors import (
     ConfigError,
@@ -27,8 +26,8 @@ from briefing.errors import (
     ModelRefusalError,
     TruncatedOutputError,
 )
-from briefing.exchange import ModelRequest
-from briefing.llm import (
+from briefing.model.cassette import Cassette, CassetteTransport
+from briefing.model.client import (
     SCHEMA_INSTRUCTION,
     OpenAIChatClient,
     StructuredResult,
@@ -36,8 +35,9 @@ from briefing.llm import (
     forget_structured_modes,
     structured_call,
 )
+from briefing.model.exchange import ModelRequest
+from briefing.model.usage import BudgetGuard, UsageMeter
 from briefing.schema import Brief
-from briefing.usage import BudgetGuard, UsageMeter
 from tests.conftest import ROOT
 from tests.stub_server import RecordedRequest, Reply, StubServer
 
@@ -228,7 +228,7 @@ def test_no_key_and_no_base_url() -> None:
 
 
 def test_importing_llm_does_not_import_the_sdk() -> None:
-    code = "import sys, briefing.llm, briefing.usage; print('openai' in sys.modules)"
+    code = "import sys, briefing.model.client, briefing.model.usage; print('openai' in sys.modules)"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from briefing.budgets import BUDGETS
-from briefing.metrics import (
+from briefing.compare.metrics import (
     METRICS,
     BriefMetrics,
     PhraseIndex,

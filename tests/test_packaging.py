@@ -45,8 +45,8 @@ def test_wheel_contains_data_files(wheel: Path) -> None:
         "briefing/_data/prompts/v1/system.j2",
         "briefing/_data/prompts/v2/prompt.toml",
         "briefing/_data/schemas/brief.v1.json",
-        "briefing/templates/brief.html",
-        "briefing/templates/compare.html.j2",
+        "briefing/render/templates/brief.html",
+        "briefing/compare/templates/compare.html.j2",
     ):
         assert required in names, required
 

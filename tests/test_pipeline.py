@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from briefing.article import Article, load_article, make_article
-from briefing.chunking import chunk_text, resolve_tokenizer
 from briefing.config import Settings, resolve_settings
 from briefing.errors import ConfigError, CostLimitError, GroundingError, ModelCallError
-from briefing.llm import forget_structured_modes
+from briefing.ingest.article import Article, load_article, make_article
+from briefing.ingest.chunking import chunk_text, resolve_tokenizer
+from briefing.model.client import forget_structured_modes
 from briefing.pipeline import StrictGroundingDropped, choose_engine, dedupe_actors, generate_brief
 from briefing.schema import Actor, ActorKind, Brief, BriefDocument
 from tests.builders import minimal_brief_json, partial_brief_json
@@ -343,7 +343,7 @@ def test_max_cost_still_holds_for_what_a_cassette_records(sample: Article, tmp_p
 
 
 def test_max_cost_guards_a_transport_the_caller_passes(sample: Article) -> None:
-    from briefing.cassette import Cassette, CassetteTransport
+    from briefing.model.cassette import Cassette, CassetteTransport
     from tests.conftest import CASSETTES
 
     class Model:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from briefing.article import load_article
 from briefing.budgets import BUDGETS
+from briefing.ingest.article import load_article
 from briefing.schema import BriefDocument, iter_evidence
 from tests.conftest import EXAMPLES
 

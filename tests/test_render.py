@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-import briefing.render
+import briefing.render.formats
 from briefing.budgets import BUDGETS, enforce_budgets
 from briefing.errors import BriefValidationError, InputError, OutputError
-from briefing.render import (
+from briefing.render.formats import (
     _CUT_STEPS,
     _FIT_STEPS,
     HAND_WRITTEN_LABEL,
@@ -390,7 +390,7 @@ def test_a_terminal_is_not_read_as_a_brief(monkeypatch: pytest.MonkeyPatch) -> N
 def test_render_reads_the_brief_from_standard_input(sample: BriefDocument) -> None:
     from typer.testing import CliRunner
 
-    from briefing.cli import app
+    from briefing.cli.app import app
 
     data = codecs.BOM_UTF16_LE + SAMPLE_BRIEF.read_text(encoding="utf-8").encode("utf-16-le")
     result = CliRunner().invoke(app, ["render", "-", "-f", "md"], input=data)
@@ -452,7 +452,7 @@ def test_pdf_without_weasyprint_says_what_to_install(
 @pytest.mark.slow
 def test_importing_the_renderer_loads_neither_jinja_nor_weasyprint() -> None:
     code = (
-        "import sys, briefing.render; "
+        "import sys, briefing.render.formats; "
         "print(sorted(m for m in ('jinja2', 'weasyprint') if m in sys.modules))"
     )
     out = subprocess.run(
@@ -553,8 +553,8 @@ def fake_weasyprint(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         return enforce_budgets(*args)
 
     FakeHTML.seen = []
-    monkeypatch.setattr(briefing.render, "_weasyprint_html", lambda: FakeHTML)
-    monkeypatch.setattr(briefing.render, "enforce_budgets", counting)
+    monkeypatch.setattr(briefing.render.formats, "_weasyprint_html", lambda: FakeHTML)
+    monkeypatch.setattr(briefing.render.formats, "enforce_budgets", counting)
     return budgeted
 
 

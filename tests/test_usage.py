@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from briefing.errors import ConfigError, CostLimitError
-from briefing.exchange import ModelRequest, ModelResponse, Usage
-from briefing.usage import (
+from briefing.model.exchange import ModelRequest, ModelResponse, Usage
+from briefing.model.usage import (
     PRICES,
     BudgetGuard,
     UsageMeter,
@@ -230,7 +230,7 @@ def test_rough_estimate_of_what_a_repair_adds() -> None:
 
 
 def test_named_unpriced_answer_has_no_cost_but_still_counts_against_the_limit() -> None:
-    from briefing.exchange import ModelResponse, Usage
+    from briefing.model.exchange import ModelResponse, Usage
 
     meter = UsageMeter("gpt-4o-mini", max_cost=1.0)
     answer = ModelResponse("{}", "stop", Usage(1_000_000, 0), model="local-alias")
@@ -241,7 +241,7 @@ def test_named_unpriced_answer_has_no_cost_but_still_counts_against_the_limit() 
 
 
 def test_hand_written_replay_is_never_priced() -> None:
-    from briefing.exchange import ModelResponse, Usage
+    from briefing.model.exchange import ModelResponse, Usage
 
     meter = UsageMeter("gpt-4o-mini")
     meter.record(

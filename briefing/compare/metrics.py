@@ -22,10 +22,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ValidationError
 
-from . import budgets
-from .budgets import BUDGETS
-from .entities import TITLES, analyse
-from .schema import ActorKind, Brief, BriefDocument, GroundingReport, brief_text_fields
+from briefing import budgets
+from briefing.budgets import BUDGETS
+from briefing.schema import ActorKind, Brief, BriefDocument, GroundingReport, brief_text_fields
+from briefing.text.entities import TITLES, analyse
 
 Direction = Literal["higher", "lower"] | None
 Kind = Literal["rate", "count", "bool", "usd", "seconds", "float"]

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from . import __version__
-from .config import DEFAULT_MAX_BYTES
-from .errors import InputError
+from briefing import __version__
+from briefing.config import DEFAULT_MAX_BYTES
+from briefing.errors import InputError
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Maintenance commands: `briefing schema`, `briefing prompts ...`, `briefing cassettes ...`.
 
-Registered on the main app by `briefing.cli`; like it, they only parse options, call the
+Registered on the main app by `briefing.cli.app`; like it, they only parse options, call the
 library and print.
 """
 
@@ -11,9 +11,9 @@ from typing import Annotated
 
 import typer
 
-from .cli_console import notify as _notify
-from .cli_console import stdout as _stdout
-from .errors import OutputError
+from briefing.cli.console import notify as _notify
+from briefing.cli.console import stdout as _stdout
+from briefing.errors import OutputError
 
 prompts_app = typer.Typer(help="List, show, diff and create prompt versions.", no_args_is_help=True)
 cassettes_app = typer.Typer(help="Inspect recorded model exchanges.", no_args_is_help=True)
@@ -28,13 +28,13 @@ def schema(
     ] = False,
 ) -> None:
     """Print the brief's JSON Schema, or write/check the files in schemas/."""
-    from .resources import data_dir
-    from .schema import schema_files
+    from briefing.resources import data_dir
+    from briefing.schema import schema_files
 
     files = schema_files()
     folder = data_dir("schemas")
     if write:
-        from .render import write_output
+        from briefing.render.formats import write_output
 
         folder.mkdir(parents=True, exist_ok=True)
         for name, text in files.items():
@@ -61,7 +61,7 @@ def prompts_list() -> None:
     """List prompt versions with their status and hash."""
     from rich.table import Table
 
-    from .prompts import list_versions, load_version, read_lock
+    from briefing.prompts import list_versions, load_version, read_lock
 
     lock = read_lock()
     table = Table()
@@ -79,7 +79,7 @@ def prompts_list() -> None:
 @prompts_app.command("show")
 def prompts_show(version: Annotated[str, typer.Argument(help="Prompt version, e.g. v2.")]) -> None:
     """Print a version's metadata and templates."""
-    from .prompts import METADATA_FILE, load_version
+    from briefing.prompts import METADATA_FILE, load_version
 
     v = load_version(version)
     typer.echo(
@@ -92,7 +92,7 @@ def prompts_show(version: Annotated[str, typer.Argument(help="Prompt version, e.
 @prompts_app.command("diff")
 def prompts_diff(a: str, b: str) -> None:
     """Unified diff between two prompt versions."""
-    from .prompts import diff_versions
+    from briefing.prompts import diff_versions
 
     typer.echo(diff_versions(a, b), nl=False)
 
@@ -103,7 +103,7 @@ def prompts_new(
     source: Annotated[str, typer.Option("--from", help="Version to copy.")],
 ) -> None:
     """Create a draft version by copying another; edit it, then `prompts release`."""
-    from .prompts import new_version
+    from briefing.prompts import new_version
 
     created = new_version(version, source)
     _notify(
@@ -115,7 +115,7 @@ def prompts_new(
 @prompts_app.command("release")
 def prompts_release(version: str) -> None:
     """Mark a draft released and record its hash in prompts/lock.json."""
-    from .prompts import release_version
+    from briefing.prompts import release_version
 
     released = release_version(version)
     _notify(f"released {released.id} (sha256 {released.sha256[:12]})")
@@ -130,7 +130,7 @@ CassetteArg = Annotated[Path, typer.Argument(help="Cassette JSON file.")]
 @cassettes_app.command("list")
 def cassettes_list(path: CassetteArg) -> None:
     """One line per recorded exchange: key, purpose, prompt, model, finish, tokens, origin."""
-    from .cassette import Cassette
+    from briefing.model.cassette import Cassette
 
     cassette = Cassette.load(path, must_exist=True)
     typer.echo(
@@ -159,8 +159,8 @@ def cassettes_show(
     """Print one entry (request and response) as JSON."""
     import json
 
-    from .cassette import Cassette
-    from .errors import CassetteMissError
+    from briefing.errors import CassetteMissError
+    from briefing.model.cassette import Cassette
 
     cassette = Cassette.load(path, must_exist=True)
     matches = [e for k, e in cassette.entries.items() if k.startswith(key)]
@@ -177,9 +177,9 @@ def cassettes_check(
     paths: Annotated[list[Path], typer.Argument(help="Cassette files or directories.")],
 ) -> None:
     """List entries that no current prompt version would request (stale); exit 1 if any."""
-    from .cassette import Cassette, stale_entries
-    from .prompts import list_versions, load_version, rendering_fingerprint
-    from .schema import brief_json_schema
+    from briefing.model.cassette import Cassette, stale_entries
+    from briefing.prompts import list_versions, load_version, rendering_fingerprint
+    from briefing.schema import brief_json_schema
 
     hashes = {v: rendering_fingerprint(load_version(v)) for v in list_versions()}
     files = [

@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from .cli_console import notify as _notify
-from .cli_console import stderr as _stderr
-from .cli_console import stdout as _stdout
-from .cli_maintenance import cassettes_app, prompts_app, schema
-from .errors import EXIT_CODES, BriefingError, OutputError
+from briefing.cli.console import notify as _notify
+from briefing.cli.console import stderr as _stderr
+from briefing.cli.console import stdout as _stdout
+from briefing.cli.maintenance import cassettes_app, prompts_app, schema
+from briefing.errors import EXIT_CODES, BriefingError, OutputError
 
 if TYPE_CHECKING:
-    from .article import Article
-    from .config import Settings
-    from .schema import BriefDocument
+    from briefing.config import Settings
+    from briefing.ingest.article import Article
+    from briefing.schema import BriefDocument
 
 
 class _ErrorBoundary(TyperGroup):
@@ -96,13 +96,13 @@ DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks for err
 
 
 def _settings(**flags: Any) -> Settings:
-    from .config import resolve_settings
+    from briefing.config import resolve_settings
 
     return resolve_settings(flags)
 
 
 def _load(source: str, settings: Settings) -> Article:
-    from .article import load_article
+    from briefing.ingest.article import load_article
 
     return load_article(source, max_bytes=settings.max_bytes, timeout=settings.timeout)
 
@@ -114,7 +114,7 @@ def _root(
 ) -> None:
     """Global options; --debug is read by main() before any command runs."""
     if version:
-        from . import __version__
+        from briefing import __version__
 
         typer.echo(f"briefing {__version__}")
         raise typer.Exit()
@@ -169,7 +169,7 @@ def chunk(
     """Split an article into token-budgeted chunks and print them as a table."""
     from rich.table import Table
 
-    from .chunking import chunk_text, resolve_tokenizer
+    from briefing.ingest.chunking import chunk_text, resolve_tokenizer
 
     settings = _settings(
         model=model, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap, max_bytes=max_bytes
@@ -211,7 +211,7 @@ OutputOpt = Annotated[
 
 def _output_format(output: Path | None, fmt: str | None) -> str:
     """The format to write, checked before any work is done (model calls cost money)."""
-    from .render import format_for_path
+    from briefing.render.formats import format_for_path
 
     if output is not None and output.is_dir():
         raise OutputError(
@@ -226,7 +226,7 @@ def _output_format(output: Path | None, fmt: str | None) -> str:
 
 
 def _emit(doc: BriefDocument, output: Path | None, fmt: str | None) -> None:
-    from .render import render, write_output
+    from briefing.render.formats import render, write_output
 
     chosen = _output_format(output, fmt)
     if output is None:
@@ -246,7 +246,7 @@ def render_cmd(
     fmt: FormatOpt = None,
 ) -> None:
     """Render a brief JSON document to Markdown, HTML, PDF or JSON."""
-    from .render import load_document
+    from briefing.render.formats import load_document
 
     _emit(load_document(brief), output, fmt)
 
@@ -330,8 +330,8 @@ def generate(
     ] = False,
 ) -> None:
     """Generate a brief for an article with a model (or the offline extractive engine)."""
-    from .cassette import RECORD_MODES
-    from .pipeline import StrictGroundingDropped, generate_brief
+    from briefing.model.cassette import RECORD_MODES
+    from briefing.pipeline import StrictGroundingDropped, generate_brief
 
     if record_mode not in RECORD_MODES:
         raise typer.BadParameter(
@@ -355,7 +355,7 @@ def generate(
     )
     _output_format(output, fmt)  # a bad -o or --format fails before any model call
     article = _load(source, settings)
-    from .pipeline import choose_engine
+    from briefing.pipeline import choose_engine
 
     chosen = choose_engine(settings, cassette_path=cassette)
     if chosen == "extractive" and settings.engine == "auto":
@@ -384,7 +384,7 @@ def generate(
 
 
 def _summary_line(doc: BriefDocument) -> str:
-    from .grounding import grounding_summary
+    from briefing.grounding import grounding_summary
 
     meta = doc.metadata
     parts = [f"engine {meta.engine}"]
@@ -491,10 +491,10 @@ def compare(
     chunk_overlap: OverlapOpt = None,
 ) -> None:
     """Compare prompt versions (and models) side by side on the same articles."""
-    from .cassette import RECORD_MODES
-    from .compare import run_comparison
-    from .compare_gate import check_gate, parse_rules
-    from .compare_report import render_html, render_terminal
+    from briefing.compare.gate import check_gate, parse_rules
+    from briefing.compare.report import render_html, render_terminal
+    from briefing.compare.run import run_comparison
+    from briefing.model.cassette import RECORD_MODES
 
     if record_mode not in RECORD_MODES:
         raise typer.BadParameter(
@@ -522,7 +522,7 @@ def compare(
     )
     render_terminal(result, _stderr() if as_json else _stdout())
     if report is not None:
-        from .render import write_output
+        from briefing.render.formats import write_output
 
         write_output(render_html(result).encode("utf-8"), report)
         _notify(f"wrote {report}")

@@ -18,8 +18,8 @@ import math
 import re
 from collections.abc import Callable
 
-from .errors import ConfigError, CostLimitError
-from .exchange import ChatTransport, ModelRequest, ModelResponse, Usage
+from briefing.errors import ConfigError, CostLimitError
+from briefing.model.exchange import ChatTransport, ModelRequest, ModelResponse, Usage
 
 PRICES_AS_OF = "2025-08-15"
 

@@ -19,7 +19,7 @@ notes three forms its reader may want to discount: digits with a thousands separ
 a four-digit year (1800-2100) in a date context ("in 2016", "March 2016", "2015-16",
 "2016's").
 
-The extractive engine (`briefing.figures`) looks for counts written in words with
+The extractive engine (`briefing.text.figures`) looks for counts written in words with
 `NUMBER_IN_WORDS`, a pattern over the same vocabulary that differs where a count does:
 "one" only in "one hundred" or "twenty-one" and never "zero"; "three hundred and twelve"
 in one piece; nothing read when another scale word follows ("two hundred thousand");

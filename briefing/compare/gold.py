@@ -6,7 +6,7 @@ facts" form, `GoldFacts`. Both load into `GoldFacts`; a full document contribute
 actors (with aliases) and figures, and no key facts.
 
 Matching rules (all case- and diacritic-insensitive, on word tokens, see
-`briefing.metrics.word_tokens`):
+`briefing.compare.metrics.word_tokens`):
 
 - actor: a brief actor and a gold actor match when some name or alias of one equals
   some name or alias of the other ("MSF" = "MSF", "Medecins" = "Médecins"), or when the
@@ -35,10 +35,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import BriefValidationError
-from .grounding import locate_figure
-from .metrics import MetricSpec, brief_text, fold, word_tokens
-from .schema import Actor, Brief, BriefDocument
+from briefing.compare.metrics import MetricSpec, brief_text, fold, word_tokens
+from briefing.errors import BriefValidationError
+from briefing.grounding import locate_figure
+from briefing.schema import Actor, Brief, BriefDocument
 
 GOLD_SUFFIX = ".gold.json"
 

@@ -8,7 +8,7 @@ invented: a place, date, source or timeframe the sentence does not state stays n
 likelihoods are always null.
 
 Sections are filled by cue words and simple scores (position, events, figures, named
-actors), within `briefing.budgets`; `briefing.figures` reads the numbers, dates and time
+actors), within `briefing.budgets`; `briefing.text.figures` reads the numbers, dates and time
 spans and who reports them. Deterministic; no model, no network.
 """
 
@@ -19,13 +19,22 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import entities, schema
-from .article import Article
-from .budgets import BUDGETS, Budgets, trim_words, word_count
-from .entities import DATELINE, LOCATIVE, POSSESSIVE, TITLES, Entity, analyse
-from .figures import TIMEFRAME, WHEN, FigureReading, cue, figures_in, has_figure, reported_by
-from .schema import ActorKind, Brief, Claim, Figure, iter_evidence
-from .sentences import Sentence
+from briefing import schema
+from briefing.budgets import BUDGETS, Budgets, trim_words, word_count
+from briefing.ingest.article import Article
+from briefing.schema import ActorKind, Brief, Claim, Figure, iter_evidence
+from briefing.text import entities
+from briefing.text.entities import DATELINE, LOCATIVE, POSSESSIVE, TITLES, Entity, analyse
+from briefing.text.figures import (
+    TIMEFRAME,
+    WHEN,
+    FigureReading,
+    cue,
+    figures_in,
+    has_figure,
+    reported_by,
+)
+from briefing.text.sentences import Sentence
 
 _EVENT = cue(
     r"seiz\w*|captur\w*|withdr\w*|launch\w*|attack\w*|closed|clos(?:e|ing)|kill\w*|displac\w*"

@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import CassetteMissError, ConfigError
-from .exchange import ChatTransport, ModelRequest, ModelResponse, Usage
+from briefing.errors import CassetteMissError, ConfigError
+from briefing.model.exchange import ChatTransport, ModelRequest, ModelResponse, Usage
 
 CASSETTE_FORMAT = "briefing-cassette/1"
 RecordMode = Literal["replay", "record", "once", "off"]

@@ -6,7 +6,7 @@ in parentheses, initials, surnames, short forms) and classified by cue words in 
 and around its mentions. Places are kept apart from actors. Word lists are generic.
 
 `find_entities(text)` is the public entry point (also used for entity-coverage metrics);
-`analyse(text)` also returns the sentences (split by `briefing.sentences`) and the places
+`analyse(text)` also returns the sentences (split by `briefing.text.sentences`) and the places
 it found.
 """
 
@@ -17,8 +17,8 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .schema import ActorKind
-from .sentences import MONTHS, Sentence, split_sentences
+from briefing.schema import ActorKind
+from briefing.text.sentences import MONTHS, Sentence, split_sentences
 
 # --- Word lists --------------------------------------------------------------------------
 

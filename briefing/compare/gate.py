@@ -32,8 +32,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .compare import ALL_METRICS, ComparisonResult, Variant
-from .errors import ConfigError, GateError
+from briefing.compare.run import ALL_METRICS, ComparisonResult, Variant
+from briefing.errors import ConfigError, GateError
 
 # Not a brief metric: how many runs of a variant failed, over all articles.
 FAILED_RUNS = "failed_runs"

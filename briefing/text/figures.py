@@ -9,9 +9,9 @@ any; `reported_by` finds whom a sentence attributes a fact to ("said X", "X said
 also state ("14 March", "within 48 hours").
 
 These are rules about how news prose states numbers, and they change for their own
-reasons, so they live apart from the extractive engine (`briefing.extractive`), which
+reasons, so they live apart from the extractive engine (`briefing.engines.extractive`), which
 decides which figures make the brief and quotes their evidence. Deterministic: regular
-expressions over the text and the names `briefing.entities` found; no model, no network.
+expressions over the text and the names `briefing.text.entities` found; no model, no network.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .budgets import Budgets, trim_words, word_count
-from .entities import TITLES, WEEKDAYS, Entity
-from .numbers import NUMBER_IN_WORDS, SMALL_NUMBER_WORD, WORD_SCALES
-from .schema import ActorKind
-from .sentences import MONTH_PATTERN, Sentence
+from briefing.budgets import Budgets, trim_words, word_count
+from briefing.schema import ActorKind
+from briefing.text.entities import TITLES, WEEKDAYS, Entity
+from briefing.text.numbers import NUMBER_IN_WORDS, SMALL_NUMBER_WORD, WORD_SCALES
+from briefing.text.sentences import MONTH_PATTERN, Sentence
 
 # The names mentioned in text[lo:hi], as (start, entity) in reading order.
 NamesIn = Callable[[int, int], list[tuple[int, Entity]]]
@@ -55,7 +55,7 @@ _QUALIFIER = (  # "About 40", opening a sentence, too
 _QUAL = rf"(?:{_QUALIFIER} )?"
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _SCALE = r"(?: ?(?:million|billion|thousand|trillion|bn)\b)?"
-# Numbers in words ("forty-two", "two dozen") are read by `briefing.numbers.NUMBER_IN_WORDS`.
+# Numbers in words ("forty-two", "two dozen") are read by `briefing.text.numbers.NUMBER_IN_WORDS`.
 _FIGURE = re.compile(
     rf"(?<![\w.,$€£-])(?:{_QUAL}(?:between (?:{_NUM}) and (?:{_NUM})|[$€£] ?(?:{_NUM}){_SCALE}"
     rf"|(?:{_NUM}){_SCALE}(?: ?%| percent| per cent)?|{NUMBER_IN_WORDS})(?![\w-])"

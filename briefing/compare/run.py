@@ -15,7 +15,7 @@ option, an invalid gold file, no readable article at all) stop the comparison be
 anything runs; when every run fails anyway there is nothing to compare, and the error
 raised keeps the first failure's exit code.
 
-The regression gate lives in `briefing.compare_gate`; reports in `briefing.compare_report`.
+The regression gate lives in `briefing.compare.gate`; reports in `briefing.compare.report`.
 """
 
 from __future__ import annotations
@@ -31,13 +31,26 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from .article import Article, load_article
-from .cassette import RECORD_MODES
-from .config import Settings, with_overrides
-from .errors import BriefingError, ConfigError, InputError, ModelOutputError
-from .gold import GOLD_METRICS, GoldFacts, GoldScores, gold_path, load_gold, score_against_gold
-from .metrics import METRICS, BriefMetrics, MetricSpec, compute_metrics, invalid_metrics
-from .schema import BriefDocument
+from briefing.compare.gold import (
+    GOLD_METRICS,
+    GoldFacts,
+    GoldScores,
+    gold_path,
+    load_gold,
+    score_against_gold,
+)
+from briefing.compare.metrics import (
+    METRICS,
+    BriefMetrics,
+    MetricSpec,
+    compute_metrics,
+    invalid_metrics,
+)
+from briefing.config import Settings, with_overrides
+from briefing.errors import BriefingError, ConfigError, InputError, ModelOutputError
+from briefing.ingest.article import Article, load_article
+from briefing.model.cassette import RECORD_MODES
+from briefing.schema import BriefDocument
 
 EXTRACTIVE = "extractive"
 ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
@@ -217,7 +230,7 @@ def build_variants(versions: Sequence[str], models: Sequence[str] | None) -> lis
 
 def check_versions(versions: Sequence[str]) -> None:
     """Fail before running anything when a prompt version is unknown or malformed."""
-    from .prompts import load_version
+    from briefing.prompts import load_version
 
     for version in dict.fromkeys(versions):
         if version != EXTRACTIVE:
@@ -296,7 +309,7 @@ def aggregate_articles(cells: Sequence[Cell], labels: Sequence[str]) -> dict[str
 
 
 def _default_generate() -> Generate:
-    from .pipeline import agenerate_document
+    from briefing.pipeline import agenerate_document
 
     return agenerate_document
 
@@ -488,7 +501,7 @@ def _assemble(
 
 def prompt_diffs(variants: Sequence[Variant]) -> list[PromptDiff]:
     """The template diff of each prompt version against the first one compared."""
-    from .prompts import diff_versions
+    from briefing.prompts import diff_versions
 
     versions = list(dict.fromkeys(v.version for v in variants if v.engine == "llm"))
     if len(versions) < 2:

@@ -27,9 +27,16 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from pydantic import ValidationError
 
-from .budgets import BUDGETS, Budgets, enforce_budgets, scale_budgets, shorten_chars
-from .errors import BriefValidationError, InputError, OutputError
-from .schema import SCHEMA_VERSION, Brief, BriefDocument, GroundingReport, QuoteCheck, iter_evidence
+from briefing.budgets import BUDGETS, Budgets, enforce_budgets, scale_budgets, shorten_chars
+from briefing.errors import BriefValidationError, InputError, OutputError
+from briefing.schema import (
+    SCHEMA_VERSION,
+    Brief,
+    BriefDocument,
+    GroundingReport,
+    QuoteCheck,
+    iter_evidence,
+)
 
 if TYPE_CHECKING:
     from jinja2 import Environment, Template
@@ -328,10 +335,10 @@ def _template(name: str) -> Template:
     if _ENV is None:
         from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-        from .resources import templates_dir
+        from briefing.resources import templates_dir
 
         _ENV = Environment(
-            loader=FileSystemLoader(templates_dir()),
+            loader=FileSystemLoader(templates_dir("render")),
             autoescape=select_autoescape(enabled_extensions=("html",), default=False),
             undefined=StrictUndefined,
             trim_blocks=True,

@@ -18,11 +18,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .compare import METRIC_SPECS, Cell, ComparisonResult, Stat
-from .gold import actor_keys, figure_recalled, pair_actors
-from .metrics import MetricSpec
-from .schema import Brief
-from .usage import format_usd
+from briefing.compare.gold import actor_keys, figure_recalled, pair_actors
+from briefing.compare.metrics import MetricSpec
+from briefing.compare.run import METRIC_SPECS, Cell, ComparisonResult, Stat
+from briefing.model.usage import format_usd
+from briefing.schema import Brief
 
 # Shown per article and as charts; the full list is shown for "all articles".
 KEY_METRICS = (
@@ -303,7 +303,7 @@ def brief_view(brief: Brief, ref: Brief | None) -> dict[str, Any]:
     def diff(mine: str, theirs: str | None) -> list[tuple[str, str]]:
         return [("eq", mine)] if theirs is None else word_diff(theirs, mine)
 
-    # Actors are paired one to one, by the rules of gold scoring (`briefing.gold`).
+    # Actors are paired one to one, by the rules of gold scoring (`briefing.compare.gold`).
     ref_actors = list(ref.actors) if ref else []
     pairs = pair_actors([actor_keys(a) for a in brief.actors], [actor_keys(a) for a in ref_actors])
     paired_ref = set(pairs.values())
@@ -457,11 +457,11 @@ def html_context(result: ComparisonResult) -> dict[str, Any]:
 def render_html(result: ComparisonResult) -> str:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    from .resources import templates_dir
+    from briefing.resources import templates_dir
 
     # Brief text is untrusted (it comes from an article and a model): escape everything.
     env = Environment(
-        loader=FileSystemLoader(templates_dir()),
+        loader=FileSystemLoader(templates_dir("compare")),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,

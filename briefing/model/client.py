@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 
-from .config import Settings
-from .errors import (
+from briefing.config import Settings
+from briefing.errors import (
     BriefingError,
     ConfigError,
     ContentFilteredError,
@@ -31,8 +31,8 @@ from .errors import (
     ModelRefusalError,
     TruncatedOutputError,
 )
-from .exchange import ChatTransport, ModelRequest, ModelResponse, Usage
-from .usage import UsageMeter
+from briefing.model.exchange import ChatTransport, ModelRequest, ModelResponse, Usage
+from briefing.model.usage import UsageMeter
 
 if TYPE_CHECKING:
     import httpx2

@@ -5,8 +5,8 @@ and those into sentences, and tells headings (titles, subheadings: short lines w
 final punctuation) from list items (after a list marker, or stating a number or a verb).
 Every `Sentence` keeps its offsets, so `text[s.start:s.end] == s.text`.
 
-This is its own concern, apart from `briefing.entities` (which finds names within these
-sentences): the extractive engine and `briefing.figures` work on `Sentence`s too, and the
+This is its own concern, apart from `briefing.text.entities` (which finds names within these
+sentences): the extractive engine and `briefing.text.figures` work on `Sentence`s too, and the
 rules for where sentences and headings end change for their own reasons. No dependencies
 inside the package.
 """

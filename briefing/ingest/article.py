@@ -1,7 +1,7 @@
 """Load an article from a file, stdin or URL; clean it; keep paragraphs with offsets.
 
 A source is a path (.txt, .md, .html/.htm; other text files are read by their content),
-"-" for standard input, or an http(s) URL; briefing.sources reads and decodes it. HTML is
+"-" for standard input, or an http(s) URL; briefing.ingest.sources reads and decodes it. HTML is
 reduced to the article with trafilatura. Plain text and Markdown lose their page chrome
 (view counters, share buttons, comment forms...) through the whole-line rules in
 CHROME_RULES, and every removed line records the rule that removed it, so a reader can
@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any, BinaryIO
 
-from .config import DEFAULT_MAX_BYTES
-from .errors import InputError
-from .sources import looks_like_html, read_source
+from briefing.config import DEFAULT_MAX_BYTES
+from briefing.errors import InputError
+from briefing.ingest.sources import looks_like_html, read_source
 
 
 @dataclass(frozen=True)
