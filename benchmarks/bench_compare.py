@@ -34,7 +34,8 @@ from pathlib import Path
 from _util import EXAMPLES, ROOT, timed
 from rich.console import Console
 
-from briefing.compare.report import render_html, render_terminal
+from briefing.compare.report import render_terminal
+from briefing.compare.report_html import render_html
 from briefing.compare.run import ARTICLE_SUFFIXES, run_comparison
 from briefing.config import Settings
 

@@ -32,9 +32,10 @@ from _util import EXAMPLES, ROOT
 sys.path.insert(0, str(ROOT))  # tests/ is not installed; the stub server lives there
 
 from briefing.config import Settings, resolve_settings  # noqa: E402
+from briefing.engines.llm import Progress  # noqa: E402
 from briefing.ingest.article import Article, load_article, make_article  # noqa: E402
 from briefing.ingest.chunking import chunk_text, resolve_tokenizer  # noqa: E402
-from briefing.pipeline import Progress, generate_brief  # noqa: E402
+from briefing.pipeline import GenerateOptions, generate_brief  # noqa: E402
 from briefing.prompts import extraction_messages, load_version, merge_messages  # noqa: E402
 from briefing.schema import BriefDocument  # noqa: E402
 from tests.builders import minimal_brief_json, partial_brief_json  # noqa: E402
@@ -118,7 +119,9 @@ def bench_one_chunk() -> list[str]:
     article = load_article(str(EXAMPLES / "aleppo-offensive.txt"))
     reference = json.loads((EXAMPLES / "aleppo-offensive.brief.json").read_text("utf-8"))
     with StubServer(default=lambda request: counted(reference["brief"], request)) as stub:
-        doc = generate_brief(article, settings_for(stub), prompt_version=PROMPT, engine="llm")
+        doc = generate_brief(
+            article, settings_for(stub), GenerateOptions(prompt_version=PROMPT, engine="llm")
+        )
         bodies = stub.chat_bodies
     calls = len(bodies)
     article_tokens = TOKENIZER.count(article.text)
@@ -228,7 +231,9 @@ def run_twenty_chunks(
         )
         start = time.perf_counter()
         doc = generate_brief(
-            article, settings, prompt_version=PROMPT, engine="llm", progress=progress
+            article,
+            settings,
+            GenerateOptions(prompt_version=PROMPT, engine="llm", progress=progress),
         )
         wall = time.perf_counter() - start
         requests = [r for r in stub.requests if r.path.rstrip("/").endswith("/chat/completions")]

@@ -11,14 +11,12 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from briefing.errors import ConfigError
-
-StructuredMode = Literal["auto", "json_schema", "json_object"]
-Engine = Literal["auto", "llm", "extractive"]
-TokenizerMode = Literal["auto", "offline"]
+from briefing.choices import Engine, StructuredMode, TokenizerMode, names
+from briefing.errors import ConfigError, option
 
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -33,7 +31,7 @@ class Settings:
     concurrency: int = 4
     max_retries: int = 3
     max_repairs: int = 1
-    structured_mode: StructuredMode = "auto"
+    structured_mode: StructuredMode = StructuredMode.AUTO
     max_cost: float | None = None
     max_output_tokens: int = 4096
     chunk_tokens: int = 3000
@@ -42,9 +40,8 @@ class Settings:
     merge_tokens: int = 8000
     max_bytes: int = DEFAULT_MAX_BYTES
     prompt: str = "v2"
-    engine: Engine = "auto"
-    # "offline": never try to download tiktoken encodings; use the bundled one.
-    tokenizer: TokenizerMode = "auto"
+    engine: Engine = Engine.AUTO
+    tokenizer: TokenizerMode = TokenizerMode.AUTO
     # Where the key came from; never the key itself.
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -77,12 +74,6 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "prompt": ("BRIEFING_PROMPT",),
     "engine": ("BRIEFING_ENGINE",),
     "tokenizer": ("BRIEFING_TOKENIZER",),
-}
-
-_CHOICES: dict[str, tuple[str, ...]] = {
-    "structured_mode": ("auto", "json_schema", "json_object"),
-    "engine": ("auto", "llm", "extractive"),
-    "tokenizer": ("auto", "offline"),
 }
 
 
@@ -120,31 +111,67 @@ def _read_config_file(path: Path) -> dict[str, Any]:
     return dict(table)
 
 
-def _coerce(name: str, value: Any, origin: str) -> Any:
-    target = {f.name: f for f in fields(Settings)}[name]
-    kind = str(target.type)
+def _count(value: Any) -> int:
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError("must be a whole number")
+    number = int(value)
+    if number < 0:
+        raise ValueError("must not be negative")
+    return number
+
+
+def _positive_count(value: Any) -> int:
+    number = _count(value)
+    if number < 1:
+        raise ValueError("must be at least 1")
+    return number
+
+
+def _amount(value: Any) -> float:
+    number = float(value)
+    if number < 0:
+        raise ValueError("must not be negative")
+    return number
+
+
+def _choice(choices: type[StrEnum]) -> Any:
+    def parse(value: Any) -> StrEnum:
+        if str(value) not in set(choices):
+            raise ValueError(f"must be {names(choices)}")
+        return choices(str(value))
+
+    return parse
+
+
+# How each setting is read from a flag, an environment variable or the config file.
+_PARSERS: dict[str, Any] = {
+    "model": str,
+    "base_url": str,
+    "api_key_env": str,
+    "timeout": _amount,
+    "concurrency": _positive_count,
+    "max_retries": _count,
+    "max_repairs": _count,
+    "structured_mode": _choice(StructuredMode),
+    "max_cost": _amount,
+    "max_output_tokens": _positive_count,
+    "chunk_tokens": _positive_count,
+    "chunk_overlap": _count,
+    "merge_tokens": _positive_count,
+    "max_bytes": _positive_count,
+    "prompt": str,
+    "engine": _choice(Engine),
+    "tokenizer": _choice(TokenizerMode),
+}
+
+
+def _parse(name: str, value: Any, origin: str) -> Any:
+    if value is None:
+        return None
     try:
-        if value is None:
-            return None
-        if "int" in kind and "float" not in kind:
-            result: Any = int(value)
-            if result < 0:
-                raise ValueError("must not be negative")
-        elif "float" in kind:
-            result = float(value)
-            if result < 0:
-                raise ValueError("must not be negative")
-        else:
-            result = str(value)
+        return _PARSERS[name](value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{origin}: invalid value {value!r} for {name} ({exc})") from exc
-    if name in _CHOICES and result not in _CHOICES[name]:
-        raise ConfigError(
-            f"{origin}: {name} must be one of {', '.join(_CHOICES[name])}, not {result!r}"
-        )
-    if name == "concurrency" and result < 1:
-        raise ConfigError(f"{origin}: concurrency must be at least 1")
-    return result
 
 
 def resolve_settings(
@@ -156,20 +183,20 @@ def resolve_settings(
     path = config_path(env)
     values: dict[str, Any] = {}
     for name, value in _read_config_file(path).items():
-        values[name] = _coerce(name, value, f"config file {path}")
-    for name, names in ENV_VARS.items():
-        for var in names:
+        values[name] = _parse(name, value, f"config file {path}")
+    for name, variables in ENV_VARS.items():
+        for var in variables:
             if env.get(var):
-                values[name] = _coerce(name, env[var], f"environment variable {var}")
+                values[name] = _parse(name, env[var], f"environment variable {var}")
                 break
     for name, value in (flags or {}).items():
         if value is not None:
-            values[name] = _coerce(name, value, f"option --{name.replace('_', '-')}")
+            values[name] = _parse(name, value, f"option {option(name)}")
     settings = Settings(**values, env=env)
     if settings.chunk_overlap >= settings.chunk_tokens:
         raise ConfigError(
             f"chunk overlap ({settings.chunk_overlap}) must be smaller than chunk size "
-            f"({settings.chunk_tokens}); lower --chunk-overlap or raise --chunk-tokens"
+            f"({settings.chunk_tokens}); lower ⟨chunk_overlap⟩ or raise ⟨chunk_tokens⟩"
         )
     return settings
 

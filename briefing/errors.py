@@ -1,53 +1,92 @@
 """Domain errors. Each message names the problem and says how to fix it.
 
-The CLI is the only place that turns these into exit codes; library callers catch
-`BriefingError` (or a subclass) and read `.exit_code` if they want the same mapping.
+Errors carry data (the model, endpoint and status of a failed call; the path that could
+not be written...) and no exit code: the CLI chooses exit codes in one table
+(`briefing.cli.exit_codes`). Messages refer to settings and options through `option()`,
+so that a library caller reads `max_bytes` where a CLI user reads `--max-bytes`.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from typing import Any
+
+_OPTION = re.compile(r"⟨([a-z_]+)⟩")
+
+
+def option(name: str) -> str:
+    """A setting or option named inside a message (`max_bytes`, `record_mode`).
+
+    `str(error)` shows the name as it is; the CLI shows its flag (`--max-bytes`).
+    """
+    return f"⟨{name}⟩"
+
 
 class BriefingError(Exception):
-    """Base class. `exit_code` is the documented CLI exit code for this failure."""
-
-    exit_code = 1
+    """Base class for every failure the package reports to its callers."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.message = message
+        self.template = message
+
+    def render(self, name_option: Callable[[str], str] = lambda name: name) -> str:
+        """The message, with each `option()` reference shown by `name_option`."""
+        return _OPTION.sub(lambda m: name_option(m.group(1)), self.template)
+
+    @property
+    def message(self) -> str:
+        return self.render()
 
     def __str__(self) -> str:
-        return self.message
+        return self.render()
 
 
 class InputError(BriefingError):
     """The article source cannot be read or is not an article (missing, binary, too big...)."""
 
-    exit_code = 3
-
 
 class BriefValidationError(BriefingError):
     """A brief JSON file does not match the schema."""
-
-    exit_code = 4
 
 
 class ConfigError(BriefingError):
     """Settings are missing or invalid (no model configured, bad config file, bad option)."""
 
-    exit_code = 5
+
+class ModelError(BriefingError):
+    """A model call failed. Carries what a caller needs to report or retry it."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        model: str | None = None,
+        endpoint: str | None = None,
+        status_code: int | None = None,
+        attempts: int | None = None,
+        usage: Any = None,
+        body: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.model = model
+        self.endpoint = endpoint
+        self.status_code = status_code
+        self.attempts = attempts  # requests sent for this call, retries included
+        self.usage = usage  # `briefing.model.exchange.Usage` spent before the failure
+        self.body = body  # the server's or the model's own words, shortened
 
 
-class ModelCallError(BriefingError):
+class ModelCallError(ModelError):
     """The model endpoint could not be reached or kept failing (timeouts, 5xx, rate limits)."""
 
-    exit_code = 6
+
+class ModelAuthError(ConfigError, ModelError):
+    """The endpoint rejected the key or the model name: a configuration problem."""
 
 
-class ModelOutputError(BriefingError):
+class ModelOutputError(ModelError):
     """The model answered but the answer is unusable (refusal, truncation, invalid JSON)."""
-
-    exit_code = 7
 
 
 class ModelRefusalError(ModelOutputError):
@@ -63,54 +102,49 @@ class ContentFilteredError(ModelOutputError):
 
 
 class CassetteMissError(BriefingError):
-    """Replay mode found no recorded response for a request."""
+    """Replay found no recorded response for a request (or no cassette file)."""
 
-    exit_code = 8
+    def __init__(self, message: str, *, cassette: str | None = None, key: str | None = None):
+        super().__init__(message)
+        self.cassette = cassette
+        self.key = key
 
 
 class GroundingError(BriefingError):
-    """--strict-grounding dropped claims whose evidence is not in the article."""
-
-    exit_code = 9
+    """Claims were removed or found too weakly grounded (the brief is still written)."""
 
 
 class CostLimitError(BriefingError):
-    """The next model call would exceed --max-cost."""
+    """The next model call would exceed the spending limit."""
 
-    exit_code = 10
+    def __init__(
+        self, message: str, *, limit: float | None = None, spent: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.spent = spent
 
 
 class GateError(BriefingError):
-    """A comparison violated a --fail-on regression rule."""
+    """A comparison violated a regression rule."""
 
-    exit_code = 11
+    def __init__(self, message: str, *, violations: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.violations = violations or []
 
 
 class OutputError(BriefingError):
     """The output cannot be written (bad path, unknown format, PDF support missing)."""
 
-    exit_code = 12
-
 
 class PromptError(BriefingError):
     """A prompt version is unknown, malformed, or its released files changed."""
 
-    exit_code = 13
 
+class EveryRunFailed(BriefingError):
+    """A comparison in which no run succeeded; `first` is the first run's failure, whose
+    kind decides how the failure is reported (its exit code, in the CLI)."""
 
-EXIT_CODES: dict[int, str] = {
-    0: "success",
-    1: "unexpected internal error (rerun with --debug and report it)",
-    2: "invalid command-line usage",
-    InputError.exit_code: "the article source cannot be read or is not an article",
-    BriefValidationError.exit_code: "a brief JSON file does not match the schema",
-    ConfigError.exit_code: "configuration missing or invalid",
-    ModelCallError.exit_code: "model endpoint unreachable or kept failing",
-    ModelOutputError.exit_code: "model answer unusable (refusal, truncation, filter, invalid)",
-    CassetteMissError.exit_code: "cassette has no recorded response for a request (replay)",
-    GroundingError.exit_code: "--strict-grounding dropped unverified claims",
-    CostLimitError.exit_code: "--max-cost would be exceeded",
-    GateError.exit_code: "comparison regression gate violated",
-    OutputError.exit_code: "output cannot be written",
-    PromptError.exit_code: "prompt version unknown, malformed or changed after release",
-}
+    def __init__(self, message: str, *, first: BriefingError) -> None:
+        super().__init__(message)
+        self.first = first

@@ -531,7 +531,7 @@ def drop_unverified(brief: Brief, report: GroundingReport) -> tuple[Brief, list[
 def strict_grounding(
     brief: Brief, text: str, *, fuzzy_threshold: float = DEFAULT_FUZZY_THRESHOLD
 ) -> tuple[Brief, GroundingReport]:
-    """Ground, drop what is unverified, ground again: the --strict-grounding pipeline step.
+    """Ground, drop what is unverified, ground again: the strict-grounding pipeline step.
 
     The returned report describes the returned brief, with `dropped` filled in.
     """

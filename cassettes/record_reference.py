@@ -22,9 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from briefing.config import resolve_settings  # noqa: E402
+from briefing.engines.llm import HAND_WRITTEN_ORIGIN  # noqa: E402
 from briefing.ingest.article import load_article  # noqa: E402
 from briefing.ingest.chunking import resolve_tokenizer  # noqa: E402
-from briefing.pipeline import HAND_WRITTEN_ORIGIN, generate_brief  # noqa: E402
+from briefing.pipeline import GenerateOptions, generate_brief  # noqa: E402
 from briefing.prompts import list_versions, load_version  # noqa: E402
 from briefing.schema import BriefDocument  # noqa: E402
 from tests.stub_server import RecordedRequest, Reply, StubServer  # noqa: E402
@@ -68,11 +69,13 @@ def main() -> None:
                 doc = generate_brief(
                     article,
                     settings,
-                    prompt_version=version,
-                    engine="llm",
-                    cassette_path=cassette,
-                    record_mode="record",
-                    cassette_origin=HAND_WRITTEN_ORIGIN,
+                    GenerateOptions(
+                        prompt_version=version,
+                        engine="llm",
+                        cassette=cassette,
+                        record_mode="record",
+                        cassette_origin=HAND_WRITTEN_ORIGIN,
+                    ),
                 )
             rate = doc.grounding.rate if doc.grounding else 0.0
             name = cassette.relative_to(ROOT)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+import pytest
+
 from briefing.budgets import BUDGETS
+from briefing.cli.options import flag
+from briefing.errors import BriefingError
 from briefing.schema import (
     Actor,
     ActorKind,
@@ -255,3 +260,13 @@ def partial_brief_json(chunk: str, part: int) -> dict[str, Any]:
         "evidence": [first_sentence],
     }
     return minimal_brief_json(first_sentence, actors=[actor])
+
+
+@contextlib.contextmanager
+def raises_saying(kind: type[BriefingError], pattern: str) -> Iterator[None]:
+    """Like `pytest.raises(kind, match=pattern)`, matched against the message as the CLI
+    prints it: options by their flags (`--max-cost`), not their setting names."""
+    with pytest.raises(kind) as caught:
+        yield
+    shown = caught.value.render(flag)
+    assert re.search(pattern, shown), f"{pattern!r} not found in {shown!r}"

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from briefing.cli.options import flag
 from briefing.errors import InputError
 from briefing.ingest.article import CHROME_RULES, Article, RemovedLine, load_article
 from tests.conftest import EXAMPLES, ROOT
@@ -631,7 +632,7 @@ def test_utf8_page_with_a_stale_charset_declaration_stays_utf8(tmp_path: Path) -
 def _error(source: str, **kwargs: Any) -> str:
     with pytest.raises(InputError) as info:
         load_article(source, **kwargs)
-    message = str(info.value)
+    message = info.value.render(flag)  # as the CLI prints it
     assert "\n" not in message
     return message
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from briefing.cli.options import flag
 from briefing.errors import CassetteMissError, ConfigError
 from briefing.model.cassette import Cassette, CassetteTransport, stale_entries
 from briefing.model.exchange import ModelRequest, ModelResponse, Usage
@@ -86,7 +87,7 @@ def test_replay_miss_names_request_and_shows_difference(tmp_path: Path) -> None:
     player = CassetteTransport(Cassette.load(path, must_exist=True), "replay", None)
     with pytest.raises(CassetteMissError) as caught:
         asyncio.run(player.complete(_request("the edited article", purpose="extract chunk 2/3")))
-    message = str(caught.value)
+    message = caught.value.render(flag)
     assert "extract chunk 2/3" in message
     assert "the original article" in message and "the edited article" in message
     assert "--record-mode once" in message

@@ -21,7 +21,7 @@ from briefing.compare.run import ARTICLE_SUFFIXES
 from briefing.config import Settings, resolve_settings
 from briefing.ingest.article import load_article
 from briefing.model.cassette import Cassette, CassetteTransport, stale_entries
-from briefing.pipeline import generate_brief
+from briefing.pipeline import GenerateOptions, generate_brief
 from briefing.prompts import list_versions, load_version, rendering_fingerprint
 from briefing.schema import BriefDocument, brief_json_schema
 from tests.conftest import CASSETTES, EXAMPLES
@@ -61,9 +61,11 @@ def replay(cassette_path: Path, settings: Settings) -> tuple[Cassette, BriefDocu
     doc = generate_brief(
         article,
         settings,
-        prompt_version=version,
-        engine="llm",
-        transport=CassetteTransport(cassette, "replay", None),
+        GenerateOptions(
+            prompt_version=version,
+            engine="llm",
+            transport=CassetteTransport(cassette, "replay", None),
+        ),
     )
     return cassette, doc
 

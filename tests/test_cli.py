@@ -283,10 +283,11 @@ def test_config_file_sets_defaults_and_flags_win(private_home: Path) -> None:
     assert "max 900 tokens" in out
 
 
-def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+def test_debug_shows_the_traceback_and_keeps_the_exit_code(tmp_path: Path) -> None:
     result = runner.invoke(app, ["--debug", "inspect", str(tmp_path / "nope.txt")])
-    assert result.exit_code != 0
-    assert result.exception is not None and not isinstance(result.exception, SystemExit)
+    assert result.exit_code == 3
+    assert "Traceback" in result.stderr and "InputError" in result.stderr
+    assert result.stderr.rstrip().splitlines()[-1].startswith("error: ")
 
 
 # --- prompts and cassettes ---------------------------------------------------------------

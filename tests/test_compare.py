@@ -11,14 +11,17 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from briefing.cli.exit_codes import exit_code_for
 from briefing.compare.gate import check_gate, evaluate_gate, parse_rules
-from briefing.compare.report import html_context, render_html, render_terminal, word_diff
+from briefing.compare.report import render_terminal
+from briefing.compare.report_html import html_context, render_html, word_diff
 from briefing.compare.run import (
+    CompareOptions,
     ComparisonResult,
-    acompare,
+    acompare_prompts,
     build_variants,
     cassette_name,
-    run_comparison,
+    compare_prompts,
 )
 from briefing.config import Settings
 from briefing.errors import (
@@ -32,6 +35,7 @@ from briefing.errors import (
     PromptError,
 )
 from briefing.ingest.article import Article
+from briefing.pipeline import GenerateOptions
 from briefing.schema import (
     BriefDocument,
     BriefMetadata,
@@ -57,7 +61,17 @@ class FakePipeline:
         self.running = 0
         self.peak = 0
 
-    async def __call__(self, article: Article, settings: Settings, **kw: Any) -> BriefDocument:
+    async def __call__(
+        self, article: Article, settings: Settings, options: GenerateOptions | None = None
+    ) -> BriefDocument:
+        assert options is not None
+        kw = {
+            "prompt_version": options.prompt_version,
+            "engine": options.engine,
+            "cassette_path": options.cassette,
+            "record_mode": options.record_mode,
+            "repetition": options.repetition,
+        }
         stem = Path(article.source).stem
         version = kw["prompt_version"] or "extractive"
         self.calls.append({"article": stem, "model": settings.model, **kw})
@@ -67,7 +81,7 @@ class FakePipeline:
             await asyncio.sleep(0.001)
             if (stem, version) in self.fail:
                 raise self.fail[(stem, version)]
-            return self.document(stem, version, kw["repetition"])
+            return self.document(stem, version, options.repetition)
         finally:
             self.running -= 1
 
@@ -116,7 +130,7 @@ def articles(tmp_path: Path) -> Path:
 
 def compare(sources: list[Path], fake: FakePipeline, **kw: Any) -> ComparisonResult:
     versions = kw.pop("versions", ["v1", "v2"])
-    return run_comparison(sources, versions, SETTINGS, generate=fake, **kw)
+    return compare_prompts(sources, versions, SETTINGS, CompareOptions(generate=fake, **kw))
 
 
 def test_aggregates_per_article_and_overall(articles: Path) -> None:
@@ -181,7 +195,7 @@ def test_every_run_failing_raises_with_the_failure_exit_code(articles: Path) -> 
     fake = FakePipeline(fail={(s, v): miss for s in ("alpha", "beta") for v in ("v1", "v2")})
     with pytest.raises(BriefingError, match=r"every run failed .* alpha × v1: no cassette") as info:
         compare([articles], fake)
-    assert info.value.exit_code == CassetteMissError.exit_code
+    assert exit_code_for(info.value) == exit_code_for(CassetteMissError(""))
 
 
 def test_unknown_version_fails_before_running(articles: Path) -> None:
@@ -249,7 +263,7 @@ def test_no_readable_article_raises_before_running(tmp_path: Path) -> None:
         BriefingError, match=r"no article could be read \(1 given\).*empty\.txt"
     ) as info:
         compare([empty], fake, versions=["extractive"])
-    assert info.value.exit_code == InputError.exit_code
+    assert exit_code_for(info.value) == exit_code_for(InputError(""))
     assert fake.calls == []
 
 
@@ -265,7 +279,7 @@ def test_an_empty_article_fails_the_cli_gate(tmp_path: Path) -> None:
     out = CliRunner().invoke(
         app, ["compare", str(empty), "--prompt", "extractive", "--fail-on", "failed_runs>0"]
     )
-    assert out.exit_code == InputError.exit_code
+    assert out.exit_code == exit_code_for(InputError(""))
     assert "gate passed" not in out.stderr
     assert "no article could be read" in " ".join(out.stderr.split())
 
@@ -319,7 +333,12 @@ def test_a_variant_twice_is_an_a_a_run() -> None:
 def test_concurrency_is_bounded(articles: Path) -> None:
     fake = FakePipeline()
     result = asyncio.run(
-        acompare([articles], ["v1", "v2", "extractive"], SETTINGS, repeat=3, generate=fake)
+        acompare_prompts(
+            [articles],
+            ["v1", "v2", "extractive"],
+            SETTINGS,
+            CompareOptions(repeat=3, generate=fake),
+        )
     )
     assert len(result.runs) == 18
     assert 1 < fake.peak <= SETTINGS.concurrency
@@ -437,12 +456,12 @@ def test_gate_absolute_and_relative_rules(result: ComparisonResult) -> None:
 def test_gate_without_baseline_checks_every_variant(result: ComparisonResult) -> None:
     messages = evaluate_gate(result, None, "grounding_rate<0.95")
     assert messages == ["v2: grounding_rate 0.75 < 0.95 (rule grounding_rate<0.95)"]
-    with pytest.raises(ConfigError, match="add --baseline"):
+    with pytest.raises(ConfigError, match="add baseline"):
         evaluate_gate(result, None, "actors>baseline")
 
 
 def test_gate_unknown_baseline_and_missing_values(result: ComparisonResult) -> None:
-    with pytest.raises(ConfigError, match="--baseline 'v9' is not among .*v1, v2"):
+    with pytest.raises(ConfigError, match="baseline 'v9' is not among .*v1, v2"):
         evaluate_gate(result, "v9", "actors>1")
     # No gold files: the rule cannot be checked, and a gate must not pass on missing data.
     assert evaluate_gate(result, "v1", "actor_recall<0.5") == [
@@ -462,7 +481,7 @@ def test_check_gate_raises_gate_error(result: ComparisonResult) -> None:
     check_gate(result, "v1", "grounding_rate<0.5")
     with pytest.raises(GateError, match="1 violation") as info:
         check_gate(result, "v1", "grounding_rate<0.95")
-    assert info.value.exit_code == 11
+    assert exit_code_for(info.value) == 11
 
 
 # --- reports --------------------------------------------------------------------------

@@ -23,7 +23,6 @@ import re
 import shutil
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import pytest
 from markupsafe import escape
@@ -32,10 +31,11 @@ from typer.testing import CliRunner
 from briefing.cli.app import app
 from briefing.compare.gate import evaluate_gate
 from briefing.compare.gold import load_gold, score_against_gold
-from briefing.compare.report import diff_lines
-from briefing.compare.run import ARTICLE_SUFFIXES, run_comparison
+from briefing.compare.report_html import diff_lines
+from briefing.compare.run import ARTICLE_SUFFIXES, CompareOptions, compare_prompts
 from briefing.config import Settings
 from briefing.ingest.article import Article
+from briefing.pipeline import GenerateOptions
 from briefing.prompts import diff_versions, list_versions
 from briefing.schema import BriefDocument
 from tests.conftest import CASSETTES, EXAMPLES
@@ -262,7 +262,7 @@ def test_unknown_prompt_version_fails_before_anything_runs(
         calls.append(args)
         raise AssertionError("the pipeline ran")
 
-    monkeypatch.setattr(briefing.pipeline, "agenerate_document", spy)
+    monkeypatch.setattr(briefing.pipeline, "agenerate_brief", spy)
     report = tmp_path / "report.html"
     code, out, err = compare(
         "--prompt",
@@ -372,19 +372,22 @@ def test_relative_rules_fire_on_a_quality_drop() -> None:
     the reference briefs, v2 the same briefs with every other actor removed."""
     calls: list[tuple[str, str | None]] = []
 
-    async def generate(article: Article, settings: Settings, **kw: Any) -> BriefDocument:
+    async def generate(
+        article: Article, settings: Settings, options: GenerateOptions | None = None
+    ) -> BriefDocument:
+        assert options is not None
         stem = Path(article.source).stem
-        calls.append((stem, kw["prompt_version"]))
+        calls.append((stem, options.prompt_version))
         doc = reference(stem)
-        if kw["prompt_version"] == "v2":
+        if options.prompt_version == "v2":
             brief = doc.brief
             doc = doc.model_copy(
                 update={"brief": brief.model_copy(update={"actors": brief.actors[::2]})}
             )
         return doc
 
-    result = run_comparison(
-        [EXAMPLES], list(VERSIONS), Settings(), gold_dir=GOLD, generate=generate
+    result = compare_prompts(
+        [EXAMPLES], list(VERSIONS), Settings(), CompareOptions(gold_dir=GOLD, generate=generate)
     )
     assert sorted(calls) == sorted((stem, v) for stem in ARTICLES for v in VERSIONS)
     v1, v2 = (result.overall[v]["actor_recall"].mean for v in VERSIONS)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from briefing.cli.exit_codes import EXIT_CODES
 from briefing.compare.gold import GOLD_METRICS
 from briefing.compare.metrics import METRICS
-from briefing.errors import EXIT_CODES
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import pytest
 from pydantic import BaseModel, ConfigDict
 
+from briefing.cli.options import flag
 from briefing.config import Settings
 from briefing.errors import (
     ConfigError,
@@ -27,17 +28,12 @@ from briefing.errors import (
     TruncatedOutputError,
 )
 from briefing.model.cassette import Cassette, CassetteTransport
-from briefing.model.client import (
-    SCHEMA_INSTRUCTION,
-    OpenAIChatClient,
-    StructuredResult,
-    extract_json,
-    forget_structured_modes,
-    structured_call,
-)
+from briefing.model.client import SCHEMA_INSTRUCTION, OpenAIChatClient, forget_structured_modes
 from briefing.model.exchange import ModelRequest
+from briefing.model.structured import StructuredResult, extract_json, structured_call
 from briefing.model.usage import BudgetGuard, UsageMeter
 from briefing.schema import Brief
+from tests.builders import raises_saying
 from tests.conftest import ROOT
 from tests.stub_server import RecordedRequest, Reply, StubServer
 
@@ -140,7 +136,7 @@ def test_rate_limit_is_retried_after_retry_after(stub: StubServer) -> None:
 
 def test_persistent_rate_limit_says_what_to_do(stub: StubServer) -> None:
     stub.default = Reply.rate_limited()
-    with pytest.raises(ModelCallError, match=r"rate limited by .* after 2 retries; lower --concur"):
+    with raises_saying(ModelCallError, r"rate limited by .* after 2 retries; lower --concur"):
         run(ask(settings_for(stub)))
     assert len(stub.chat_bodies) == 3
 
@@ -163,7 +159,7 @@ def test_persistent_server_error(stub: StubServer) -> None:
 def test_timeout(stub: StubServer) -> None:
     stub.enqueue(Reply.hang())
     started = time.monotonic()
-    with pytest.raises(ModelCallError, match=r"timed out after 0.3s .*raise --timeout"):
+    with raises_saying(ModelCallError, r"timed out after 0.3s .*raise --timeout"):
         run(ask(settings_for(stub, timeout=0.3, max_retries=0)))
     assert time.monotonic() - started < 3
 
@@ -194,16 +190,14 @@ def test_nothing_listening() -> None:
 
 def test_rejected_key_is_a_config_error(stub: StubServer) -> None:
     stub.enqueue(Reply.error(401, "Incorrect API key provided", code="invalid_api_key"))
-    with pytest.raises(
-        ConfigError, match=r"rejected the API key .*\$OPENAI_API_KEY or --api-key-env"
-    ):
+    with raises_saying(ConfigError, r"rejected the API key .*\$OPENAI_API_KEY or --api-key-env"):
         run(ask(settings_for(stub)))
     assert len(stub.chat_bodies) == 1  # not retried
 
 
 def test_unknown_model_is_a_config_error(stub: StubServer) -> None:
     stub.enqueue(Reply.error(404, "The model `gpt-9` does not exist", code="model_not_found"))
-    with pytest.raises(ConfigError, match=r"model 'gpt-9' not found .* check --model"):
+    with raises_saying(ConfigError, r"model 'gpt-9' not found .* check --model"):
         run(ask(settings_for(stub), request=city_request(model="gpt-9")))
 
 
@@ -253,7 +247,7 @@ def test_finish_reason_refusal_without_refusal_field(stub: StubServer) -> None:
 
 def test_truncation(stub: StubServer) -> None:
     stub.enqueue(Reply.chat('{"name": "Ale', finish_reason="length"))
-    with pytest.raises(TruncatedOutputError, match="--max-output-tokens or lower --chunk-tokens"):
+    with raises_saying(TruncatedOutputError, "--max-output-tokens or lower --chunk-tokens"):
         run(ask(settings_for(stub)))
     assert len(stub.chat_bodies) == 1
 
@@ -397,7 +391,7 @@ def test_json_object_mode_skips_the_json_schema_attempt() -> None:
 
 def test_forced_json_schema_on_a_server_without_it() -> None:
     with StubServer(reject_json_schema=True, reject_status=400) as stub:
-        with pytest.raises(ConfigError, match="--structured-mode auto or json_object"):
+        with raises_saying(ConfigError, "--structured-mode auto or json_object"):
             run(ask(settings_for(stub, structured_mode="json_schema")))
 
 
@@ -485,9 +479,7 @@ def test_missing_usage_makes_the_cost_unknown_but_still_counts_against_the_limit
 def test_max_cost_stops_before_the_call(stub: StubServer) -> None:
     stub.default = Reply.json(CITY)
     meter = UsageMeter("gpt-4o", max_cost=0.0001)
-    with pytest.raises(
-        CostLimitError, match=r"would exceed --max-cost \$0\.0001; raise --max-cost"
-    ):
+    with raises_saying(CostLimitError, r"would exceed --max-cost \$0\.0001; raise --max-cost"):
         run(ask(settings_for(stub), meter=meter))
     assert stub.requests == [] and meter.calls == 0
 
@@ -560,7 +552,7 @@ def test_a_page_that_is_not_json_says_check_the_base_url(
     stub.enqueue(Reply(body=LOGIN_PAGE, headers=headers))
     with pytest.raises(ModelCallError) as caught:
         run(ask(settings_for(stub)))
-    message = str(caught.value)
+    message = caught.value.render(flag)
     assert "is not an OpenAI-compatible JSON response" in message
     assert "check --base-url" in message and "/v1" in message and "Please sign in" in message
     assert "\n" not in message and len(stub.chat_bodies) == 1
@@ -590,7 +582,7 @@ def test_an_empty_answer_names_the_finish_reason(stub: StubServer) -> None:
 
 def test_forced_json_schema_rejected_with_500_is_not_retried() -> None:
     with StubServer(reject_json_schema=True, reject_status=500) as stub:
-        with pytest.raises(ConfigError, match="--structured-mode auto or json_object"):
+        with raises_saying(ConfigError, "--structured-mode auto or json_object"):
             run(ask(settings_for(stub, structured_mode="json_schema", max_retries=3)))
         assert len(stub.chat_bodies) == 1  # a schema rejection is final: no backoff
 

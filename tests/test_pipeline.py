@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 
 from briefing.config import Settings, resolve_settings
-from briefing.errors import ConfigError, CostLimitError, GroundingError, ModelCallError
+from briefing.engines.llm import dedupe_actors
+from briefing.errors import ConfigError, CostLimitError, ModelCallError
 from briefing.ingest.article import Article, load_article, make_article
 from briefing.ingest.chunking import chunk_text, resolve_tokenizer
 from briefing.model.client import forget_structured_modes
-from briefing.pipeline import StrictGroundingDropped, choose_engine, dedupe_actors, generate_brief
+from briefing.pipeline import GenerateOptions, choose_engine, generate_brief
 from briefing.schema import Actor, ActorKind, Brief, BriefDocument
 from tests.builders import minimal_brief_json, partial_brief_json
 from tests.conftest import EXAMPLES
@@ -100,7 +101,9 @@ def test_one_chunk_article_takes_exactly_one_call(sample: Article) -> None:
         model="gpt-4o-mini-2024-07-18",
     )
     with StubServer(default=answer) as stub:
-        doc = generate_brief(sample, _settings(stub), prompt_version="v2", engine="llm")
+        doc = generate_brief(
+            sample, _settings(stub), GenerateOptions(prompt_version="v2", engine="llm")
+        )
     assert len(stub.chat_bodies) == 1
     body = stub.chat_bodies[0]
     assert body["response_format"]["type"] == "json_schema"
@@ -125,7 +128,7 @@ def test_one_chunk_article_takes_exactly_one_call(sample: Article) -> None:
 def test_multi_chunk_map_reduce_dedupes_actors_and_bounds_concurrency(report: Article) -> None:
     with StubServer(default=_route, latency_s=0.05) as stub:
         settings = _settings(stub, chunk_tokens=700, chunk_overlap=0, concurrency=2)
-        doc = generate_brief(report, settings, prompt_version="v1", engine="llm")
+        doc = generate_brief(report, settings, GenerateOptions(prompt_version="v1", engine="llm"))
     bodies = stub.chat_bodies
     extraction = [b for b in bodies if "partial brief" not in b["messages"][-1]["content"]]
     merges = [b for b in bodies if "partial brief" in b["messages"][-1]["content"]]
@@ -143,7 +146,7 @@ def test_hierarchical_merge_when_partials_exceed_the_budget(report: Article) -> 
         settings = _settings(
             stub, chunk_tokens=200, chunk_overlap=0, concurrency=2, merge_tokens=300
         )
-        generate_brief(report, settings, prompt_version="v2", engine="llm")
+        generate_brief(report, settings, GenerateOptions(prompt_version="v2", engine="llm"))
     merges = [b for b in stub.chat_bodies if "partial brief" in b["messages"][-1]["content"]]
     assert len(merges) >= 3  # groups first, then the final merge
     assert stub.max_in_flight <= 2  # group merges respect --concurrency too
@@ -154,7 +157,9 @@ def test_falls_back_to_json_object_once_per_endpoint(sample: Article) -> None:
     answer = Reply.json(REFERENCE.model_dump(mode="json"))
     with StubServer(default=answer, reject_json_schema=True) as stub:
         doc = generate_brief(
-            sample, _settings(stub), prompt_version="v1", engine="llm", notify=notices.append
+            sample,
+            _settings(stub),
+            GenerateOptions(prompt_version="v1", engine="llm", notify=notices.append),
         )
     assert doc.metadata.structured_fallback is True
     assert [b["response_format"]["type"] for b in stub.chat_bodies] == [
@@ -169,22 +174,26 @@ def test_max_cost_stops_before_the_call(sample: Article) -> None:
     with StubServer(default=Reply.json(REFERENCE.model_dump(mode="json"))) as stub:
         with pytest.raises(CostLimitError):
             generate_brief(
-                sample, _settings(stub, max_cost=0.0001), prompt_version="v2", engine="llm"
+                sample,
+                _settings(stub, max_cost=0.0001),
+                GenerateOptions(prompt_version="v2", engine="llm"),
             )
     assert stub.chat_bodies == []
 
 
 def test_no_model_configured_says_how(sample: Article) -> None:
     settings = resolve_settings({}, env={"HOME": "/nonexistent"})
-    assert choose_engine(settings, cassette_path=None) == "extractive"
+    assert choose_engine(settings, cassette=None) == "extractive"
     with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
-        generate_brief(sample, settings, prompt_version="v2", engine="llm")
+        generate_brief(sample, settings, GenerateOptions(prompt_version="v2", engine="llm"))
 
 
 def test_server_errors_surface_as_one_clear_error(sample: Article) -> None:
     with StubServer(default=Reply.server_error(500)) as stub:
         with pytest.raises(ModelCallError, match="500"):
-            generate_brief(sample, _settings(stub), prompt_version="v2", engine="llm")
+            generate_brief(
+                sample, _settings(stub), GenerateOptions(prompt_version="v2", engine="llm")
+            )
 
 
 def test_strict_grounding_drops_invented_items(sample: Article) -> None:
@@ -199,14 +208,16 @@ def test_strict_grounding_drops_invented_items(sample: Article) -> None:
         }
     )
     with StubServer(default=Reply.json(brief)) as stub:
-        lenient = generate_brief(sample, _settings(stub), prompt_version="v2", engine="llm")
+        lenient = generate_brief(
+            sample, _settings(stub), GenerateOptions(prompt_version="v2", engine="llm")
+        )
         assert lenient.grounding is not None and lenient.grounding.rate < 1.0
-        with pytest.raises(StrictGroundingDropped) as caught:
-            generate_brief(
-                sample, _settings(stub), prompt_version="v2", engine="llm", strict_grounding=True
-            )
-    assert isinstance(caught.value, GroundingError)
-    kept = caught.value.document
+        # Strict grounding is a result, not an exception: the document lists what it dropped.
+        kept = generate_brief(
+            sample,
+            _settings(stub),
+            GenerateOptions(prompt_version="v2", engine="llm", strict_grounding=True),
+        )
     assert "Invented Brigade" not in [a.name for a in kept.brief.actors]
     assert len(kept.brief.actors) == len(REFERENCE.actors)
     assert kept.grounding is not None and kept.grounding.rate == 1.0
@@ -252,7 +263,9 @@ def test_article_built_in_code_works_too() -> None:
     with StubServer(
         default=Reply.json(minimal_brief_json("Rebels seized the town of Halvi on Tuesday."))
     ) as stub:
-        doc = generate_brief(article, _settings(stub), prompt_version="v1", engine="llm")
+        doc = generate_brief(
+            article, _settings(stub), GenerateOptions(prompt_version="v1", engine="llm")
+        )
     assert doc.grounding is not None and doc.grounding.rate == 1.0
 
 
@@ -275,19 +288,17 @@ def test_interrupted_run_resumes_from_cassette_without_repeating_calls(
             generate_brief(
                 report,
                 live,
-                prompt_version="v2",
-                engine="llm",
-                cassette_path=cassette,
-                record_mode="once",
+                GenerateOptions(
+                    prompt_version="v2", engine="llm", cassette=cassette, record_mode="once"
+                ),
             )
         first_run = len(stub.chat_bodies)
         doc = generate_brief(
             report,
             live,
-            prompt_version="v2",
-            engine="llm",
-            cassette_path=cassette,
-            record_mode="once",
+            GenerateOptions(
+                prompt_version="v2", engine="llm", cassette=cassette, record_mode="once"
+            ),
         )
         second_run = len(stub.chat_bodies) - first_run
     assert second_run == 1  # only the merge is asked again
@@ -304,7 +315,7 @@ def test_a_failing_chunk_cancels_the_others(report: Article) -> None:
     with StubServer(default=second_chunk_fails) as stub:
         settings = _settings(stub, chunk_tokens=300, chunk_overlap=0, concurrency=2)
         with pytest.raises(ModelCallError, match="cannot be processed"):
-            generate_brief(report, settings, prompt_version="v2", engine="llm")
+            generate_brief(report, settings, GenerateOptions(prompt_version="v2", engine="llm"))
         chunks = len(chunk_text(report.text, resolve_tokenizer("gpt-4o-mini"), max_tokens=300))
         # Only the calls in flight when chunk 2 failed were sent; the rest were cancelled.
         assert chunks >= 5 and len(stub.chat_bodies) <= 3
@@ -320,10 +331,12 @@ def test_replayed_cassette_answers_are_not_checked_against_max_cost(sample: Arti
     doc = generate_brief(
         sample,
         settings,
-        prompt_version="v2",
-        engine="llm",
-        cassette_path=CASSETTES / "aleppo-offensive.v2.json",
-        record_mode="replay",
+        GenerateOptions(
+            prompt_version="v2",
+            engine="llm",
+            cassette=CASSETTES / "aleppo-offensive.v2.json",
+            record_mode="replay",
+        ),
     )
     assert doc.metadata.calls == 1
 
@@ -334,10 +347,12 @@ def test_max_cost_still_holds_for_what_a_cassette_records(sample: Article, tmp_p
             generate_brief(
                 sample,
                 _settings(stub, max_cost=0.0001),
-                prompt_version="v2",
-                engine="llm",
-                cassette_path=tmp_path / "new.json",
-                record_mode="once",
+                GenerateOptions(
+                    prompt_version="v2",
+                    engine="llm",
+                    cassette=tmp_path / "new.json",
+                    record_mode="once",
+                ),
             )
     assert stub.chat_bodies == []
 
@@ -355,12 +370,16 @@ def test_max_cost_guards_a_transport_the_caller_passes(sample: Article) -> None:
 
     settings = resolve_settings({"max_cost": 0.0001}, env={"HOME": "/nonexistent"})
     with pytest.raises(CostLimitError):
-        generate_brief(sample, settings, prompt_version="v2", engine="llm", transport=Model())
+        generate_brief(
+            sample, settings, GenerateOptions(prompt_version="v2", engine="llm", transport=Model())
+        )
     assert Model.calls == 0
     # A caller's cassette still replays for free under the same limit.
     cassette = Cassette.load(CASSETTES / "aleppo-offensive.v2.json", must_exist=True)
     replayer = CassetteTransport(cassette, "replay", None)
-    doc = generate_brief(sample, settings, prompt_version="v2", engine="llm", transport=replayer)
+    doc = generate_brief(
+        sample, settings, GenerateOptions(prompt_version="v2", engine="llm", transport=replayer)
+    )
     assert doc.metadata.calls == 1 and cassette.used == set(cassette.entries)
 
 
@@ -369,7 +388,7 @@ def test_concurrent_calls_wait_for_room_under_max_cost(report: Article) -> None:
     # ~$0.00005: $0.008 fits every actual cost, not four worst cases reserved at once.
     with StubServer(default=_route, latency_s=0.05) as stub:
         settings = _settings(stub, chunk_tokens=700, chunk_overlap=0, concurrency=4, max_cost=0.008)
-        doc = generate_brief(report, settings, prompt_version="v2", engine="llm")
+        doc = generate_brief(report, settings, GenerateOptions(prompt_version="v2", engine="llm"))
     assert doc.metadata.calls == len(stub.chat_bodies) >= 4
     assert stub.max_in_flight >= 2
 
@@ -377,5 +396,7 @@ def test_concurrent_calls_wait_for_room_under_max_cost(report: Article) -> None:
 def test_an_answer_without_usage_has_unknown_cost_not_zero(sample: Article) -> None:
     answer = Reply.json(REFERENCE.model_dump(mode="json"), prompt_tokens=None, model="gpt-4o-mini")
     with StubServer(default=answer) as stub:
-        doc = generate_brief(sample, _settings(stub), prompt_version="v2", engine="llm")
+        doc = generate_brief(
+            sample, _settings(stub), GenerateOptions(prompt_version="v2", engine="llm")
+        )
     assert doc.metadata.cost_usd is None and doc.metadata.calls == 1

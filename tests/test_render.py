@@ -15,18 +15,15 @@ from typing import Any
 
 import pytest
 
-import briefing.render.formats
+import briefing.render.pdf
+import briefing.render.view
 from briefing.budgets import BUDGETS, enforce_budgets
 from briefing.errors import BriefValidationError, InputError, OutputError
-from briefing.render.formats import (
-    _CUT_STEPS,
-    _FIT_STEPS,
-    HAND_WRITTEN_LABEL,
-    format_for_path,
-    load_document,
-    render,
-    write_output,
-)
+from briefing.files import write_atomically
+from briefing.render.document import load_document
+from briefing.render.formats import format_for_path, render
+from briefing.render.pdf import CUT_STEPS, FIT_STEPS
+from briefing.render.view import HAND_WRITTEN_LABEL
 from briefing.schema import (
     BriefDocument,
     iter_evidence,
@@ -400,15 +397,15 @@ def test_render_reads_the_brief_from_standard_input(sample: BriefDocument) -> No
 
 def test_write_output_writes_and_replaces(tmp_path: Path) -> None:
     target = tmp_path / "brief.md"
-    write_output(b"first", target)
-    write_output(b"second", target)
+    write_atomically(target, b"first")
+    write_atomically(target, b"second")
     assert target.read_bytes() == b"second"
     assert os.listdir(tmp_path) == ["brief.md"]
 
 
 def test_write_output_refuses_a_missing_directory(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="does not exist") as exc:
-        write_output(b"data", tmp_path / "nowhere" / "brief.pdf")
+        write_atomically(tmp_path / "nowhere" / "brief.pdf", b"data")
     one_line(exc)
     assert os.listdir(tmp_path) == []
 
@@ -424,7 +421,7 @@ def test_a_failed_write_leaves_neither_a_partial_file_nor_a_temporary_one(
 
     monkeypatch.setattr(os, "fsync", broken_fsync)
     with pytest.raises(OutputError, match="No space left on device"):
-        write_output(b"new", target)
+        write_atomically(target, b"new")
     assert os.listdir(tmp_path) == ["brief.pdf"]
     assert target.read_bytes() == b"old"
 
@@ -434,7 +431,7 @@ def test_a_directory_as_target_is_refused(tmp_path: Path) -> None:
     target = tmp_path / "brief.pdf"
     target.mkdir()
     with pytest.raises(OutputError, match="cannot write"):
-        write_output(b"data", target)
+        write_atomically(target, b"data")
     assert os.listdir(target.parent) == ["brief.pdf"]
     assert os.listdir(target) == []
 
@@ -553,8 +550,8 @@ def fake_weasyprint(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         return enforce_budgets(*args)
 
     FakeHTML.seen = []
-    monkeypatch.setattr(briefing.render.formats, "_weasyprint_html", lambda: FakeHTML)
-    monkeypatch.setattr(briefing.render.formats, "enforce_budgets", counting)
+    monkeypatch.setattr(briefing.render.pdf, "_weasyprint_html", lambda: FakeHTML)
+    monkeypatch.setattr(briefing.render.view, "enforce_budgets", counting)
     return budgeted
 
 
@@ -566,20 +563,20 @@ def test_a_pdf_that_never_fits_is_refused_not_returned_on_two_pages(
         render(overlong_document(), "pdf")
     one_line(exc)
     # Every layout was tried from one budgeted view, then every cut.
-    assert len(FakeHTML.seen) == len(_FIT_STEPS) + len(_CUT_STEPS)
-    assert len(fake_weasyprint) == 1 + len(_CUT_STEPS)
+    assert len(FakeHTML.seen) == len(FIT_STEPS) + len(CUT_STEPS)
+    assert len(fake_weasyprint) == 1 + len(CUT_STEPS)
 
 
 def test_a_pdf_is_cut_in_steps_until_it_fits_and_says_so(
     fake_weasyprint: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    second = f"every budget cut to {_CUT_STEPS[1]:.0%}"
+    second = f"every budget cut to {CUT_STEPS[1]:.0%}"
     monkeypatch.setattr(FakeHTML, "fits", staticmethod(lambda html: second in html))
     data = render(overlong_document(), "pdf").decode()
     assert f"<b>Not shown:</b> to fit one A4 page, {second}; " in data
-    actors = int(BUDGETS.actors * _CUT_STEPS[1])
+    actors = int(BUDGETS.actors * CUT_STEPS[1])
     assert f"actors: {20 - actors} of 20 not shown (budget {actors})" in data
-    assert len(FakeHTML.seen) == len(_FIT_STEPS) + 2
+    assert len(FakeHTML.seen) == len(FIT_STEPS) + 2
     assert len(fake_weasyprint) == 1 + 2
 
 

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from briefing.cli.options import flag
 from briefing.errors import ConfigError, CostLimitError
 from briefing.model.exchange import ModelRequest, ModelResponse, Usage
 from briefing.model.usage import (
@@ -16,6 +17,7 @@ from briefing.model.usage import (
     price_for,
     rough_prompt_tokens,
 )
+from tests.builders import raises_saying
 
 
 def request(model: str = "gpt-4o-mini", max_output_tokens: int = 1000) -> ModelRequest:
@@ -97,7 +99,7 @@ def test_azure_deployment_priced_by_the_model_it_answers_with() -> None:
 
 
 def test_max_cost_with_unknown_price_is_refused_up_front() -> None:
-    with pytest.raises(ConfigError, match="--max-cost cannot be enforced for model 'llama3'"):
+    with raises_saying(ConfigError, "--max-cost cannot be enforced for model 'llama3'"):
         UsageMeter("llama3", max_cost=1.0)
 
 
@@ -110,7 +112,7 @@ def test_budget_check_names_spent_estimate_and_limit() -> None:
 
     with pytest.raises(CostLimitError) as caught:
         asyncio.run(go())
-    message = str(caught.value)
+    message = caught.value.render(flag)
     assert "up to $0.0125" in message and "$0.0100 is spent so far" in message
     assert "--max-cost $0.0200" in message and "raise --max-cost" in message
     assert "\n" not in message

@@ -34,11 +34,11 @@ def schema(
     files = schema_files()
     folder = data_dir("schemas")
     if write:
-        from briefing.render.formats import write_output
+        from briefing.files import write_atomically
 
         folder.mkdir(parents=True, exist_ok=True)
         for name, text in files.items():
-            write_output(text.encode("utf-8"), folder / name)
+            write_atomically(folder / name, text.encode("utf-8"))
             _notify(f"wrote {folder / name}")
     elif check:
         stale = [

@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from briefing.compare.run import ALL_METRICS, ComparisonResult, Variant
+from briefing.compare.result import ALL_METRICS, ComparisonResult, Variant
 from briefing.errors import ConfigError, GateError
 
 # Not a brief metric: how many runs of a variant failed, over all articles.
@@ -91,7 +91,7 @@ def _tokens(rule: str) -> list[tuple[str, str, int]]:
 
 def _unreadable(raw: str, problem: str) -> ConfigError:
     return ConfigError(
-        f"--fail-on: cannot read rule {raw.strip()!r} ({problem}); write METRIC OP THRESHOLD "
+        f"⟨fail_on⟩: cannot read rule {raw.strip()!r} ({problem}); write METRIC OP THRESHOLD "
         f"with OP one of < <= > >= and THRESHOLD a number such as 0.95, 'baseline', "
         f"'baseline-N', 'baseline+N' or 'baseline*N', e.g. {EXAMPLE}"
     )
@@ -111,7 +111,7 @@ def parse_rule(raw: str) -> GateRule:
     metric, op = texts[0], texts[1]
     if metric not in known_metrics():
         raise ConfigError(
-            f"--fail-on: unknown metric {metric!r} in {compact!r}; known metrics: "
+            f"⟨fail_on⟩: unknown metric {metric!r} in {compact!r}; known metrics: "
             f"{', '.join(known_metrics())}"
         )
     # The threshold's shape: token kinds, with names spelled out ("baseline").
@@ -125,7 +125,7 @@ def parse_rule(raw: str) -> GateRule:
         return GateRule(compact, metric, op, float(number), texts[3])
     if shape == ["sign", "number"] and texts[2] != "*":
         raise ConfigError(
-            f"--fail-on: {compact!r}: an absolute threshold is an unsigned number ({metric} "
+            f"⟨fail_on⟩: {compact!r}: an absolute threshold is an unsigned number ({metric} "
             f"is never negative), not {texts[2]}{number}; for a change against the baseline "
             f"write {metric}{op}baseline{texts[2]}{number}"
         )
@@ -138,7 +138,7 @@ def parse_rules(text: str) -> list[GateRule]:
     """Parse a --fail-on value; ConfigError on anything that is not a valid rule."""
     rules = [parse_rule(raw) for raw in text.split(",") if raw.strip()]
     if not rules:
-        raise ConfigError(f"--fail-on is empty; give at least one rule, e.g. {EXAMPLE}")
+        raise ConfigError(f"⟨fail_on⟩ is empty; give at least one rule, e.g. {EXAMPLE}")
     return rules
 
 
@@ -155,7 +155,7 @@ def _baselines(result: ComparisonResult, baseline: str) -> dict[str, Variant]:
     same_version = [v for v in variants if v.version == baseline]
     if not same_version:
         labels = ", ".join(v.label for v in variants)
-        raise ConfigError(f"--baseline {baseline!r} is not among the compared variants: {labels}")
+        raise ConfigError(f"⟨baseline⟩ {baseline!r} is not among the compared variants: {labels}")
     out: dict[str, Variant] = {}
     for v in variants:
         if v.version == baseline:
@@ -166,7 +166,7 @@ def _baselines(result: ComparisonResult, baseline: str) -> dict[str, Variant]:
         if not match:
             options = ", ".join(b.label for b in same_version)
             raise ConfigError(
-                f"--baseline {baseline!r} is ambiguous for {v.label}; name one of: {options}"
+                f"⟨baseline⟩ {baseline!r} is ambiguous for {v.label}; name one of: {options}"
             )
         out[v.label] = match[0]
     return out
@@ -192,7 +192,7 @@ def evaluate_gate(
         relative = [r.text for r in parsed if r.relative is not None]
         if relative:
             raise ConfigError(
-                f"--fail-on {', '.join(relative)} compares with a baseline; add --baseline VERSION"
+                f"⟨fail_on⟩ {', '.join(relative)} compares with a baseline; add ⟨baseline⟩ VERSION"
             )
         pairs: dict[str, Variant | None] = {v.label: None for v in result.variants}
     else:
@@ -232,5 +232,6 @@ def check_gate(result: ComparisonResult, baseline: str | None, rules: str) -> No
     if messages:
         raise GateError(
             f"regression gate failed ({len(messages)} violation"
-            f"{'s' if len(messages) != 1 else ''}):\n  " + "\n  ".join(messages)
+            f"{'s' if len(messages) != 1 else ''}):\n  " + "\n  ".join(messages),
+            violations=messages,
         )

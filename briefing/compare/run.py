@@ -22,150 +22,48 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import re
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
-from pydantic import BaseModel, Field
-
-from briefing.compare.gold import (
-    GOLD_METRICS,
-    GoldFacts,
-    GoldScores,
-    gold_path,
-    load_gold,
-    score_against_gold,
-)
-from briefing.compare.metrics import (
-    METRICS,
-    BriefMetrics,
-    MetricSpec,
-    compute_metrics,
-    invalid_metrics,
+from briefing.choices import Engine, RecordMode, parse_choice
+from briefing.compare.gold import GoldFacts, gold_path, load_gold, score_against_gold
+from briefing.compare.metrics import compute_metrics, invalid_metrics
+from briefing.compare.result import (
+    EXTRACTIVE,
+    ArticleInfo,
+    Cell,
+    ComparisonResult,
+    PromptDiff,
+    RunRecord,
+    Variant,
+    aggregate_articles,
+    aggregate_runs,
 )
 from briefing.config import Settings, with_overrides
-from briefing.errors import BriefingError, ConfigError, InputError, ModelOutputError
+from briefing.errors import BriefingError, ConfigError, EveryRunFailed, InputError, ModelOutputError
 from briefing.ingest.article import Article, load_article
-from briefing.model.cassette import RECORD_MODES
+from briefing.pipeline import GenerateFunction, GenerateOptions
 from briefing.schema import BriefDocument
 
-EXTRACTIVE = "extractive"
 ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
-RESULT_FORMAT = "briefing-comparison/1"
-
-ALL_METRICS: tuple[MetricSpec, ...] = METRICS + GOLD_METRICS
-METRIC_SPECS: dict[str, MetricSpec] = {spec.key: spec for spec in ALL_METRICS}
-
-# The pipeline's call shape; tests and library callers may pass their own.
-Generate = Callable[..., Awaitable[BriefDocument]]
 
 
-class Variant(BaseModel):
-    """One column of the comparison."""
+@dataclass(frozen=True)
+class CompareOptions:
+    """How a comparison runs, beyond the articles, the versions and the settings."""
 
-    label: str
-    version: str  # a prompt version, or "extractive"
-    model: str | None = None  # None: the extractive engine, or the configured model
-    engine: Literal["llm", "extractive"] = "llm"
+    models: Sequence[str] | None = None  # None: the `model` setting
+    cassette_dir: Path | None = None  # one cassette per article and variant
+    record_mode: RecordMode = RecordMode.REPLAY
+    repeat: int = 1  # runs per article and variant
+    gold_dir: Path | None = None  # <article>.gold.json references
+    generate: GenerateFunction | None = None  # a stand-in for `agenerate_brief`
 
-
-class Stat(BaseModel):
-    """Mean and spread of one metric. `stdev` is the sample standard deviation (0 for one
-    value); for "all articles" it is the pooled spread over repetitions, and min/max
-    range over the per-article means."""
-
-    mean: float
-    stdev: float
-    min: float
-    max: float
-    n: int
-
-
-class RunRecord(BaseModel):
-    article: str
-    variant: str
-    repetition: int
-    cassette: str | None = None
-    metrics: BriefMetrics | None = None
-    gold: GoldScores | None = None
-    error: str | None = None
-    error_type: str | None = None
-    origin: str | None = None  # who wrote the brief (metadata.origin)
-
-    def values(self) -> dict[str, float | None]:
-        out: dict[str, float | None] = {}
-        if self.metrics is not None:
-            out |= self.metrics.values()
-        if self.gold is not None:
-            out |= self.gold.values()
-        return out
-
-
-class Cell(BaseModel):
-    """One (article, variant): aggregated metrics, errors, and one brief to show."""
-
-    article: str
-    variant: str
-    runs: int
-    failed: int
-    stats: dict[str, Stat] = Field(default_factory=dict)
-    errors: list[str] = Field(default_factory=list)
-    document: BriefDocument | None = None
-
-
-class ArticleInfo(BaseModel):
-    name: str  # the file stem; cassettes and gold files are named after it
-    source: str
-    title: str | None = None
-    words: int | None = None
-    gold: str | None = None  # the gold file used, if any
-    gold_label: str | None = None
-    error: str | None = None
-
-
-class PromptDiff(BaseModel):
-    a: str
-    b: str
-    diff: str
-
-
-class ComparisonResult(BaseModel):
-    format: str = RESULT_FORMAT
-    created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
-    variants: list[Variant]
-    articles: list[ArticleInfo]
-    repeat: int
-    record_mode: str
-    model: str
-    cells: list[Cell]
-    overall: dict[str, dict[str, Stat]]  # variant label -> metric key -> Stat
-    runs: list[RunRecord]
-    prompt_diffs: list[PromptDiff] = Field(default_factory=list)
-
-    def cell(self, article: str, variant: str) -> Cell | None:
-        return next((c for c in self.cells if c.article == article and c.variant == variant), None)
-
-    def origins(self) -> dict[str, list[str]]:
-        """Who wrote each variant's briefs (metadata.origin), so that a comparison of
-        hand-written reference responses can never pass for one of model output."""
-        found: dict[str, list[str]] = {}
-        for run in self.runs:
-            seen = found.setdefault(run.variant, [])
-            if run.origin and run.origin not in seen:
-                seen.append(run.origin)
-        return found
-
-    @property
-    def failures(self) -> list[RunRecord]:
-        return [r for r in self.runs if r.error is not None]
-
-    def metric_keys(self) -> list[str]:
-        """Metrics with at least one value, in `ALL_METRICS` order."""
-        present = {key for stats in self.overall.values() for key in stats}
-        return [spec.key for spec in ALL_METRICS if spec.key in present]
+    def __post_init__(self) -> None:
+        mode = parse_choice(RecordMode, self.record_mode, "record_mode")
+        object.__setattr__(self, "record_mode", mode)
 
 
 # --- inputs ---------------------------------------------------------------------------
@@ -207,7 +105,7 @@ def expand_sources(sources: Sequence[Path]) -> list[Path]:
 def build_variants(versions: Sequence[str], models: Sequence[str] | None) -> list[Variant]:
     """Versions × models; `extractive` once (it uses no model). Repeats get "#2", "#3"."""
     if not versions:
-        raise ConfigError("compare needs at least one --prompt VERSION (or 'extractive')")
+        raise ConfigError("compare needs at least one ⟨prompt⟩ VERSION (or 'extractive')")
     many_models = models is not None and len(models) > 1
     variants: list[Variant] = []
     seen: dict[str, int] = {}
@@ -223,7 +121,7 @@ def build_variants(versions: Sequence[str], models: Sequence[str] | None) -> lis
             if seen[label] > 1:
                 # The same variant twice is an A/A run: it measures run-to-run noise.
                 label = f"{label}#{seen[label]}"
-            engine: Literal["llm", "extractive"] = "extractive" if version == EXTRACTIVE else "llm"
+            engine = Engine.EXTRACTIVE if version == EXTRACTIVE else Engine.LLM
             variants.append(Variant(label=label, version=version, model=model, engine=engine))
     return variants
 
@@ -250,68 +148,13 @@ def cassette_name(article: str, variant: Variant) -> str:
     return ".".join(parts) + ".json"
 
 
-# --- aggregation ----------------------------------------------------------------------
-
-
-def stat_of(values: Sequence[float]) -> Stat:
-    n = len(values)
-    mean = math.fsum(values) / n
-    stdev = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
-    return Stat(mean=mean, stdev=stdev, min=min(values), max=max(values), n=n)
-
-
-def aggregate_runs(runs: Sequence[RunRecord]) -> dict[str, Stat]:
-    collected: dict[str, list[float]] = {}
-    for run in runs:
-        for key, value in run.values().items():
-            if value is not None:
-                collected.setdefault(key, []).append(value)
-    return {key: stat_of(values) for key, values in collected.items()}
-
-
-def _pool(stats: Sequence[Stat]) -> Stat:
-    means = [s.mean for s in stats]
-    return Stat(
-        mean=math.fsum(means) / len(means),
-        stdev=math.sqrt(math.fsum(s.stdev**2 for s in stats) / len(stats)),
-        min=min(means),
-        max=max(means),
-        n=len(stats),
-    )
-
-
-def aggregate_articles(cells: Sequence[Cell], labels: Sequence[str]) -> dict[str, dict[str, Stat]]:
-    """Variant label -> metric -> Stat over articles, each article weighing the same.
-
-    A metric is averaged over the articles where every variant has a value for it, so
-    that a variant failing on a hard article is not flattered by skipping it (the
-    failure shows in its cell and in `failed_runs`). When no article is common to all,
-    each variant's own articles are used.
-    """
-    per: dict[str, dict[str, dict[str, Stat]]] = {label: {} for label in labels}
-    for cell in cells:
-        for key, stat in cell.stats.items():
-            per[cell.variant].setdefault(key, {})[cell.article] = stat
-    out: dict[str, dict[str, Stat]] = {label: {} for label in labels}
-    keys = {key for by_key in per.values() for key in by_key}
-    for key in keys:
-        present = [set(per[label].get(key, {})) for label in labels]
-        common = set.intersection(*present)
-        for label in labels:
-            stats = per[label].get(key, {})
-            chosen = [stats[a] for a in sorted(common)] if common else list(stats.values())
-            if chosen:
-                out[label][key] = _pool(chosen)
-    return out
-
-
 # --- running --------------------------------------------------------------------------
 
 
-def _default_generate() -> Generate:
-    from briefing.pipeline import agenerate_document
+def _default_generate() -> GenerateFunction:
+    from briefing.pipeline import agenerate_brief
 
-    return agenerate_document
+    return agenerate_brief
 
 
 def _load_articles(
@@ -344,50 +187,57 @@ def _load_articles(
         infos.append(info)
     if not any(isinstance(a, Article) for a in loaded.values()):
         first = next(e for e in loaded.values() if isinstance(e, BriefingError))
-        error = BriefingError(
+        raise EveryRunFailed(
             f"no article could be read ({len(infos)} given); first, {infos[0].source}: "
-            f"{infos[0].error}"
+            f"{infos[0].error}",
+            first=first,
         )
-        error.exit_code = first.exit_code
-        raise error
     return infos, loaded, golds
 
 
-async def acompare(
+def compare_prompts(
     sources: Sequence[Path],
     versions: Sequence[str],
     settings: Settings,
-    *,
-    models: Sequence[str] | None = None,
-    cassette_dir: Path | None = None,
-    record_mode: str = "replay",
-    repeat: int = 1,
-    gold_dir: Path | None = None,
-    generate: Generate | None = None,
+    options: CompareOptions | None = None,
 ) -> ComparisonResult:
-    if record_mode not in RECORD_MODES:
-        raise ConfigError(
-            f"unknown record mode {record_mode!r}; use one of {', '.join(RECORD_MODES)}"
-        )
+    """Compare prompt versions (and `extractive`) on the same articles (see
+    `acompare_prompts`)."""
+    return asyncio.run(acompare_prompts(sources, versions, settings, options))
+
+
+async def acompare_prompts(
+    sources: Sequence[Path],
+    versions: Sequence[str],
+    settings: Settings,
+    options: CompareOptions | None = None,
+) -> ComparisonResult:
+    """Run every article with every variant and repetition, concurrently up to the
+    `concurrency` setting, and aggregate their metrics."""
+    options = options or CompareOptions()
+    record_mode, repeat, gold_dir = options.record_mode, options.repeat, options.gold_dir
+    cassette_dir = options.cassette_dir
     if repeat < 1:
-        raise ConfigError(f"--repeat must be at least 1, not {repeat}")
+        raise ConfigError(f"⟨repeat⟩ must be at least 1, not {repeat}")
     if gold_dir is not None and not gold_dir.is_dir():
-        raise InputError(f"gold directory {gold_dir} does not exist; check --gold")
-    variants = build_variants(versions, models)
+        raise InputError(f"gold directory {gold_dir} does not exist; check ⟨gold⟩")
+    variants = build_variants(versions, options.models)
     check_versions(versions)
     paths = expand_sources(sources)
-    generate = generate or _default_generate()
+    generate = options.generate or _default_generate()
     infos, articles, golds = _load_articles(paths, settings, gold_dir)
 
     def cassette(article: str, variant: Variant) -> Path | None:
-        if cassette_dir is None or variant.engine == EXTRACTIVE or record_mode == "off":
+        if cassette_dir is None or variant.engine == Engine.EXTRACTIVE:
+            return None
+        if record_mode == RecordMode.OFF:
             return None
         return cassette_dir / cassette_name(article, variant)
 
     limit = asyncio.Semaphore(settings.concurrency)
     # Repetitions of one pair share a cassette file; recording them concurrently would
     # let the last writer drop the others' entries.
-    writing = record_mode in ("record", "once")
+    writing = record_mode in (RecordMode.RECORD, RecordMode.ONCE)
     locks: dict[Path, asyncio.Lock] = {}
 
     async def run(
@@ -412,11 +262,13 @@ async def acompare(
                 doc = await generate(
                     article,
                     with_overrides(settings, model=variant.model) if variant.model else settings,
-                    prompt_version=None if variant.engine == EXTRACTIVE else variant.version,
-                    engine=variant.engine,
-                    cassette_path=path,
-                    record_mode=record_mode if path else "off",
-                    repetition=repetition,
+                    GenerateOptions(
+                        prompt_version=None if variant.engine == EXTRACTIVE else variant.version,
+                        engine=variant.engine,
+                        cassette=path,
+                        record_mode=record_mode if path else RecordMode.OFF,
+                        repetition=repetition,
+                    ),
                 )
         except BriefingError as exc:
             record.error, record.error_type = str(exc), type(exc).__name__
@@ -449,16 +301,15 @@ async def acompare(
     return _assemble(infos, variants, runs, shown, repeat, record_mode, settings)
 
 
-def _all_failed(runs: list[RunRecord], first: BriefingError) -> BriefingError:
-    """Nothing to compare: one error that keeps the first failure's exit code."""
+def _all_failed(runs: list[RunRecord], first: BriefingError) -> EveryRunFailed:
+    """Nothing to compare: one error that stands for the first failure."""
     kinds = ", ".join(sorted({r.error_type or "" for r in runs}))
     head = runs[0]
-    error = BriefingError(
+    return EveryRunFailed(
         f"every run failed ({len(runs)} runs: {kinds}); first, {head.article} × "
-        f"{head.variant}: {head.error}"
+        f"{head.variant}: {head.error}",
+        first=first,
     )
-    error.exit_code = first.exit_code
-    return error
 
 
 def _assemble(
@@ -467,7 +318,7 @@ def _assemble(
     runs: list[RunRecord],
     shown: dict[tuple[str, str], BriefDocument],
     repeat: int,
-    record_mode: str,
+    record_mode: RecordMode,
     settings: Settings,
 ) -> ComparisonResult:
     cells: list[Cell] = []
@@ -503,36 +354,8 @@ def prompt_diffs(variants: Sequence[Variant]) -> list[PromptDiff]:
     """The template diff of each prompt version against the first one compared."""
     from briefing.prompts import diff_versions
 
-    versions = list(dict.fromkeys(v.version for v in variants if v.engine == "llm"))
+    versions = list(dict.fromkeys(v.version for v in variants if v.engine == Engine.LLM))
     if len(versions) < 2:
         return []
     first = versions[0]
     return [PromptDiff(a=first, b=v, diff=diff_versions(first, v)) for v in versions[1:]]
-
-
-def run_comparison(
-    sources: Sequence[Path],
-    versions: Sequence[str],
-    settings: Settings,
-    *,
-    models: Sequence[str] | None = None,
-    cassette_dir: Path | None = None,
-    record_mode: str = "replay",
-    repeat: int = 1,
-    gold_dir: Path | None = None,
-    generate: Generate | None = None,
-) -> ComparisonResult:
-    """Synchronous entry point (the CLI's): see `acompare`."""
-    return asyncio.run(
-        acompare(
-            sources,
-            versions,
-            settings,
-            models=models,
-            cassette_dir=cassette_dir,
-            record_mode=record_mode,
-            repeat=repeat,
-            gold_dir=gold_dir,
-            generate=generate,
-        )
-    )

@@ -21,6 +21,7 @@ from typing import BinaryIO
 from briefing import __version__
 from briefing.config import DEFAULT_MAX_BYTES
 from briefing.errors import InputError
+from briefing.files import STDIN_NAME, read_stream, split_byte_order_mark
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,6 @@ _MAGIC = {
     b"\x1f\x8b": "a gzip archive",
     b"{\\rtf": "an RTF document",
 }
-_BOMS = {codecs.BOM_UTF32_LE: "utf-32", codecs.BOM_UTF32_BE: "utf-32"}  # before UTF-16's
-_BOMS |= {
-    codecs.BOM_UTF8: "utf-8-sig",
-    codecs.BOM_UTF16_LE: "utf-16",
-    codecs.BOM_UTF16_BE: "utf-16",
-}
 USER_AGENT = f"briefing/{__version__} (article loader)"
 
 
@@ -61,7 +56,7 @@ def _too_big(label: str, size: int | None, cap: int) -> InputError:
     what = f"is {size:,} bytes" if size is not None else "is larger than that"
     return InputError(
         f"{label} {what}, over the {cap:,}-byte limit; "
-        "raise the limit with --max-bytes or BRIEFING_MAX_BYTES"
+        "raise the limit with ⟨max_bytes⟩ or BRIEFING_MAX_BYTES"
     )
 
 
@@ -84,13 +79,9 @@ def _read_file(source: str, max_bytes: int) -> bytes:
 
 
 def _read_stdin(stream: BinaryIO, max_bytes: int) -> bytes:
-    if stream.isatty():  # reading would wait forever for typing
-        raise InputError("'-' reads standard input but nothing is piped in; pipe a file in")
-    data = b""
-    while len(data) <= max_bytes and (chunk := stream.read(max_bytes + 1 - len(data))):
-        data += chunk
-    if len(data) > max_bytes:
-        raise _too_big("standard input", None, max_bytes)
+    data = read_stream(stream, expecting="an article", max_bytes=max_bytes)
+    if data is None:
+        raise _too_big(STDIN_NAME, None, max_bytes)
     return data
 
 
@@ -222,13 +213,14 @@ def _decode(
         if data.startswith(magic):
             raise InputError(f"{label} looks like {kind}, not text; convert it to text first "
                              f"({_SUPPORTED})")  # fmt: skip
-    for bom, codec in _BOMS.items():
-        if data.startswith(bom):
-            note = [] if codec == "utf-8-sig" else [f"decoded as {codec} (byte-order mark)"]
-            try:
-                return data.decode(codec), note
-            except UnicodeDecodeError as exc:
-                raise InputError(f"{label} is not valid {codec}; re-save it as UTF-8") from exc
+    unmarked, codec = split_byte_order_mark(data)
+    if codec is not None:
+        family = codec.removesuffix("-le").removesuffix("-be")  # "utf-16", as people say it
+        note = [] if codec == "utf-8" else [f"decoded as {family} (byte-order mark)"]
+        try:
+            return unmarked.decode(codec), note
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{label} is not valid {family}; re-save it as UTF-8") from exc
     if b"\x00" in data:
         raise InputError(
             f"{label} contains NUL bytes: binary data, or UTF-16 without a byte-order mark; "
@@ -262,7 +254,7 @@ def read_source(
     `stdin` replaces sys.stdin.buffer for "-". Raises InputError, with one line that says how
     to fix it, for a missing, oversized, binary, undecodable or empty source.
     """
-    label = "standard input" if source == "-" else source
+    label = STDIN_NAME if source == "-" else source
     fmt, notes = "", list[str]()
     declared: str | None = None  # the charset a web server announced
     if source == "-":

@@ -5,27 +5,24 @@ diffing), the parsed response, finish reason, usage, model, when it was recorded
 its origin ("recorded from gpt-4o-mini", or "hand-written reference response" for
 responses written by people). Never the API key, base URL or headers.
 
-Modes: replay (a miss is an error), record (always call, overwrite), once (replay hits,
-record misses), off (no cassette).
+Modes: see `briefing.choices.RecordMode`.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from briefing.choices import RecordMode
 from briefing.errors import CassetteMissError, ConfigError
+from briefing.files import write_atomically
 from briefing.model.exchange import ChatTransport, ModelRequest, ModelResponse, Usage
 
 CASSETTE_FORMAT = "briefing-cassette/1"
-RecordMode = Literal["replay", "record", "once", "off"]
-RECORD_MODES: tuple[str, ...] = ("replay", "record", "once", "off")
 
 
 @dataclass
@@ -39,8 +36,9 @@ class Cassette:
         if not path.exists():
             if must_exist:
                 raise CassetteMissError(
-                    f"cassette {path} does not exist; record it with --record-mode once "
-                    "(needs a configured model) or check the path"
+                    f"cassette {path} does not exist; record it with ⟨record_mode⟩ once "
+                    "(needs a configured model) or check the path",
+                    cassette=str(path),
                 )
             return cls(path)
         try:
@@ -89,15 +87,8 @@ class Cassette:
         """Write atomically after every new entry, so an interrupted run keeps its calls."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         body = {"format": CASSETTE_FORMAT, "entries": list(self.entries.values())}
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(body, fh, indent=2, ensure_ascii=False)
-                fh.write("\n")
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        text = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+        write_atomically(self.path, text.encode("utf-8"))
 
     def unused(self) -> list[dict[str, Any]]:
         return [entry for key, entry in self.entries.items() if key not in self.used]
@@ -106,7 +97,7 @@ class Cassette:
         label = request.purpose or "request"
         nearest = self._nearest(request)
         where = f"cassette {self.path}"
-        how = "record it with --record-mode once (needs a configured model)"
+        how = "record it with ⟨record_mode⟩ once (needs a configured model)"
         if nearest is None:
             return (
                 f"{where} has no response for {label} (key {request.key[:12]}); it is empty; {how}"
@@ -199,17 +190,21 @@ class CassetteTransport:
         self.origin = origin
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
-        if self.mode in ("replay", "once"):
+        if self.mode in (RecordMode.REPLAY, RecordMode.ONCE):
             hit = self.cassette.get(request)
             if hit is not None:
                 return hit
-            if self.mode == "replay":
-                raise CassetteMissError(self.cassette.miss_message(request))
+            if self.mode == RecordMode.REPLAY:
+                raise CassetteMissError(
+                    self.cassette.miss_message(request),
+                    cassette=str(self.cassette.path),
+                    key=request.key,
+                )
         if self.inner is None:
             raise ConfigError(
                 f"cassette {self.cassette.path} has no response for "
                 f"{request.purpose or 'a request'} and no model is configured to record it; "
-                "set OPENAI_API_KEY or --base-url"
+                "set OPENAI_API_KEY or ⟨base_url⟩"
             )
         response = await self.inner.complete(request)
         origin = self.origin or f"recorded from {response.model or request.model}"

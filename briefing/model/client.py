@@ -1,12 +1,10 @@
-"""The model client (over the openai SDK) and the structured-call layer above any transport.
+"""The model client: any OpenAI-compatible endpoint, over the openai SDK.
 
 `OpenAIChatClient` turns a `ModelRequest` into one chat-completions call and returns the
 raw answer as a `ModelResponse`; it owns everything endpoint-specific: keys, base URLs,
 SDK retries, error mapping, the structured-output fallback, and leaving out sampling
 parameters a model rejects (only what is sent changes, never the request or its cassette
-key). `structured_call` works on any `ChatTransport` (the client, a cassette, a test
-double): it checks why the model stopped, extracts and validates the JSON, and re-asks a
-bounded number of times."""
+key). Validation and repair live above any transport, in `briefing.model.structured`."""
 
 from __future__ import annotations
 
@@ -15,31 +13,26 @@ import re
 import sys
 import threading
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ValidationError
-
+from briefing.choices import StructuredMode
 from briefing.config import Settings
 from briefing.errors import (
-    BriefingError,
     ConfigError,
-    ContentFilteredError,
+    ModelAuthError,
     ModelCallError,
+    ModelError,
     ModelOutputError,
-    ModelRefusalError,
-    TruncatedOutputError,
 )
-from briefing.model.exchange import ChatTransport, ModelRequest, ModelResponse, Usage
-from briefing.model.usage import UsageMeter
+from briefing.model.exchange import ModelRequest, ModelResponse, Usage
+from briefing.model.structured import one_line as _one_line
 
 if TYPE_CHECKING:
     import httpx2
     import openai
     from openai.types.chat import ChatCompletion
 
-T = TypeVar("T", bound=BaseModel)
 Notify = Callable[[str], None]
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -49,7 +42,6 @@ SCHEMA_INSTRUCTION = (
     "Answer with one JSON object that follows this schema. Output only the JSON object: "
     "no prose, no code fences.\nJSON Schema:\n"
 )
-MAX_LISTED_ERRORS = 10
 
 # What an endpoint (base URL, model) does not accept, learned for the whole process so
 # every client and every concurrent call after the first rejection adapts at once:
@@ -64,11 +56,6 @@ def forget_structured_modes() -> None:
     """Forget what was learned about endpoints (for tests and long-lived processes)."""
     with _memory_lock:
         _rejected.clear()
-
-
-def _one_line(text: str, limit: int = 300) -> str:
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _display_url(url: str) -> str:
@@ -155,7 +142,7 @@ class OpenAIChatClient:
         if not api_key and not settings.base_url:
             raise ConfigError(
                 f"no model configured: set ${settings.api_key_env} (or name another variable "
-                "with --api-key-env), or use --base-url for an OpenAI-compatible server "
+                "with ⟨api_key_env⟩), or use ⟨base_url⟩ for an OpenAI-compatible server "
                 "(e.g. http://localhost:11434/v1 for Ollama), or replay a cassette"
             )
         import openai  # here, not at module level: CLI start-up must not pay for the SDK
@@ -199,7 +186,7 @@ class OpenAIChatClient:
         self._notify(
             f"{self.endpoint} does not accept JSON-schema structured output for {key[1]} "
             f"({said}); using JSON mode with the schema in the prompt for this run "
-            "(--structured-mode json_object skips this check)"
+            "(⟨structured_mode⟩ json_object skips this check)"
             if name == "json_schema"
             else f"{key[1]} at {self.endpoint} does not accept {name} ({said}); sending "
             "requests without it for this run"
@@ -212,8 +199,12 @@ class OpenAIChatClient:
         with _memory_lock:
             rejected = _rejected.get(key, frozenset())
         mode = self.settings.structured_mode
-        if mode == "auto":
-            mode = "json_object" if "json_schema" in rejected else "json_schema"
+        if mode == StructuredMode.AUTO:
+            mode = (
+                StructuredMode.JSON_OBJECT
+                if "json_schema" in rejected
+                else StructuredMode.JSON_SCHEMA
+            )
         sampling = {k: v for k, v in request.sampling.items() if k not in rejected}
         try:
             completion = await self._send(request, mode, sampling)
@@ -222,11 +213,11 @@ class OpenAIChatClient:
         except openai.APIStatusError as exc:
             # Learn what the endpoint rejects and ask again: at most once per thing learned.
             text = exc.message + " " + json.dumps(exc.body, default=str)
-            if mode == "json_schema" and _rejects_json_schema(exc.status_code, text):
-                if self.settings.structured_mode != "auto":
+            if mode == StructuredMode.JSON_SCHEMA and _rejects_json_schema(exc.status_code, text):
+                if self.settings.structured_mode != StructuredMode.AUTO:
                     raise ConfigError(
                         f"{self.endpoint} does not accept JSON-schema structured output "
-                        f"({_error_text(exc)}); use --structured-mode auto or json_object"
+                        f"({_error_text(exc)}); use ⟨structured_mode⟩ auto or json_object"
                     ) from exc
                 self._learn(key, "json_schema", exc)
                 return await self.complete(request)
@@ -247,7 +238,7 @@ class OpenAIChatClient:
         name = re.sub(r"[^A-Za-z0-9_-]", "_", request.schema_name)[:64] or "output"
         schema = {"name": name, "schema": request.json_schema, "strict": True}
         response_format: dict[str, Any] = {"type": "json_schema", "json_schema": schema}
-        if mode == "json_object":
+        if mode == StructuredMode.JSON_OBJECT:
             response_format = {"type": "json_object"}
             messages = _with_schema_instruction(messages, request.json_schema)
         # Sampling keys pass through untouched, so server-specific knobs (top_k, min_p)
@@ -264,8 +255,10 @@ class OpenAIChatClient:
         shown = _one_line(body or "", 80)
         return ModelCallError(
             f"{self.endpoint} answered with something that is not an OpenAI-compatible JSON "
-            f"response{f' ({shown})' if shown else ''}; check --base-url (OpenAI-compatible "
-            "servers usually end in /v1)"
+            f"response{f' ({shown})' if shown else ''}; check ⟨base_url⟩ (OpenAI-compatible "
+            "servers usually end in /v1)",
+            endpoint=self.endpoint,
+            body=shown or None,
         )
 
     def _response(
@@ -279,7 +272,9 @@ class OpenAIChatClient:
         if not choices:
             raise ModelOutputError(
                 f"the endpoint returned no choices ({request.model} at {self.endpoint}); "
-                "the server may have failed silently: check its logs and try again"
+                "the server may have failed silently: check its logs and try again",
+                model=request.model,
+                endpoint=self.endpoint,
             )
         # Lenient servers omit fields the SDK's types promise; read them defensively.
         choice, raw_usage = choices[0], getattr(completion, "usage", None)
@@ -297,208 +292,72 @@ class OpenAIChatClient:
             structured_mode=mode,
         )
 
-    def _call_error(self, exc: openai.OpenAIError, request: ModelRequest) -> BriefingError:
+    def _call_error(self, exc: openai.OpenAIError, request: ModelRequest) -> ModelError:
         """One line naming the failure and the fix, after the SDK's retries are spent."""
         import openai
 
         n, where = self.settings.max_retries, self.endpoint
         after = f"after {n} retr{'y' if n == 1 else 'ies'}"
+        status = exc.status_code if isinstance(exc, openai.APIStatusError) else None
+        text = _error_text(exc) if isinstance(exc, openai.APIStatusError) else None
+        data: dict[str, Any] = {
+            "model": request.model,
+            "endpoint": where,
+            "status_code": status,
+            "attempts": n + 1,
+            "body": text,
+        }
         if isinstance(exc, openai.APITimeoutError):
             return ModelCallError(
                 f"timed out after {self.settings.timeout:g}s waiting for {where} ({after}); "
-                "raise --timeout, or lower --chunk-tokens for shorter calls"
+                "raise ⟨timeout⟩, or lower ⟨chunk_tokens⟩ for shorter calls",
+                **data,
             )
         if isinstance(exc, openai.APIConnectionError):
             cause = exc.__cause__
             if type(cause).__name__ == "ConnectError":
                 return ModelCallError(
-                    f"cannot connect to {where}: is the server running? ({after})"
+                    f"cannot connect to {where}: is the server running? ({after})", **data
                 )
             reason = _one_line(str(cause) or type(cause).__name__) if cause else "connection lost"
-            return ModelCallError(f"connection to {where} failed ({reason}) {after}")
-        if not isinstance(exc, openai.APIStatusError):
-            return ModelCallError(f"model call to {where} failed: {_one_line(str(exc))}")
-        status, text = exc.status_code, _error_text(exc)
+            return ModelCallError(f"connection to {where} failed ({reason}) {after}", **data)
+        if status is None or text is None:
+            return ModelCallError(f"model call to {where} failed: {_one_line(str(exc))}", **data)
         lowered = text.lower()
+        data["attempts"] = 1  # the SDK does not retry these
         if status in (401, 403):
-            return ConfigError(
+            return ModelAuthError(
                 f"the endpoint {where} rejected the API key ({status}: {text}); "
-                f"check ${self.settings.api_key_env} or --api-key-env"
+                f"check ${self.settings.api_key_env} or ⟨api_key_env⟩",
+                **data,
             )
         if status == 404:
             if "model" in lowered or "deployment" in lowered:
-                return ConfigError(
+                return ModelAuthError(
                     f"model {request.model!r} not found at {where} ({text}); "
-                    "check --model (on Azure: the deployment name)"
+                    "check ⟨model⟩ (on Azure: the deployment name)",
+                    **data,
                 )
-            return ConfigError(
-                f"{where}/chat/completions not found (404); check --base-url "
-                "(OpenAI-compatible servers usually end in /v1)"
+            return ModelAuthError(
+                f"{where}/chat/completions not found (404); check ⟨base_url⟩ "
+                "(OpenAI-compatible servers usually end in /v1)",
+                **data,
             )
-        if status == 429 and (exc.code == "insufficient_quota" or "quota" in lowered):
-            return ModelCallError(f"{where}: the account has no quota left ({text}); check billing")
-        if status == 429:
-            return ModelCallError(f"rate limited by {where} {after}; lower --concurrency or wait")
-        if status >= 500:
-            return ModelCallError(f"server error {status} from {where} {after}: {text}")
-        if exc.code == "context_length_exceeded" or "context length" in lowered:
+        code = exc.code if isinstance(exc, openai.APIStatusError) else None
+        if status == 429 and (code == "insufficient_quota" or "quota" in lowered):
             return ModelCallError(
-                f"the request is too long for {request.model}; lower --chunk-tokens"
+                f"{where}: the account has no quota left ({text}); check billing", **data
             )
-        return ModelCallError(f"{where} rejected the request ({status}: {text})")
-
-
-# --- Structured calls -----------------------------------------------------------------
-
-
-@dataclass
-class StructuredResult(Generic[T]):
-    value: T
-    responses: list[ModelResponse]
-    repairs: int
-
-    @property
-    def fallback_used(self) -> bool:
-        """True if any call asked the server in JSON mode instead of with the schema."""
-        return any(r.structured_mode != "json_schema" for r in self.responses)
-
-    @property
-    def usage(self) -> Usage:
-        return sum((r.usage for r in self.responses), Usage())
-
-
-_FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
-
-
-def extract_json(text: str) -> Any:
-    """The JSON value in a model's answer. The whole answer is tried first; then what
-    follows the last `</think>` (reasoning, with or without its opening tag); then a
-    ```json fence, then the first object that parses. Raises json.JSONDecodeError."""
-    text = text.strip()
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        error = exc
-    text = text.rpartition("</think>")[2].strip()
-    fenced = _FENCE.search(text)
-    if fenced:
-        text = fenced.group(1).strip()
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        error = exc
-    # Prose around the object: decode from each "{" (the first few) until one parses.
-    starts = [m.start() for m in re.finditer(r"\{", text)][:20]
-    for start in starts:
-        try:
-            return json.JSONDecoder().raw_decode(text, start)[0]
-        except json.JSONDecodeError as exc:
-            error = exc if start == starts[0] else error
-    raise error
-
-
-def _location(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "(root)"
-
-
-def parse_output(
-    content: str | None, output_type: type[T], *, finish_reason: str | None = None
-) -> tuple[T | None, list[str]]:
-    """(value, []) when the content is a valid `output_type`, else (None, error lines)."""
-    if not content or not content.strip():
-        why = f"finish_reason {finish_reason}" if finish_reason else "no finish_reason"
-        return None, [f"the answer was empty ({why}); expected one JSON object"]
-    try:
-        data = extract_json(content)
-    except json.JSONDecodeError as exc:
-        return None, [f"the answer is not valid JSON: {exc}"]
-    if not isinstance(data, dict):
-        return None, [f"the answer is a JSON {type(data).__name__}, not an object"]
-    try:
-        return output_type.model_validate(data), []
-    except ValidationError as exc:
-        errors = exc.errors()
-        lines = [f"{_location(e['loc'])}: {e['msg']}" for e in errors[:MAX_LISTED_ERRORS]]
-        if len(errors) > MAX_LISTED_ERRORS:
-            lines.append(f"(and {len(errors) - MAX_LISTED_ERRORS} more errors)")
-        return None, lines
-
-
-def _raise_for_stop(response: ModelResponse, request: ModelRequest) -> None:
-    """Stop reasons that no re-ask can fix."""
-    if response.refusal or response.finish_reason == "refusal":
-        words = _one_line(response.refusal or response.content or "no reason given")
-        raise ModelRefusalError(
-            f'the model refused: "{words}"; check that the input is a news article, '
-            "or try another --model or --prompt"
-        )
-    if response.finish_reason == "length":
-        raise TruncatedOutputError(
-            f"the model's answer was cut off at the output limit ({request.max_output_tokens} "
-            "tokens); raise --max-output-tokens or lower --chunk-tokens"
-        )
-    if response.finish_reason == "content_filter":
-        raise ContentFilteredError(
-            "the provider's content filter stopped the answer (finish_reason content_filter); "
-            "try another model or a local server"
-        )
-
-
-def repair_request(
-    original: ModelRequest, bad_output: str, errors: list[str], attempt: int, max_repairs: int
-) -> ModelRequest:
-    """The original messages plus the bad answer and its errors: never the whole chain."""
-    listing = "\n".join(f"- {line}" for line in errors[: MAX_LISTED_ERRORS + 1])
-    feedback = (
-        f"Your answer does not match the required JSON schema:\n{listing}\n"
-        "Reply with the corrected JSON object only, with no other text."
-    )
-    purpose = f"repair {attempt} of {max_repairs}"
-    return replace(
-        original,
-        messages=(
-            *original.messages,
-            {"role": "assistant", "content": bad_output},
-            {"role": "user", "content": feedback},
-        ),
-        purpose=f"{purpose} for {original.purpose}" if original.purpose else purpose,
-    )
-
-
-async def structured_call(
-    transport: ChatTransport,
-    request: ModelRequest,
-    output_type: type[T],
-    *,
-    max_repairs: int,
-    meter: UsageMeter | None = None,
-) -> StructuredResult[T]:
-    """Ask, validate against `output_type`, re-ask at most `max_repairs` times; raise
-    ModelOutputError (or a subclass) when no valid answer comes back. Every response,
-    repairs and replays included, is recorded in `meter` (calls, tokens, cost shown);
-    the --max-cost limit is held below, by a `usage.BudgetGuard` around the live client."""
-    responses: list[ModelResponse] = []
-    current = request
-    for attempt in range(max_repairs + 1):
-        response = await transport.complete(current)
-        if meter:
-            meter.record(response)
-        responses.append(response)
-        _raise_for_stop(response, current)
-        value, errors = parse_output(
-            response.content, output_type, finish_reason=response.finish_reason
-        )
-        if value is not None:
-            return StructuredResult(value=value, responses=responses, repairs=attempt)
-        if attempt == max_repairs:
-            shown = _one_line("; ".join(errors[:3]))
-            raise ModelOutputError(
-                f"the model's answer did not match the {request.schema_name} schema after "
-                f"{max_repairs} repair attempt{'s' if max_repairs != 1 else ''}: {shown}; "
-                "raise --max-repairs or try a stronger model"
+        data["attempts"] = n + 1
+        if status == 429:
+            return ModelCallError(
+                f"rate limited by {where} {after}; lower ⟨concurrency⟩ or wait", **data
             )
-        current = repair_request(request, response.content or "", errors, attempt + 1, max_repairs)
-    raise AssertionError("unreachable")  # pragma: no cover
+        if status >= 500:
+            return ModelCallError(f"server error {status} from {where} {after}: {text}", **data)
+        data["attempts"] = 1
+        if code == "context_length_exceeded" or "context length" in lowered:
+            return ModelCallError(
+                f"the request is too long for {request.model}; lower ⟨chunk_tokens⟩", **data
+            )
+        return ModelCallError(f"{where} rejected the request ({status}: {text})", **data)

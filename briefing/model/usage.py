@@ -1,4 +1,4 @@
-"""Token and cost accounting for model calls, and the --max-cost guard.
+"""Token and cost accounting for model calls, and the spending limit (max_cost).
 
 Costs come from a small price table. A model that is not in the table has an unknown
 cost (shown as "cost unknown"), never a guessed number; so has an answer that reports no
@@ -94,8 +94,8 @@ class UsageMeter:
     def __init__(self, model: str, max_cost: float | None = None) -> None:
         if max_cost is not None and price_for(model) is None:
             raise ConfigError(
-                f"--max-cost cannot be enforced for model {model!r}: its price is not known "
-                f"(known: {', '.join(sorted(PRICES))}); remove --max-cost or use a known model"
+                f"⟨max_cost⟩ cannot be enforced for model {model!r}: its price is not known "
+                f"(known: {', '.join(sorted(PRICES))}); remove ⟨max_cost⟩ or use a known model"
             )
         self.model = model
         self.max_cost = max_cost
@@ -167,8 +167,8 @@ class UsageMeter:
         if price is None:
             raise CostLimitError(
                 f"cannot estimate the cost of a call to {request.model!r} (price not known), "
-                f"so --max-cost {format_usd(self.max_cost)} cannot be enforced; "
-                "remove --max-cost or use a known model"
+                f"so ⟨max_cost⟩ {format_usd(self.max_cost)} cannot be enforced; "
+                "remove ⟨max_cost⟩ or use a known model"
             )
         estimate = _cost_at(price, Usage(prompt_tokens_estimate, request.max_output_tokens))
         condition = self._cond()
@@ -179,8 +179,8 @@ class UsageMeter:
                         f"the next model call could cost up to {format_usd(estimate)} "
                         f"(~{prompt_tokens_estimate:,} prompt + {request.max_output_tokens:,} "
                         f"output tokens), and {format_usd(self._spent)} is spent so far: that "
-                        f"would exceed --max-cost {format_usd(self.max_cost)}; raise "
-                        "--max-cost or lower --max-output-tokens"
+                        f"would exceed ⟨max_cost⟩ {format_usd(self.max_cost)}; raise "
+                        "⟨max_cost⟩ or lower ⟨max_output_tokens⟩"
                     )
                 await condition.wait()  # a call in flight will settle or release
             self._reserved += estimate
@@ -215,7 +215,7 @@ class UsageMeter:
 
 
 class BudgetGuard:
-    """A ChatTransport that holds --max-cost around a live one (the model client).
+    """A ChatTransport that holds the max_cost limit around a live one (the model client).
 
     Put it under a cassette (cassette -> guard -> client), so replayed answers, which
     cost nothing, never meet the limit. `count_tokens` counts prompt tokens for the

@@ -1,0 +1,101 @@
+"""`briefing compare`: prompt versions (and models) side by side on the same articles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from briefing.choices import OutputFormat, RecordMode
+from briefing.cli.articles import resolve
+from briefing.cli.console import notify, stderr, stdout
+from briefing.cli.options import (
+    BaseUrlOpt,
+    ChunkTokensOpt,
+    ConcurrencyOpt,
+    OverlapOpt,
+    RecordModeOpt,
+)
+from briefing.cli.output import output_format, write_file
+
+
+def compare(
+    sources: Annotated[
+        list[Path], typer.Argument(help="Article files or directories of articles.")
+    ],
+    prompt: Annotated[
+        list[str],
+        typer.Option(
+            "--prompt", "-p", help="Prompt version to compare (repeat); 'extractive' too."
+        ),
+    ],
+    model: Annotated[
+        list[str] | None, typer.Option("--model", "-m", help="Model to compare (repeatable).")
+    ] = None,
+    cassette_dir: Annotated[
+        Path | None,
+        typer.Option("--cassette-dir", help="One cassette per article and version, in DIR."),
+    ] = None,
+    record_mode: RecordModeOpt = RecordMode.REPLAY,
+    repeat: Annotated[int, typer.Option("--repeat", help="Runs per article and version.")] = 1,
+    gold: Annotated[
+        Path | None, typer.Option("--gold", help="Directory of <article>.gold.json references.")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write a self-contained HTML report.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the full result as JSON on stdout.")
+    ] = False,
+    baseline: Annotated[
+        str | None, typer.Option("--baseline", help="Version the --fail-on rules compare to.")
+    ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            help="Gate rules, e.g. 'grounding_rate<0.95,actor_recall<baseline-0.05' (exit 11).",
+        ),
+    ] = None,
+    base_url: BaseUrlOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    chunk_tokens: ChunkTokensOpt = None,
+    chunk_overlap: OverlapOpt = None,
+) -> None:
+    """Compare prompt versions (and models) side by side on the same articles."""
+    from briefing.compare.gate import check_gate, parse_rules
+    from briefing.compare.report import render_terminal
+    from briefing.compare.report_html import render_html
+    from briefing.compare.run import CompareOptions, compare_prompts
+
+    if fail_on:
+        parse_rules(fail_on)  # a bad rule fails before any work is done
+    if report is not None:
+        output_format(report, OutputFormat.HTML)
+    settings = resolve(
+        base_url=base_url,
+        concurrency=concurrency,
+        chunk_tokens=chunk_tokens,
+        chunk_overlap=chunk_overlap,
+    )
+    result = compare_prompts(
+        sources,
+        prompt,
+        settings,
+        CompareOptions(
+            models=model or None,
+            cassette_dir=cassette_dir,
+            record_mode=record_mode,
+            repeat=repeat,
+            gold_dir=gold,
+        ),
+    )
+    render_terminal(result, stderr() if as_json else stdout())
+    if report is not None:
+        write_file(report, render_html(result).encode("utf-8"))
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+    if fail_on:
+        check_gate(result, baseline, fail_on)
+        notify(f"gate passed: {fail_on}")

@@ -1,0 +1,190 @@
+"""The view the page templates read: the brief within its budgets, evidence numbered
+in reading order, grounding marks attached.
+
+An item carries [n] markers and the quotes are listed at the end; a quote cited by
+several items keeps one number. When the document has a grounding report, quotes that
+were not found in the article and items whose every quote was not found are marked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from briefing.budgets import BUDGETS, Budgets, enforce_budgets, shorten_chars
+from briefing.render.environment import tidy as _tidy
+from briefing.schema import Brief, BriefDocument, GroundingReport, QuoteCheck, iter_evidence
+
+HAND_WRITTEN_LABEL = "Hand-written reference brief — not model output"
+
+
+@dataclass
+class Ref:
+    n: int
+    quote: str  # whitespace-normalised, otherwise verbatim
+    status: str | None  # "exact" | "fuzzy" | "not_found"; None without grounding
+
+
+@dataclass
+class Item:
+    """One brief item (a development, an actor, a figure...) with its references."""
+
+    path: str
+    obj: Any = None
+    refs: list[Ref] = field(default_factory=list)
+    # "unverified": every quote not found; "approximate": best match fuzzy;
+    # "no evidence": no quote at all.
+    mark: str | None = None
+    figure_missing: bool = False  # the figure's number does not occur in the article
+
+
+@dataclass
+class View:
+    doc: BriefDocument
+    brief: Brief  # within budgets; `doc.brief` is the full one
+    items: dict[str, Item]
+    refs: list[Ref]
+    notes: list[str]  # budget cuts, shown as "Not shown:" in every page format
+    grounding_line: str | None
+    origin_label: str | None  # set for hand-written briefs, shown in the header
+    quote_chars: int  # printed length of a quote
+
+    def item(self, path: str) -> Item:
+        return self.items[path]
+
+    def short(self, ref: Ref) -> str:
+        """The printed form of a quote: its verbatim start, "…" when cut."""
+        return shorten_chars(ref.quote, self.quote_chars)
+
+    @property
+    def shortened(self) -> int:
+        """Quotes whose printed form is cut (HTML shows the full one on screen)."""
+        return sum(self.short(r) != r.quote for r in self.refs)
+
+    def with_quote_chars(self, quote_chars: int | None) -> View:
+        """The same view with quotes printed to `quote_chars` (None: unchanged)."""
+        return replace(self, quote_chars=quote_chars or self.quote_chars)
+
+    def group(self, prefix: str) -> list[Item]:
+        found = []
+        i = 0
+        while f"{prefix}[{i}]" in self.items:
+            found.append(self.items[f"{prefix}[{i}]"])
+            i += 1
+        return found
+
+
+def build_view(
+    doc: BriefDocument, budgets: Budgets = BUDGETS, quote_chars: int | None = None
+) -> View:
+    """Budget the brief, number its evidence and attach grounding marks."""
+    brief, notes = enforce_budgets(doc.brief, budgets)
+    full = dict(iter_evidence(doc.brief))
+    grounding = doc.grounding
+    by_path, by_quote = _index_checks(grounding)
+    limit = quote_chars or budgets.quote_chars
+    numbers: dict[str, int] = {}
+    refs: list[Ref] = []
+    items: dict[str, Item] = {}
+    for path, quotes in iter_evidence(brief):
+        item = Item(path=path)
+        for i, quote in enumerate(quotes):
+            key = _tidy(quote)
+            if key not in numbers:
+                numbers[key] = len(refs) + 1
+                check = _check(by_path, by_quote, f"{path}.evidence[{i}]", key)
+                refs.append(Ref(numbers[key], key, check.status if check else None))
+            item.refs.append(refs[numbers[key] - 1])
+        item.mark = _mark(full.get(path, quotes), path, by_path, by_quote, grounding)
+        items[path] = item
+    _attach_objects(items, brief)
+    if grounding is not None:
+        for fc in grounding.figures:
+            if not fc.found and fc.path in items:
+                items[fc.path].figure_missing = True
+        if grounding.dropped:
+            notes.append(
+                f"strict grounding removed {len(grounding.dropped)} unverified items "
+                f"({', '.join(grounding.dropped)})"
+            )
+    meta = doc.metadata
+    hand_written = meta.engine == "hand-written" or "hand-written" in meta.origin.lower()
+    label = HAND_WRITTEN_LABEL if hand_written else None
+    return View(doc, brief, items, refs, notes, _grounding_line(grounding), label, limit)
+
+
+def _index_checks(
+    grounding: GroundingReport | None,
+) -> tuple[dict[str, QuoteCheck], dict[str, QuoteCheck]]:
+    if grounding is None:
+        return {}, {}
+    by_path = {q.path: q for q in grounding.quotes}
+    by_quote = {_tidy(q.quote): q for q in grounding.quotes}
+    return by_path, by_quote
+
+
+def _check(
+    by_path: dict[str, QuoteCheck], by_quote: dict[str, QuoteCheck], path: str, quote: str
+) -> QuoteCheck | None:
+    # Paths are the primary key; the quote text covers a report made before items were
+    # reordered or removed, where a path may point at a different quote.
+    check = by_path.get(path)
+    if check is not None and _tidy(check.quote) == quote:
+        return check
+    return by_quote.get(quote)
+
+
+def _mark(
+    quotes: list[str],
+    path: str,
+    by_path: dict[str, QuoteCheck],
+    by_quote: dict[str, QuoteCheck],
+    grounding: GroundingReport | None,
+) -> str | None:
+    if not quotes:
+        return "no evidence"
+    if grounding is None:
+        return None
+    checks = [
+        _check(by_path, by_quote, f"{path}.evidence[{i}]", _tidy(q)) for i, q in enumerate(quotes)
+    ]
+    statuses = {c.status for c in checks if c is not None}
+    if statuses == {"not_found"}:
+        return "unverified"
+    if statuses and "exact" not in statuses and "fuzzy" in statuses:
+        return "approximate"
+    return None
+
+
+def _attach_objects(items: dict[str, Item], brief: Brief) -> None:
+    s, h, o = brief.situation, brief.humanitarian, brief.outlook
+    objects: list[tuple[str, Any]] = [("situation", s), ("humanitarian", h), ("outlook", o)]
+    for prefix, values in (
+        ("situation.key_developments", s.key_developments),
+        ("actors", brief.actors),
+        ("humanitarian.figures", h.figures),
+        ("humanitarian.needs", h.needs),
+        ("humanitarian.access_constraints", h.access_constraints),
+        ("outlook.risks", o.risks),
+        ("outlook.indicators", o.indicators),
+    ):
+        objects += [(f"{prefix}[{i}]", v) for i, v in enumerate(values)]
+    for path, obj in objects:
+        # A section with an empty summary makes no claim and has no evidence entry
+        # (schema.iter_evidence), but the page still lays the section out.
+        items.setdefault(path, Item(path=path)).obj = obj
+
+
+def _grounding_line(grounding: GroundingReport | None) -> str | None:
+    if grounding is None:
+        return None
+    total = len(grounding.quotes)
+    line = f"Evidence check: {grounding.verified} of {total} quotes found in the article"
+    line += f" ({grounding.rate:.0%})"
+    fuzzy = sum(1 for q in grounding.quotes if q.status == "fuzzy")
+    if fuzzy:
+        line += f", {fuzzy} of them approximately"
+    if grounding.figures:
+        found = sum(1 for f in grounding.figures if f.found)
+        line += f"; figures: {found} of {len(grounding.figures)} found"
+    return line
