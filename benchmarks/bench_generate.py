@@ -27,19 +27,22 @@ import sys
 import time
 from typing import Any
 
-from _util import EXAMPLES, ROOT
+from _util import EXAMPLES
 
-sys.path.insert(0, str(ROOT))  # tests/ is not installed; the stub server lives there
-
-from briefing.config import Settings, resolve_settings  # noqa: E402
-from briefing.engines.llm import Progress  # noqa: E402
-from briefing.ingest.article import Article, load_article, make_article  # noqa: E402
-from briefing.ingest.chunking import chunk_text, resolve_tokenizer  # noqa: E402
-from briefing.pipeline import GenerateOptions, generate_brief  # noqa: E402
-from briefing.prompts import extraction_messages, load_version, merge_messages  # noqa: E402
-from briefing.schema import BriefDocument  # noqa: E402
-from tests.builders import minimal_brief_json, partial_brief_json  # noqa: E402
-from tests.stub_server import RecordedRequest, Reply, StubServer  # noqa: E402
+from briefing.config import Settings, resolve_settings
+from briefing.engines.llm import Progress
+from briefing.ingest.article import Article, load_article, make_article
+from briefing.ingest.chunking import chunk_text, resolve_tokenizer
+from briefing.pipeline import GenerateOptions, generate_brief
+from briefing.prompts import extraction_messages, load_version, merge_messages
+from briefing.schema import BriefDocument
+from briefing.testing import (
+    RecordedRequest,
+    Reply,
+    StubServer,
+    minimal_brief_json,
+    partial_brief_json,
+)
 
 MODEL = "gpt-4o-mini"
 PROMPT = "v2"

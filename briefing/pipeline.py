@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from briefing.choices import Engine, RecordMode, parse_choice
-from briefing.config import Settings
+from briefing.config import Settings, resolve_settings
 from briefing.engines.llm import Notify, ProgressCallback
 from briefing.ingest.article import Article
 from briefing.model.exchange import ChatTransport
@@ -52,7 +52,7 @@ class GenerateFunction(Protocol):
     """The shape of `agenerate_brief`, for callers that take a stand-in."""
 
     def __call__(
-        self, article: Article, settings: Settings, options: GenerateOptions = ...
+        self, article: Article, settings: Settings | None = ..., options: GenerateOptions = ...
     ) -> Awaitable[BriefDocument]: ...
 
 
@@ -64,20 +64,23 @@ def choose_engine(settings: Settings, *, cassette: Path | None) -> Engine:
 
 
 def generate_brief(
-    article: Article, settings: Settings, options: GenerateOptions | None = None
+    article: Article, settings: Settings | None = None, options: GenerateOptions | None = None
 ) -> BriefDocument:
     """Generate a grounded brief for `article` (see `agenerate_brief`)."""
     return asyncio.run(agenerate_brief(article, settings, options))
 
 
 async def agenerate_brief(
-    article: Article, settings: Settings, options: GenerateOptions | None = None
+    article: Article, settings: Settings | None = None, options: GenerateOptions | None = None
 ) -> BriefDocument:
     """Generate a brief with the chosen engine, then ground every quote in the article.
 
-    With `strict_grounding`, claims whose evidence is not found are removed and listed in
-    the returned document's `grounding.dropped`; nothing is raised for them.
+    `settings` default to what the environment and the config file say
+    (`briefing.config.resolve_settings`). With `strict_grounding`, claims whose evidence
+    is not found are removed and listed in the returned document's `grounding.dropped`;
+    nothing is raised for them.
     """
+    settings = settings or resolve_settings()
     options = options or GenerateOptions()
     started = time.perf_counter()
     cassette = options.cassette if options.record_mode != RecordMode.OFF else None

@@ -15,20 +15,18 @@ Run from the repository root after a prompt or schema change:
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from briefing.config import resolve_settings
+from briefing.engines.llm import HAND_WRITTEN_ORIGIN
+from briefing.ingest.article import load_article
+from briefing.ingest.chunking import resolve_tokenizer
+from briefing.pipeline import GenerateOptions, generate_brief
+from briefing.prompts import list_versions, load_version
+from briefing.schema import BriefDocument
+from briefing.testing import RecordedRequest, Reply, StubServer
 
-from briefing.config import resolve_settings  # noqa: E402
-from briefing.engines.llm import HAND_WRITTEN_ORIGIN  # noqa: E402
-from briefing.ingest.article import load_article  # noqa: E402
-from briefing.ingest.chunking import resolve_tokenizer  # noqa: E402
-from briefing.pipeline import GenerateOptions, generate_brief  # noqa: E402
-from briefing.prompts import list_versions, load_version  # noqa: E402
-from briefing.schema import BriefDocument  # noqa: E402
-from tests.stub_server import RecordedRequest, Reply, StubServer  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 EXAMPLES = ROOT / "examples"
 CASSETTES = ROOT / "cassettes"

@@ -230,38 +230,6 @@ def overlong_document(vocabulary: Sequence[str] = ()) -> BriefDocument:
     return doc.model_copy(update={"grounding": report})
 
 
-def minimal_brief_json(quote: str, actors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The smallest valid brief as JSON data: every section quotes `quote`."""
-    return {
-        "situation": {"headline": "h", "summary": "s", "evidence": [quote], "key_developments": []},
-        "actors": actors or [],
-        "humanitarian": {
-            "summary": "s",
-            "evidence": [quote],
-            "figures": [],
-            "needs": [],
-            "access_constraints": [],
-        },
-        "outlook": {"summary": "s", "evidence": [quote], "risks": [], "indicators": []},
-        "gaps": [],
-    }
-
-
-def partial_brief_json(chunk: str, part: int) -> dict[str, Any]:
-    """A stand-in extraction for one chunk: quotes the chunk's first sentence and names one
-    actor by full name in odd parts and by its acronym in even ones (to exercise
-    de-duplication across chunks)."""
-    first_sentence = re.split(r"(?<=[.!?])\s", chunk.split("\n\n")[0])[0]
-    actor = {
-        "name": "Northern Liberation Front" if part % 2 else "NLF",
-        "kind": "armed_group",
-        "role": "Armed group fighting the army.",
-        "aliases": ["NLF"] if part % 2 else [],
-        "evidence": [first_sentence],
-    }
-    return minimal_brief_json(first_sentence, actors=[actor])
-
-
 @contextlib.contextmanager
 def raises_saying(kind: type[BriefingError], pattern: str) -> Iterator[None]:
     """Like `pytest.raises(kind, match=pattern)`, matched against the message as the CLI

@@ -158,7 +158,7 @@ def test_recording_through_the_real_client_stores_no_credentials(tmp_path: Path)
 
     from briefing.config import resolve_settings
     from briefing.model.client import OpenAIChatClient
-    from tests.stub_server import Reply, StubServer
+    from briefing.testing import Reply, StubServer
 
     path = tmp_path / "c.json"
     with StubServer(default=Reply.json({"echo": "hello"})) as stub:

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from briefing.cli.app import app
 from briefing.schema import BriefDocument
+from briefing.testing import Reply, StubServer
 from tests.conftest import CASSETTES, EXAMPLES, ROOT, SAMPLE
-from tests.stub_server import Reply, StubServer
 
 runner = CliRunner()
 

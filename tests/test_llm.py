@@ -33,9 +33,9 @@ from briefing.model.exchange import ModelRequest
 from briefing.model.structured import StructuredResult, extract_json, structured_call
 from briefing.model.usage import BudgetGuard, UsageMeter
 from briefing.schema import Brief
+from briefing.testing import RecordedRequest, Reply, StubServer
 from tests.builders import raises_saying
 from tests.conftest import ROOT
-from tests.stub_server import RecordedRequest, Reply, StubServer
 
 R = TypeVar("R")
 

@@ -21,9 +21,14 @@ from briefing.ingest.chunking import chunk_text, resolve_tokenizer
 from briefing.model.client import forget_structured_modes
 from briefing.pipeline import GenerateOptions, choose_engine, generate_brief
 from briefing.schema import Actor, ActorKind, Brief, BriefDocument
-from tests.builders import minimal_brief_json, partial_brief_json
+from briefing.testing import (
+    RecordedRequest,
+    Reply,
+    StubServer,
+    minimal_brief_json,
+    partial_brief_json,
+)
 from tests.conftest import EXAMPLES
-from tests.stub_server import RecordedRequest, Reply, StubServer
 
 REFERENCE = BriefDocument.model_validate_json(
     (EXAMPLES / "aleppo-offensive.brief.json").read_text(encoding="utf-8")
