@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from briefing.budgets import BUDGETS
+from briefing.budgets import BUDGETS, body_words
 from briefing.compare.metrics import (
     METRICS,
     BriefMetrics,
@@ -17,7 +17,6 @@ from briefing.compare.metrics import (
     entity_text,
     fold,
     unverified_claims,
-    word_count,
     word_tokens,
 )
 from briefing.schema import (
@@ -40,7 +39,7 @@ ARTICLE = (
 
 def test_word_count_counts_body_text_not_evidence() -> None:
     brief = tiny_brief()
-    assert word_count(brief) == TINY_WORDS
+    assert body_words(brief) == TINY_WORDS
     assert "Floods in Kessara killed 23 people" not in brief_text_fields(brief)
 
 

@@ -22,7 +22,7 @@ from briefing.errors import BriefValidationError, InputError, OutputError
 from briefing.files import write_atomically
 from briefing.render.document import load_document
 from briefing.render.formats import format_for_path, render
-from briefing.render.pdf import CUT_STEPS, FIT_STEPS
+from briefing.render.pdf import CUT_STEPS
 from briefing.render.view import HAND_WRITTEN_LABEL
 from briefing.schema import (
     BriefDocument,
@@ -562,8 +562,9 @@ def test_a_pdf_that_never_fits_is_refused_not_returned_on_two_pages(
     with pytest.raises(OutputError, match="does not fit one A4 page") as exc:
         render(overlong_document(), "pdf")
     one_line(exc)
-    # Every layout was tried from one budgeted view, then every cut.
-    assert len(FakeHTML.seen) == len(FIT_STEPS) + len(CUT_STEPS)
+    # The most legible and the most compact layout were tried from one budgeted view
+    # (neither fits, so none between them can), then every cut.
+    assert len(FakeHTML.seen) == 2 + len(CUT_STEPS)
     assert len(fake_weasyprint) == 1 + len(CUT_STEPS)
 
 
@@ -576,15 +577,18 @@ def test_a_pdf_is_cut_in_steps_until_it_fits_and_says_so(
     assert f"<b>Not shown:</b> to fit one A4 page, {second}; " in data
     actors = int(BUDGETS.actors * CUT_STEPS[1])
     assert f"actors: {20 - actors} of 20 not shown (budget {actors})" in data
-    assert len(FakeHTML.seen) == len(FIT_STEPS) + 2
+    assert len(FakeHTML.seen) == 2 + 2
     assert len(fake_weasyprint) == 1 + 2
 
 
 def test_a_pdf_that_fits_is_budgeted_once(
     sample: BriefDocument, fake_weasyprint: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Only the default layout fits: the wide ones before it are tried from the same view.
-    monkeypatch.setattr(FakeHTML, "fits", staticmethod(lambda html: "<body>" in html))
+    # The default layout and the more compact ones fit, the wide ones do not: the most
+    # legible that fits is chosen, every layout from the same view.
+    monkeypatch.setattr(
+        FakeHTML, "fits", staticmethod(lambda html: 'class="wide' not in html.split("<body")[1])
+    )
     data = render(sample, "pdf").decode()
     assert "<body>" in data and "every budget cut" not in data
     assert len(FakeHTML.seen) >= 2 and len(fake_weasyprint) == 1

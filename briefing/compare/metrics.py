@@ -259,10 +259,6 @@ def entity_text(brief: Brief) -> str:
     )
 
 
-def word_count(brief: Brief) -> int:
-    return sum(budgets.word_count(field) for field in brief_text_fields(brief))
-
-
 # --- grounding-derived ----------------------------------------------------------------
 
 
@@ -341,7 +337,7 @@ def is_schema_valid(brief: Brief) -> bool:
 
 def compute_metrics(doc: BriefDocument, article_text: str) -> BriefMetrics:
     brief, meta, grounding = doc.brief, doc.metadata, doc.grounding
-    words = word_count(brief)
+    words = budgets.body_words(brief)
     coverage, precision, n_article, n_brief = entity_scores(article_text, entity_text(brief))
     figures_found: float | None = None
     if grounding is not None and grounding.figures:

@@ -47,14 +47,21 @@ def render_pdf(doc: BriefDocument, budgets: Budgets = BUDGETS) -> bytes:
         return pdf
 
     view = build_view(doc, budgets)  # budgeted once; the layouts only vary the quotes
-    previous = ""
+    pages: list[tuple[str, str]] = []  # (layout, html), without repeats
     for layout, quote_chars in FIT_STEPS:
         html = page_html(view.with_quote_chars(quote_chars), layout)
-        if html == previous:  # no quote long enough for the shorter limit to matter
-            continue
-        previous = html
-        if (pdf := one_page(html)) is not None:
-            return pdf
+        if not pages or html != pages[-1][1]:  # a shorter quote limit may change nothing
+            pages.append((layout, html))
+    # Layouts go from the most legible to the most compact, so when the first does not
+    # fit, the most compact one says whether any will: a brief that needs cutting is
+    # rendered twice before the cuts, not once per layout.
+    if (pdf := one_page(pages[0][1])) is not None:
+        return pdf
+    if len(pages) > 1 and (compact := one_page(pages[-1][1])) is not None:
+        for _, html in pages[1:-1]:
+            if (pdf := one_page(html)) is not None:
+                return pdf
+        return compact
     layout, quote_chars = FIT_STEPS[-1]
     for factor in CUT_STEPS:
         view = build_view(doc, scale_budgets(budgets, factor), quote_chars)
