@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 SAMPLE := examples/aleppo-offensive.txt
 OUT := out
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench coverage clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required: run make PYTHON=python3.11 ...")'
@@ -36,6 +36,9 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+
+coverage: $(STAMP)
+	$(BIN)/pytest -q --cov=briefing --cov-report=term-missing:skip-covered
 
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
