@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 
 from briefing.errors import InputError
-from briefing.ingest.article import CHROME_RULES, Article, RemovedLine, load_article
+from briefing.ingest.article import Article, RemovedLine, load_article
+from briefing.ingest.chrome import CHROME_RULES
 from tests.conftest import EXAMPLES, ROOT
 
 DATA = Path(__file__).parent / "data" / "article"
