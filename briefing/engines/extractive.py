@@ -24,7 +24,7 @@ from briefing.budgets import BUDGETS, Budgets, trim_words, word_count
 from briefing.ingest.article import Article
 from briefing.schema import ActorKind, Brief, Claim, Figure, iter_evidence
 from briefing.text import entities
-from briefing.text.entities import DATELINE, LOCATIVE, POSSESSIVE, TITLES, Entity, analyse
+from briefing.text.entities import DATELINE, LOCATIVE, POSSESSIVE, Entity, analyse
 from briefing.text.figures import (
     TIMEFRAME,
     WHEN,
@@ -34,6 +34,7 @@ from briefing.text.figures import (
     has_figure,
     reported_by,
 )
+from briefing.text.names import TITLES
 from briefing.text.sentences import Sentence
 
 _EVENT = cue(

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 from briefing.budgets import Budgets, trim_words, word_count
 from briefing.schema import ActorKind
-from briefing.text.entities import TITLES, WEEKDAYS, Entity
+from briefing.text.entities import Entity
+from briefing.text.names import TITLES, WEEKDAYS
 from briefing.text.numbers import NUMBER_IN_WORDS, SMALL_NUMBER_WORD, WORD_SCALES
 from briefing.text.sentences import MONTH_PATTERN, Sentence
 
