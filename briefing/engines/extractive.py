@@ -193,7 +193,7 @@ def _actors(reading: ArticleReading, b: Budgets, impact_starts: set[int]) -> lis
         titled = e.kind is ActorKind.PERSON and any(w in TITLES for w in e.name.split())
         return e.count + (e.kind in _AID_KINDS) + impact + 0.5 * titled
 
-    def group(e: Entity) -> str:
+    def kind_group(e: Entity) -> str:
         if e.kind in _PARTY_KINDS:
             return "party"
         return "aid" if e.kind in _AID_KINDS else e.kind.value
@@ -202,10 +202,10 @@ def _actors(reading: ArticleReading, b: Budgets, impact_starts: set[int]) -> lis
     caps = {"party": 3, "aid": 3, "person": 2}
     chosen: list[Entity] = []
     for kind in ("party", "aid", "person"):
-        chosen += [e for e in pool if group(e) == kind][:1]
+        chosen += [e for e in pool if kind_group(e) == kind][:1]
     for e in pool:
-        taken = sum(group(c) == group(e) for c in chosen)
-        if e not in chosen and taken < caps.get(group(e), 1) and len(chosen) < b.actors:
+        taken = sum(kind_group(c) == kind_group(e) for c in chosen)
+        if e not in chosen and taken < caps.get(kind_group(e), 1) and len(chosen) < b.actors:
             chosen.append(e)
     chosen += [e for e in pool if e not in chosen]
     chosen = sorted(chosen[: b.actors], key=lambda e: (-score(e), e.first))

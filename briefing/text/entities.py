@@ -286,7 +286,7 @@ def _join_aliases(text: str, groups: dict[str, _NameGroup]) -> None:
         for t in dict.fromkeys(toks):
             by_word.setdefault(t, []).append(name)
 
-    def target(short: str) -> str | None:
+    def full_name_for(short: str) -> str | None:
         toks, acronym, best = words[short], is_acronym(short), None
         if short in defined or not toks:
             return defined.get(short)
@@ -303,7 +303,7 @@ def _join_aliases(text: str, groups: dict[str, _NameGroup]) -> None:
 
     # Shortest first, so "Assad" joins the full name rather than a longer short form.
     for short in sorted(groups, key=lambda n: (len(n), n)):
-        into = None if groups[short].place else target(short)
+        into = None if groups[short].place else full_name_for(short)
         if into is None or into not in groups:
             continue
         g, big = groups.pop(short), groups[into]
