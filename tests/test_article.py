@@ -23,7 +23,8 @@ import pytest
 
 from briefing.cli.options import flag
 from briefing.errors import InputError
-from briefing.ingest.article import CHROME_RULES, Article, RemovedLine, load_article
+from briefing.ingest.article import Article, RemovedLine, load_article
+from briefing.ingest.chrome import CHROME_RULES
 from tests.conftest import EXAMPLES, ROOT
 
 DATA = Path(__file__).parent / "data" / "article"

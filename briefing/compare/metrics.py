@@ -25,7 +25,8 @@ from pydantic import BaseModel, ValidationError
 from briefing import budgets
 from briefing.budgets import BUDGETS
 from briefing.schema import ActorKind, Brief, BriefDocument, GroundingReport, brief_text_fields
-from briefing.text.entities import TITLES, analyse
+from briefing.text.entities import analyse
+from briefing.text.names import TITLES
 
 Direction = Literal["higher", "lower"] | None
 Kind = Literal["rate", "count", "bool", "usd", "seconds", "float"]

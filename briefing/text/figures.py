@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 from briefing.budgets import Budgets, trim_words, word_count
 from briefing.schema import ActorKind
-from briefing.text.entities import TITLES, WEEKDAYS, Entity
+from briefing.text.entities import Entity
+from briefing.text.names import TITLES, WEEKDAYS
 from briefing.text.numbers import NUMBER_IN_WORDS, SMALL_NUMBER_WORD, WORD_SCALES
 from briefing.text.sentences import MONTH_PATTERN, Sentence
 
@@ -52,24 +53,25 @@ _QUALIFIER = (  # "About 40", opening a sentence, too
     r"(?i:at least|about|around|approximately|nearly|almost|some|more than|over|up to"
     r"|fewer than|less than|an estimated|roughly|as many as|at most|only)"
 )
-_QUAL = rf"(?:{_QUALIFIER} )?"
-_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_OPTIONAL_QUALIFIER = rf"(?:{_QUALIFIER} )?"
+_DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _SCALE = r"(?: ?(?:million|billion|thousand|trillion|bn)\b)?"
 # Numbers in words ("forty-two", "two dozen") are read by `briefing.text.numbers.NUMBER_IN_WORDS`.
 _FIGURE = re.compile(
-    rf"(?<![\w.,$€£-])(?:{_QUAL}(?:between (?:{_NUM}) and (?:{_NUM})|[$€£] ?(?:{_NUM}){_SCALE}"
-    rf"|(?:{_NUM}){_SCALE}(?: ?%| percent| per cent)?|{NUMBER_IN_WORDS})(?![\w-])"
+    rf"(?<![\w.,$€£-])(?:{_OPTIONAL_QUALIFIER}(?:between (?:{_DIGITS}) and (?:{_DIGITS})"
+    rf"|[$€£] ?(?:{_DIGITS}){_SCALE}"
+    rf"|(?:{_DIGITS}){_SCALE}(?: ?%| percent| per cent)?|{NUMBER_IN_WORDS})(?![\w-])"
     r"|\b(?:[Tt]ens of thousands|[Hh]undreds of thousands|[Tt]housands|[Hh]undreds|[Dd]ozens"
     r"|[Mm]illions)\b)"
 )
-_IN_WORDS = re.compile(rf"(?:{_QUAL}){NUMBER_IN_WORDS}$")
-_DAY = "|".join(WEEKDAYS)
+_VALUE_IN_WORDS = re.compile(rf"(?:{_OPTIONAL_QUALIFIER}){NUMBER_IN_WORDS}$")
+_WEEKDAY = "|".join(WEEKDAYS)
 # A time span ahead: "within 48 hours", "until Friday", "from mid-October", "next week".
 TIMEFRAME = re.compile(
     r"\b(?:within|(?:over|for|in) the (?:next|coming)) "
     rf"(?:\d+|a|one|few|several|{SMALL_NUMBER_WORD})"
     r"(?: more)? (?:hours?|days?|weeks?|months?|years?)\b"
-    rf"|\b(?:from|through|until|by|before) (?:early |late |mid-)?(?:{_DAY}|{MONTH_PATTERN})\b"
+    rf"|\b(?:from|through|until|by|before) (?:early |late |mid-)?(?:{_WEEKDAY}|{MONTH_PATTERN})\b"
     r"|\bthe (?:next|coming) (?:\w+ )?(?:hours?|days?|weeks?|months?|years?)\b"
     r"|\b(?:next|this) (?:week|month|year|winter|summer)\b"
     r"|\bin the (?:short|long|medium) term\b|\bbefore the (?:rains|harvest)\b"
@@ -78,7 +80,7 @@ TIMEFRAME = re.compile(
 WHEN = re.compile(
     rf"\b\d{{1,2}} (?:{MONTH_PATTERN})(?: \d{{4}})?\b"
     rf"|\b(?:{MONTH_PATTERN}) \d{{1,2}}(?:, \d{{4}})?\b"
-    rf"|\b(?:(?:early|late|overnight) (?:on )?)?(?:{_DAY})(?: (?:morning|afternoon|evening"
+    rf"|\b(?:(?:early|late|overnight) (?:on )?)?(?:{_WEEKDAY})(?: (?:morning|afternoon|evening"
     rf"|night))?\b|\b(?:early |late |mid-)?(?:{MONTH_PATTERN}) \d{{4}}\b"
     r"|(?<=\bin )(?:19|20)\d\d\b|\b(?:yesterday|overnight|last (?:week|month|night|year)"
     r"|this (?:week|month|morning)|before dawn|earlier this (?:week|month|year))\b"
@@ -103,7 +105,7 @@ _UNITS = (
     (re.compile(r"\s?(?:[a-z]+ )?pounds\b"), "pounds"),
     (re.compile(r"\s?(?:tonnes|tons|metric tons)\b"), "tonnes"),
 )
-_STOP = frozenset(
+_STOP_WORDS = frozenset(
     """were are was is be been have has had in at from for on since and who that which with by
     to into the a an of or but as than now this these those it its their his her he she they
     said says across after before during over under per each while when where remain remains
@@ -143,7 +145,7 @@ def has_figure(text: str) -> bool:
 
 def figures_in(text: str, s: Sentence, b: Budgets) -> list[FigureReading]:
     """The figures of sentence `s` of `text`, in reading order."""
-    found = (_figure(text, s, m, b) for m in _FIGURE.finditer(text, s.start, s.end))
+    found = (_read_figure(text, s, m, b) for m in _FIGURE.finditer(text, s.start, s.end))
     return [f for f in found if f is not None]
 
 
@@ -159,14 +161,14 @@ def reported_by(text: str, s: Sentence, pos: int, names_in: NamesIn, limit: int)
         person = [n for n in names if n[1].kind is ActorKind.PERSON]
         speaker = person[0] if person else names[0] if names else None
         if v.group().lower() == "according to":
-            return _label(speaker[1], limit) if speaker else None
+            return _actor_label(speaker[1], limit) if speaker else None
         if speaker and names[0][0] - v.end() <= 5:  # "said X", "said the X"
-            return after if word_count(after) <= limit else _label(speaker[1], limit)
+            return after if word_count(after) <= limit else _actor_label(speaker[1], limit)
         head = text[s.start : v.start()]
         cut = max((c.end() for c in re.finditer(r"[,;:—–]\s", head)), default=0)
         inside = names_in(s.start + cut, v.start())
         if inside:  # "X said", "X's teams counted"
-            return _label(inside[-1][1], limit)
+            return _actor_label(inside[-1][1], limit)
         clause = re.sub(r"^[Tt]he\s+", "", head[cut:].strip())
         own = s.start + cut <= pos < v.start()  # "1,240 cases reported": no one reports
         if clause and not own and word_count(clause) <= limit and not _PRONOUN.match(clause):
@@ -174,18 +176,19 @@ def reported_by(text: str, s: Sentence, pos: int, names_in: NamesIn, limit: int)
     return None
 
 
-def _figure(text: str, s: Sentence, m: re.Match[str], b: Budgets) -> FigureReading | None:
+def _read_figure(text: str, s: Sentence, m: re.Match[str], b: Budgets) -> FigureReading | None:
     """A figure, what it counts and a weight; None for dates, years, durations, distances."""
     value = m.group()
     after, before = text[m.end() : s.end], text[max(s.start, m.start() - 12) : m.start()]
     year = re.fullmatch(r"(?:19|20)\d\d", value) and not _PEOPLE.match(after.strip())
-    words = _IN_WORDS.match(value) is not None  # "forty-two": only a count of something
+    words = _VALUE_IN_WORDS.match(value) is not None  # "forty-two": only a count of something
     if year or _NOT_COUNT.match(after) or _NOT_COUNT_BEFORE.search(before):
         return None
     if re.search(rf"(?:{MONTH_PATTERN}) $", before) or (words and _DETERMINER.search(before)):
         return None
     if word_count(value) > b.label_words:
-        value = re.sub(rf"^{_QUAL}", "", value)  # "more than 150" -> "150" for a tight label
+        # "more than 150" -> "150" for a tight label
+        value = re.sub(rf"^{_OPTIONAL_QUALIFIER}", "", value)
     currency = re.search(r"[$€£]", value)
     unit = {"$": "USD", "€": "EUR", "£": "GBP"}[currency.group()] if currency else None
     unit = "percent" if value.endswith(("%", "percent", "per cent")) else unit
@@ -198,7 +201,7 @@ def _figure(text: str, s: Sentence, m: re.Match[str], b: Budgets) -> FigureReadi
     money = unit in ("USD", "EUR", "GBP", "pounds")
     lead = r"\s*(?:of|in)\s+(?:the\s+)?" if money else r"\s*of\s+(?:the\s+)?"
     phrase = _noun_phrase(re.sub(rf"^{lead}", " ", rest))
-    status = _status(text, s, m, phrase)
+    status = _counted_status(text, s, m, phrase)
     weight = 3.0 * bool(_PEOPLE.search(phrase)) + 1.5 * (money or unit == "tonnes")
     weight += 3 * any(p.search(phrase) for p, _ in _STATUS[:3])  # "civilian deaths"
     if status:
@@ -232,19 +235,23 @@ def _noun_phrase(rest: str) -> str:
         word = word if word.count(".") > 1 else word.rstrip(".")  # keep "U.S."
         low = word.lower()
         verb = out and out[-1] != "of" and low.endswith(("ed", "ing"))
-        if not re.fullmatch(r"[A-Za-z][\w’'.-]*", word) or (low in _STOP and low != "of") or verb:
+        if (
+            not re.fullmatch(r"[A-Za-z][\w’'.-]*", word)
+            or (low in _STOP_WORDS and low != "of")
+            or verb
+        ):
             break
         if low == "of" and not out:
             break
         out.append(word)
         if word != tok or len(out) == 4:
             break
-    while out and out[-1].lower() in _STOP:
+    while out and out[-1].lower() in _STOP_WORDS:
         out.pop()
     return " ".join(out)
 
 
-def _status(text: str, s: Sentence, m: re.Match[str], phrase: str) -> str | None:
+def _counted_status(text: str, s: Sentence, m: re.Match[str], phrase: str) -> str | None:
     """What happened to the people counted, from the nearest cue word in the sentence."""
     if any(p.search(phrase) for p, _ in _STATUS):
         return None
@@ -257,7 +264,7 @@ def _status(text: str, s: Sentence, m: re.Match[str], phrase: str) -> str | None
     return min(near)[1] if near else None
 
 
-def _label(e: Entity, limit: int) -> str:
+def _actor_label(e: Entity, limit: int) -> str:
     """The actor's name within `limit` words: a short form, or a person without titles."""
     bare = " ".join(w for w in e.name.split() if w not in TITLES and w[0].isupper())
     forms = [f for f in (e.name, *e.aliases, bare) if 0 < word_count(f) <= limit]
