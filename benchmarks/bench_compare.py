@@ -11,7 +11,7 @@ compute metrics and gold scores, then render the terminal table, the HTML report
   request's content, so the copies replay.
 - `extractive` twice (an A/A run) needs no cassette and is the floor of the real path.
 
-Each case is timed in process (`run_comparison` + reports, after one warm-up run) and
+Each case is timed in process (`compare_prompts` + reports, after one warm-up run) and
 through the CLI in a subprocess (`python -m briefing compare ... --report`, including
 interpreter start-up and imports). The shipped cassettes hold hand-written reference
 responses, not model output: this times the tool, not a model.
@@ -34,9 +34,10 @@ from pathlib import Path
 from _util import EXAMPLES, ROOT, timed
 from rich.console import Console
 
+from briefing.choices import RecordMode
 from briefing.compare.report import render_terminal
 from briefing.compare.report_html import render_html
-from briefing.compare.run import ARTICLE_SUFFIXES, run_comparison
+from briefing.compare.run import ARTICLE_SUFFIXES, CompareOptions, compare_prompts
 from briefing.config import Settings
 
 ARTICLE_COUNT = 10
@@ -85,13 +86,11 @@ def copy_cassettes(copies: list[tuple[Path, str]], recorded: Path, replay: Path)
 def in_process(
     articles: Path, gold: Path, versions: list[str], cassettes: Path | None
 ) -> tuple[int, int]:
-    result = run_comparison(
+    result = compare_prompts(
         [articles],
         versions,
         Settings(),
-        cassette_dir=cassettes,
-        record_mode="replay",
-        gold_dir=gold,
+        CompareOptions(cassette_dir=cassettes, record_mode=RecordMode.REPLAY, gold_dir=gold),
     )
     if result.failures:
         first = result.failures[0]

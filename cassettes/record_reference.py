@@ -2,7 +2,7 @@
 
 No real model is reachable where these cassettes are made, so every response in them is
 a hand-written reference brief (`examples/<stem>.brief.json`, written by people from the
-article) served over real HTTP by the local stub server (`tests/stub_server.py`) and
+article) served over real HTTP by the local stub server (`briefing.testing.StubServer`) and
 recorded through the ordinary `record` path of `briefing generate`. Every entry's origin
 says "hand-written reference response"; its usage numbers are token counts made by the
 stub with the offline tokenizer, and its model is "hand-written-reference", so no cost

@@ -10,10 +10,7 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
-CASSETTES = ROOT / "cassettes"
-SAMPLE = EXAMPLES / "aleppo-offensive.txt"
+from tests.fixtures import SAMPLE, NetworkAccessError
 
 _LOCAL_NAMES = {"localhost", "127.0.0.1", "::1", ""}
 
@@ -29,10 +26,6 @@ def _is_loopback(host: Any) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-class NetworkAccessError(RuntimeError):
-    pass
 
 
 @pytest.fixture(autouse=True)

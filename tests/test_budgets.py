@@ -236,7 +236,7 @@ def test_enforcing_twice_changes_nothing_and_the_input_is_untouched() -> None:
 
 def test_an_overlong_brief_is_cut_to_the_page_cap() -> None:
     from briefing.budgets import body_words
-    from tests.builders import overlong_document
+    from tests.fixtures import overlong_document
 
     trimmed, notes = enforce_budgets(overlong_document().brief)
     assert body_words(trimmed) <= BUDGETS.total_words
@@ -245,7 +245,7 @@ def test_an_overlong_brief_is_cut_to_the_page_cap() -> None:
 
 def test_the_page_cap_stops_at_one_item_per_list_and_two_actors() -> None:
     from briefing.budgets import body_words
-    from tests.builders import overlong_document
+    from tests.fixtures import overlong_document
 
     # A cap no brief can meet: every list is cut down to what the cap keeps.
     trimmed, notes = enforce_budgets(overlong_document().brief, replace(BUDGETS, total_words=1))
@@ -269,7 +269,7 @@ def test_the_page_cap_stops_at_one_item_per_list_and_two_actors() -> None:
 def test_the_budgets_docstring_states_the_maximal_body() -> None:
     import briefing.budgets
     from briefing.budgets import body_words
-    from tests.builders import overlong_document
+    from tests.fixtures import overlong_document
 
     # Every section at its maximum (no page cap) is more than the page cap lets through.
     uncapped = replace(BUDGETS, total_words=10**6)

@@ -7,7 +7,7 @@ import re
 from briefing.cli.exit_codes import EXIT_CODES
 from briefing.compare.gold import GOLD_METRICS
 from briefing.compare.metrics import METRICS
-from tests.conftest import ROOT
+from tests.fixtures import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,14 +29,13 @@ from briefing.schema import (
     Risk,
     Situation,
 )
+from tests.fixtures import EXAMPLES
 
 
 @pytest.fixture(scope="module")
 def aleppo() -> str:
     # The raw file: curly quotes and apostrophes, blank lines, page chrome and all.
-    return (Path(__file__).resolve().parent.parent / "examples" / "aleppo-offensive.txt").read_text(
-        encoding="utf-8"
-    )
+    return (EXAMPLES / "aleppo-offensive.txt").read_text(encoding="utf-8")
 
 
 def make_brief(**overrides: Any) -> Brief:

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from tests.conftest import NetworkAccessError
+from tests.fixtures import NetworkAccessError
 
 
 def test_guard_refuses_remote_connection() -> None:

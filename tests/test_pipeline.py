@@ -28,7 +28,7 @@ from briefing.testing import (
     minimal_brief_json,
     partial_brief_json,
 )
-from tests.conftest import EXAMPLES
+from tests.fixtures import EXAMPLES
 
 REFERENCE = BriefDocument.model_validate_json(
     (EXAMPLES / "aleppo-offensive.brief.json").read_text(encoding="utf-8")
@@ -330,7 +330,7 @@ def test_a_failing_chunk_cancels_the_others(report: Article) -> None:
 
 
 def test_replayed_cassette_answers_are_not_checked_against_max_cost(sample: Article) -> None:
-    from tests.conftest import CASSETTES
+    from tests.fixtures import CASSETTES
 
     settings = resolve_settings({"max_cost": 0.001}, env={"HOME": "/nonexistent"})
     doc = generate_brief(
@@ -364,7 +364,7 @@ def test_max_cost_still_holds_for_what_a_cassette_records(sample: Article, tmp_p
 
 def test_max_cost_guards_a_transport_the_caller_passes(sample: Article) -> None:
     from briefing.model.cassette import Cassette, CassetteTransport
-    from tests.conftest import CASSETTES
+    from tests.fixtures import CASSETTES
 
     class Model:
         calls = 0

@@ -17,7 +17,7 @@ import pytest
 from briefing.budgets import BUDGETS
 from briefing.ingest.article import load_article
 from briefing.schema import BriefDocument, iter_evidence
-from tests.conftest import EXAMPLES
+from tests.fixtures import EXAMPLES
 
 BRIEFS = sorted(EXAMPLES.glob("*.brief.json"))
 EXPECTED = {"kessara-floods-wire", "dalmar-corridor-report", "tarsin-ceasefire"}

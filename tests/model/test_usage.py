@@ -17,7 +17,7 @@ from briefing.model.usage import (
     price_for,
     rough_prompt_tokens,
 )
-from tests.builders import raises_saying
+from tests.fixtures import raises_saying
 
 
 def request(model: str = "gpt-4o-mini", max_output_tokens: int = 1000) -> ModelRequest:

@@ -1,4 +1,5 @@
-"""Briefs built in code for tests: small ones computed by hand, and the worst page."""
+"""Shared test fixtures: paths to the shipped files, briefs built in code (small ones
+computed by hand, and the worst page), and message matching as the CLI prints it."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import contextlib
 import itertools
 import re
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,7 +33,16 @@ from briefing.schema import (
     Situation,
     iter_evidence,
 )
-from tests.conftest import SAMPLE
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+CASSETTES = ROOT / "cassettes"
+SAMPLE = EXAMPLES / "aleppo-offensive.txt"
+DATA = ROOT / "tests" / "data"
+
+
+class NetworkAccessError(RuntimeError):
+    """Raised by the autouse guard (conftest.py) when a test reaches past loopback."""
 
 
 def with_grounding(

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from briefing.ingest.chunking import OFFLINE_ENCODING, Tokenizer, chunk_text, resolve_tokenizer
-from tests.conftest import EXAMPLES
+from tests.fixtures import EXAMPLES
 
 
 @pytest.fixture(scope="module")

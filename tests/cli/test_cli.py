@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from briefing.cli.app import app
 from briefing.schema import BriefDocument
 from briefing.testing import Reply, StubServer
-from tests.conftest import CASSETTES, EXAMPLES, ROOT, SAMPLE
+from tests.fixtures import CASSETTES, EXAMPLES, ROOT, SAMPLE
 
 runner = CliRunner()
 

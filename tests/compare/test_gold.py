@@ -22,9 +22,7 @@ from briefing.compare.gold import (
 )
 from briefing.errors import BriefValidationError
 from briefing.schema import BriefDocument, Figure
-
-from .builders import actor, tiny_brief
-from .conftest import EXAMPLES
+from tests.fixtures import EXAMPLES, actor, tiny_brief
 
 
 def write(path: Path, data: object) -> Path:

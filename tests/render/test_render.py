@@ -28,10 +28,9 @@ from briefing.schema import (
     BriefDocument,
     iter_evidence,
 )
-from tests.builders import overlong_document, with_grounding
-from tests.conftest import EXAMPLES, ROOT, SAMPLE
+from tests.fixtures import DATA, EXAMPLES, ROOT, SAMPLE, overlong_document, with_grounding
 
-DATA = Path(__file__).parent / "data" / "render"
+DATA = DATA / "render"
 SAMPLE_BRIEF = EXAMPLES / "aleppo-offensive.brief.json"
 
 

@@ -42,8 +42,7 @@ from briefing.schema import (
     GroundingReport,
     QuoteCheck,
 )
-
-from .builders import actor, tiny_brief
+from tests.fixtures import actor, tiny_brief
 
 SETTINGS = Settings(concurrency=3)
 

@@ -25,9 +25,9 @@ from briefing.cli.options import flag
 from briefing.errors import InputError
 from briefing.ingest.article import Article, RemovedLine, load_article
 from briefing.ingest.chrome import CHROME_RULES
-from tests.conftest import EXAMPLES, ROOT
+from tests.fixtures import DATA, EXAMPLES, ROOT
 
-DATA = Path(__file__).parent / "data" / "article"
+DATA = DATA / "article"
 TODAY_BANNER = "today's-date banner (kept as retrieval date)"
 
 
@@ -747,7 +747,9 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def server() -> Iterator[str]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    # serve_forever checks for shutdown every poll_interval (0.5 s by default): every
+    # teardown would wait that long.
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}"

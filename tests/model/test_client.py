@@ -34,8 +34,7 @@ from briefing.model.structured import StructuredResult, extract_json, structured
 from briefing.model.usage import BudgetGuard, UsageMeter
 from briefing.schema import Brief
 from briefing.testing import RecordedRequest, Reply, StubServer
-from tests.builders import raises_saying
-from tests.conftest import ROOT
+from tests.fixtures import ROOT, raises_saying
 
 R = TypeVar("R")
 

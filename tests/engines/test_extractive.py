@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import cache
-from pathlib import Path
 
 import pytest
 
@@ -16,9 +15,9 @@ from briefing.schema import ActorKind, Brief, iter_evidence
 from briefing.text.entities import Entity, analyse, find_entities
 from briefing.text.figures import FigureReading, figures_in
 from briefing.text.sentences import split_sentences
+from tests.fixtures import DATA, EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-UNSEEN = Path(__file__).resolve().parent / "data" / "extractive"
+UNSEEN = DATA / "extractive"
 ARTICLES = [
     "aleppo-offensive.txt",
     "kessara-floods-wire.txt",

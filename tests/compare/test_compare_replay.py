@@ -38,7 +38,7 @@ from briefing.ingest.article import Article
 from briefing.pipeline import GenerateOptions
 from briefing.prompts import diff_versions, list_versions
 from briefing.schema import BriefDocument
-from tests.conftest import CASSETTES, EXAMPLES
+from tests.fixtures import CASSETTES, EXAMPLES
 
 GOLD = EXAMPLES / "gold"
 VERSIONS = ("v1", "v2")

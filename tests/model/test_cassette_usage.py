@@ -24,7 +24,7 @@ from briefing.model.cassette import Cassette, CassetteTransport, stale_entries
 from briefing.pipeline import GenerateOptions, generate_brief
 from briefing.prompts import list_versions, load_version, rendering_fingerprint
 from briefing.schema import BriefDocument, brief_json_schema
-from tests.conftest import CASSETTES, EXAMPLES
+from tests.fixtures import CASSETTES, EXAMPLES
 
 HAND_WRITTEN_ORIGIN = "hand-written reference response"
 REFERENCE_MODEL = "hand-written-reference"

@@ -27,7 +27,7 @@ from briefing.schema import (
     GroundingReport,
     QuoteCheck,
 )
-from tests.builders import TINY_WORDS, tiny_brief
+from tests.fixtures import TINY_WORDS, tiny_brief
 
 ARTICLE = (
     "Floods hit Kessara\n\n"
