@@ -171,7 +171,10 @@ def test_falls_back_to_json_object_once_per_endpoint(sample: Article) -> None:
         "json_schema",
         "json_object",
     ]
-    assert '"additionalProperties"' in stub.chat_bodies[1]["messages"][-1]["content"]
+    # The schema goes beside JSON mode (a grammar for the llama.cpp family), not into
+    # the prompt, which keeps the prompt short.
+    assert "additionalProperties" in stub.chat_bodies[1]["response_format"]["schema"]
+    assert '"additionalProperties"' not in stub.chat_bodies[1]["messages"][-1]["content"]
     assert sum("json_object" in n for n in notices) == 1
 
 

@@ -71,13 +71,33 @@ def _error_text(exc: openai.APIStatusError) -> str:
     return _one_line(str(text or exc.message))
 
 
-def _rejects_json_schema(status: int, text: str) -> bool:
-    """A server that does not do JSON-schema structured output (llama.cpp answers 500).
-    OpenAI's "Invalid schema for response_format ..." means our schema is wrong, which
-    falling back would only hide."""
+# How the server is asked for JSON, from the most to the least constrained. `auto` starts
+# at the first and steps down when the server rejects a form; `json_object` starts at
+# the second.
+WIRE_JSON_SCHEMA = "json_schema"  # strict structured output (OpenAI, Azure, Ollama, vLLM)
+# JSON mode with the schema beside it: the llama.cpp family turns it into a grammar, so
+# decoding is constrained and the prompt needs no schema.
+WIRE_JSON_OBJECT_SCHEMA = "json_object+schema"
+WIRE_JSON_OBJECT = "json_object"  # JSON mode only; the schema goes into the prompt
+_NEXT_FORM = {WIRE_JSON_SCHEMA: WIRE_JSON_OBJECT_SCHEMA, WIRE_JSON_OBJECT_SCHEMA: WIRE_JSON_OBJECT}
+
+
+def _rejects_form(form: str, status: int, text: str) -> bool:
+    """A server that does not take this form of structured output (llama-cpp-python
+    answers json_schema with a 500 naming response_format). OpenAI's "Invalid schema for
+    response_format ..." means our schema is wrong, which falling back would only hide."""
     text = text.lower()
-    named = "response_format" in text or "json_schema" in text
+    if form == WIRE_JSON_SCHEMA:
+        named = "response_format" in text or "json_schema" in text
+    elif form == WIRE_JSON_OBJECT_SCHEMA:
+        named = "response_format" in text or "schema" in text
+    else:
+        return False
     return status in (400, 422, 500, 501) and named and "invalid schema" not in text
+
+
+def _rejects_json_schema(status: int, text: str) -> bool:
+    return _rejects_form(WIRE_JSON_SCHEMA, status, text)
 
 
 async def _no_retry_on_schema_rejection(response: httpx2.Response) -> None:
@@ -183,14 +203,31 @@ class OpenAIChatClient:
         if not first:
             return
         said = f"server said: {_error_text(exc)[:160]}"
-        self._notify(
-            f"{self.endpoint} does not accept JSON-schema structured output for {key[1]} "
-            f"({said}); using JSON mode with the schema in the prompt for this run "
-            "(⟨structured_mode⟩ json_object skips this check)"
-            if name == "json_schema"
-            else f"{key[1]} at {self.endpoint} does not accept {name} ({said}); sending "
-            "requests without it for this run"
-        )
+        if name == WIRE_JSON_SCHEMA:
+            message = (
+                f"{self.endpoint} does not accept JSON-schema structured output for {key[1]} "
+                f"({said}); using JSON mode with the schema as a grammar for this run "
+                "(⟨structured_mode⟩ json_object skips this check)"
+            )
+        elif name == WIRE_JSON_OBJECT_SCHEMA:
+            message = (
+                f"{self.endpoint} does not take a schema in JSON mode ({said}); the schema goes "
+                "into the prompt instead, and answers are checked and repaired"
+            )
+        else:
+            message = (
+                f"{key[1]} at {self.endpoint} does not accept {name} ({said}); sending "
+                "requests without it for this run"
+            )
+        self._notify(message)
+
+    def _form(self, rejected: frozenset[str]) -> str:
+        """The most constrained form of structured output this endpoint has not rejected."""
+        json_mode = self.settings.structured_mode == StructuredMode.JSON_OBJECT
+        form = WIRE_JSON_OBJECT_SCHEMA if json_mode else WIRE_JSON_SCHEMA
+        while form in rejected and form in _NEXT_FORM:
+            form = _NEXT_FORM[form]
+        return form
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
         import openai
@@ -198,13 +235,7 @@ class OpenAIChatClient:
         key = (self.base_url, request.model)
         with _memory_lock:
             rejected = _rejected.get(key, frozenset())
-        mode = self.settings.structured_mode
-        if mode == StructuredMode.AUTO:
-            mode = (
-                StructuredMode.JSON_OBJECT
-                if "json_schema" in rejected
-                else StructuredMode.JSON_SCHEMA
-            )
+        mode = self._form(rejected)
         sampling = {k: v for k, v in request.sampling.items() if k not in rejected}
         try:
             completion = await self._send(request, mode, sampling)
@@ -213,13 +244,13 @@ class OpenAIChatClient:
         except openai.APIStatusError as exc:
             # Learn what the endpoint rejects and ask again: at most once per thing learned.
             text = exc.message + " " + json.dumps(exc.body, default=str)
-            if mode == StructuredMode.JSON_SCHEMA and _rejects_json_schema(exc.status_code, text):
-                if self.settings.structured_mode != StructuredMode.AUTO:
+            if _rejects_form(mode, exc.status_code, text):
+                if self.settings.structured_mode == StructuredMode.JSON_SCHEMA:
                     raise ConfigError(
                         f"{self.endpoint} does not accept JSON-schema structured output "
                         f"({_error_text(exc)}); use ⟨structured_mode⟩ auto or json_object"
                     ) from exc
-                self._learn(key, "json_schema", exc)
+                self._learn(key, mode, exc)
                 return await self.complete(request)
             name = _unsupported_sampling(exc, sampling)
             if name is not None:
@@ -238,7 +269,9 @@ class OpenAIChatClient:
         name = re.sub(r"[^A-Za-z0-9_-]", "_", request.schema_name)[:64] or "output"
         schema = {"name": name, "schema": request.json_schema, "strict": True}
         response_format: dict[str, Any] = {"type": "json_schema", "json_schema": schema}
-        if mode == StructuredMode.JSON_OBJECT:
+        if mode == WIRE_JSON_OBJECT_SCHEMA:
+            response_format = {"type": "json_object", "schema": request.json_schema}
+        elif mode == WIRE_JSON_OBJECT:
             response_format = {"type": "json_object"}
             messages = _with_schema_instruction(messages, request.json_schema)
         # Sampling keys pass through untouched, so server-specific knobs (top_k, min_p)

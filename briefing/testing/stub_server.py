@@ -152,6 +152,15 @@ class Reply:
         )
 
     @classmethod
+    def schema_key_rejected(cls, status: int = 400) -> Reply:
+        """What a strict server answers to a `schema` key beside JSON mode."""
+        message = "response_format.schema: Extra inputs are not permitted"
+        return cls(
+            status=status,
+            body={"error": {"code": status, "message": message, "type": "invalid_request_error"}},
+        )
+
+    @classmethod
     def hang(cls, seconds: float = float("inf")) -> Reply:
         """Send nothing (beyond the client's timeout), then close; ends early on stop()."""
         return cls(hang_s=seconds)
@@ -269,6 +278,8 @@ class StubServer:
     reject_json_schema: answer requests with response_format type json_schema like
         llama.cpp does (`Reply.json_schema_rejected(reject_status)`), without consuming
         the queue; json_object requests get the scripted replies.
+    reject_schema_key: also refuse a `schema` key beside `{"type": "json_object"}` (a
+        server without grammar support that validates its input strictly).
     """
 
     def __init__(
@@ -279,12 +290,14 @@ class StubServer:
         latency_s: float = 0.0,
         reject_json_schema: bool = False,
         reject_status: int = 500,
+        reject_schema_key: bool = False,
         model: str = STUB_MODEL,
     ) -> None:
         self.default = default
         self.latency_s = latency_s
         self.reject_json_schema = reject_json_schema
         self.reject_status = reject_status
+        self.reject_schema_key = reject_schema_key
         self.model = model
         self._queue: deque[Scripted] = deque(replies)
         self._requests: list[RecordedRequest] = []
@@ -401,6 +414,8 @@ class StubServer:
         response_format = body.get("response_format") or {}
         if self.reject_json_schema and response_format.get("type") == "json_schema":
             return Reply.json_schema_rejected(self.reject_status)
+        if self.reject_schema_key and "schema" in response_format:
+            return Reply.schema_key_rejected()
         with self._lock:
             scripted = self._queue.popleft() if self._queue else self.default
         if scripted is None:

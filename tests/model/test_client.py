@@ -336,7 +336,7 @@ def _schema_in_prompt(body: dict[str, Any]) -> bool:
     return SCHEMA_INSTRUCTION in last_user and json.dumps(City.model_json_schema()) in last_user
 
 
-def test_fallback_to_json_object_is_remembered() -> None:
+def test_fallback_to_json_mode_with_the_schema_as_grammar_is_remembered() -> None:
     notes: list[str] = []
     with StubServer(default=Reply.json(CITY), reject_json_schema=True) as stub:
 
@@ -351,10 +351,38 @@ def test_fallback_to_json_object_is_remembered() -> None:
         later = run(ask(settings_for(stub), notes=notes))  # a new client in the same process
         kinds = [b["response_format"]["type"] for b in stub.chat_bodies]
     assert kinds == ["json_schema", "json_object", "json_object", "json_object"]
-    assert all(_schema_in_prompt(b) for b in stub.chat_bodies[1:])
+    # The llama.cpp family takes the schema beside JSON mode and decodes by it as a
+    # grammar: the schema is sent there, and the prompt stays without it.
+    schema = City.model_json_schema()
+    assert all(b["response_format"].get("schema") == schema for b in stub.chat_bodies[1:])
+    assert not any(_schema_in_prompt(b) for b in stub.chat_bodies)
     assert len(notes) == 1 and "JSON mode" in notes[0] and "\n" not in notes[0]
     assert all(r.fallback_used for r in [*results, later])
-    assert results[0].responses[0].structured_mode == "json_object"
+    assert results[0].responses[0].structured_mode == "json_object+schema"
+
+
+def test_a_server_without_schema_in_json_mode_gets_the_schema_in_the_prompt() -> None:
+    notes: list[str] = []
+    with StubServer(
+        default=Reply.json(CITY), reject_json_schema=True, reject_schema_key=True
+    ) as stub:
+        first = run(ask(settings_for(stub), notes=notes))
+        second = run(ask(settings_for(stub), notes=notes))
+        forms = [
+            (b["response_format"]["type"], "schema" in b["response_format"])
+            for b in stub.chat_bodies
+        ]
+    assert forms == [
+        ("json_schema", False),
+        ("json_object", True),
+        ("json_object", False),
+        ("json_object", False),  # remembered: the second call goes straight there
+    ]
+    assert _schema_in_prompt(stub.chat_bodies[2]) and _schema_in_prompt(stub.chat_bodies[3])
+    assert len(notes) == 2 and "prompt" in notes[1]
+    assert (
+        first.responses[0].structured_mode == second.responses[0].structured_mode == "json_object"
+    )
 
 
 def test_concurrent_first_calls_fall_back_with_one_notice() -> None:
@@ -384,8 +412,10 @@ def test_json_object_mode_skips_the_json_schema_attempt() -> None:
     with StubServer([Reply.json(CITY)], reject_json_schema=True) as stub:
         result = run(ask(settings_for(stub, structured_mode="json_object")))
         (body,) = stub.chat_bodies
-    assert body["response_format"] == {"type": "json_object"} and _schema_in_prompt(body)
-    assert result.responses[0].structured_mode == "json_object"
+    schema = City.model_json_schema()
+    assert body["response_format"] == {"type": "json_object", "schema": schema}
+    assert not _schema_in_prompt(body)
+    assert result.responses[0].structured_mode == "json_object+schema"
 
 
 def test_forced_json_schema_on_a_server_without_it() -> None:
