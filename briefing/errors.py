@@ -15,6 +15,11 @@ from typing import Any
 _OPTION = re.compile(r"⟨([a-z_]+)⟩")
 
 
+def name_options(text: str, name_option: Callable[[str], str] = lambda name: name) -> str:
+    """`text` with each `option()` reference shown by `name_option` (errors and notices)."""
+    return _OPTION.sub(lambda m: name_option(m.group(1)), text)
+
+
 def option(name: str) -> str:
     """A setting or option named inside a message (`max_bytes`, `record_mode`).
 
@@ -32,7 +37,7 @@ class BriefingError(Exception):
 
     def render(self, name_option: Callable[[str], str] = lambda name: name) -> str:
         """The message, with each `option()` reference shown by `name_option`."""
-        return _OPTION.sub(lambda m: name_option(m.group(1)), self.template)
+        return name_options(self.template, name_option)
 
     @property
     def message(self) -> str:

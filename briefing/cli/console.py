@@ -21,5 +21,9 @@ def stdout() -> Console:
 
 
 def notify(message: str) -> None:
-    """One line on stderr, never wrapped (it may be parsed or grepped)."""
-    stderr().print(message, markup=False, soft_wrap=True)
+    """One line on stderr, never wrapped (it may be parsed or grepped); settings named in
+    library notices are shown as their flags."""
+    from briefing.cli.options import flag
+    from briefing.errors import name_options
+
+    stderr().print(name_options(message, flag), markup=False, soft_wrap=True)

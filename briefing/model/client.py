@@ -24,6 +24,7 @@ from briefing.errors import (
     ModelCallError,
     ModelError,
     ModelOutputError,
+    name_options,
 )
 from briefing.model.exchange import ModelRequest, ModelResponse, Usage
 from briefing.model.structured import one_line as _one_line
@@ -170,7 +171,9 @@ class OpenAIChatClient:
         self.settings = settings
         self.base_url = (settings.base_url or OPENAI_BASE_URL).rstrip("/")
         self.endpoint = _display_url(self.base_url)
-        self._notify = notify or (lambda line: print(f"briefing: {line}", file=sys.stderr))
+        self._notify = notify or (
+            lambda line: print(f"briefing: {name_options(line)}", file=sys.stderr)
+        )
         # OpenAI and Azure reject `max_tokens` for reasoning models; many local servers do
         # not know `max_completion_tokens` yet.
         host = (urlsplit(self.base_url).hostname or "").lower()
