@@ -141,6 +141,8 @@ async def _generate_with_model(
         completion_tokens=run.meter.completion_tokens,
         cost_usd=run.meter.cost_usd,
         structured_fallback=run.fallback_used,
+        salvaged=run.salvaged,
+        discarded=run.discarded,
     )
     return brief, metadata
 

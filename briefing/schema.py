@@ -193,6 +193,15 @@ class BriefMetadata(BaseModel):
     cost_usd: float | None = None
     wall_seconds: float = 0.0
     structured_fallback: bool = False
+    salvaged: list[str] = Field(
+        default_factory=list,
+        description="Slips in the model's answers that code repaired (an enum in another "
+        "case, an unknown field dropped...), one line each.",
+    )
+    discarded: list[str] = Field(
+        default_factory=list,
+        description="Parts of an answer left out because they stayed invalid after repairs.",
+    )
     created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     notes: list[str] = Field(default_factory=list)
 

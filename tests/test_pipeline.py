@@ -20,6 +20,7 @@ from briefing.ingest.article import Article, load_article, make_article
 from briefing.ingest.chunking import chunk_text, resolve_tokenizer
 from briefing.model.client import forget_structured_modes
 from briefing.pipeline import GenerateOptions, choose_engine, generate_brief
+from briefing.render.formats import render
 from briefing.schema import Actor, ActorKind, Brief, BriefDocument
 from briefing.testing import (
     RecordedRequest,
@@ -408,3 +409,36 @@ def test_an_answer_without_usage_has_unknown_cost_not_zero(sample: Article) -> N
             sample, _settings(stub), GenerateOptions(prompt_version="v2", engine="llm")
         )
     assert doc.metadata.cost_usd is None and doc.metadata.calls == 1
+
+
+def test_slips_are_repaired_in_code_and_said_on_the_page(sample: Article) -> None:
+    answer = REFERENCE.model_dump(mode="json")
+    answer["actors"][0]["kind"] = "Armed Group"
+    answer["actors"][0]["confidence"] = "high"
+    answer["gaps"] = [{"question": g} for g in answer["gaps"]]
+    with StubServer(default=Reply.json(answer)) as stub:
+        doc = generate_brief(
+            sample, _settings(stub), GenerateOptions(prompt_version="v2", engine="llm")
+        )
+    assert len(stub.chat_bodies) == 1  # no re-ask for what code can fix
+    assert doc.brief.actors[0].kind == "armed_group"
+    assert "actors[0].kind: 'Armed Group' read as 'armed_group'" in doc.metadata.salvaged
+    assert doc.metadata.discarded == []
+    page = render(doc, "md").decode()
+    assert "slip(s) repaired in code" in page
+
+
+def test_a_part_that_stays_invalid_is_left_out_not_the_whole_brief(sample: Article) -> None:
+    answer = REFERENCE.model_dump(mode="json")
+    answer["actors"][1]["role"] = {"stance": "hostile", "since": 2011}
+    notices: list[str] = []
+    with StubServer(default=Reply.json(answer)) as stub:
+        doc = generate_brief(
+            sample,
+            _settings(stub),
+            GenerateOptions(prompt_version="v2", engine="llm", notify=notices.append),
+        )
+    assert len(stub.chat_bodies) == 2  # one re-ask, which slipped the same way
+    assert doc.metadata.discarded == ["actors[1]"]
+    assert len(doc.brief.actors) == len(REFERENCE.actors) - 1
+    assert any("left out after repairs (actors[1])" in n for n in notices)

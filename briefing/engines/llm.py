@@ -76,6 +76,8 @@ class ModelRun:
         self.schema = brief_json_schema()
         self.fingerprint = rendering_fingerprint(version)
         self.fallback_used = False
+        self.salvaged: list[str] = []  # near-misses repaired in code, per call
+        self.discarded: list[str] = []  # invalid parts left out, per call
         self.limit = asyncio.Semaphore(settings.concurrency)
         self.responses: list[ModelResponse] = []
         self.done = 0
@@ -152,6 +154,15 @@ class ModelRun:
             )
         self.fallback_used = self.fallback_used or result.fallback_used
         self.responses.extend(result.responses)
+        # Which call a repair belongs to matters only when there are several.
+        where = "" if self.total == 1 else f"{purpose}: "
+        self.salvaged += [where + fix for fix in result.fixes]
+        self.discarded += [where + part for part in result.discarded]
+        if result.discarded:
+            self.notify(
+                f"{purpose}: {len(result.discarded)} invalid part(s) of the model's answer left "
+                f"out after repairs ({', '.join(result.discarded[:5])}); the rest is kept"
+            )
         self.done += 1
         self.progress(
             Progress(

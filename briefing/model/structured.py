@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -20,6 +20,7 @@ from briefing.errors import (
     TruncatedOutputError,
 )
 from briefing.model.exchange import ChatTransport, ModelRequest, ModelResponse, Usage
+from briefing.model.salvage import keep_valid_parts, salvage
 from briefing.model.usage import UsageMeter
 
 T = TypeVar("T", bound=BaseModel)
@@ -37,6 +38,8 @@ class StructuredResult(Generic[T]):
     value: T
     responses: list[ModelResponse]
     repairs: int
+    fixes: list[str] = field(default_factory=list)  # near-misses repaired in code
+    discarded: list[str] = field(default_factory=list)  # invalid parts left out
 
     @property
     def fallback_used(self) -> bool:
@@ -85,27 +88,56 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return path or "(root)"
 
 
-def parse_output(
-    content: str | None, output_type: type[T], *, finish_reason: str | None = None
-) -> tuple[T | None, list[str]]:
-    """(value, []) when the content is a valid `output_type`, else (None, error lines)."""
+@dataclass
+class Parsed(Generic[T]):
+    """One answer read: the value when valid, else the errors; the JSON data as repaired
+    in code (None when there was no JSON object) and the repairs made."""
+
+    value: T | None
+    errors: list[str]
+    data: dict[str, Any] | None = None
+    fixes: list[str] = field(default_factory=list)
+
+
+def parse_answer(
+    content: str | None,
+    output_type: type[T],
+    *,
+    schema: dict[str, Any] | None = None,
+    finish_reason: str | None = None,
+) -> Parsed[T]:
+    """Read one answer: find its JSON, repair near-misses against `schema` in code
+    (`briefing.model.salvage`), validate it as `output_type`."""
     if not content or not content.strip():
         why = f"finish_reason {finish_reason}" if finish_reason else "no finish_reason"
-        return None, [f"the answer was empty ({why}); expected one JSON object"]
+        return Parsed(None, [f"the answer was empty ({why}); expected one JSON object"])
     try:
         data = extract_json(content)
     except json.JSONDecodeError as exc:
-        return None, [f"the answer is not valid JSON: {exc}"]
+        return Parsed(None, [f"the answer is not valid JSON: {exc}"])
     if not isinstance(data, dict):
-        return None, [f"the answer is a JSON {type(data).__name__}, not an object"]
+        return Parsed(None, [f"the answer is a JSON {type(data).__name__}, not an object"])
+    fixes: list[str] = []
+    if schema is not None:
+        repaired = salvage(data, schema)
+        data, fixes = repaired.data, repaired.fixes
     try:
-        return output_type.model_validate(data), []
+        return Parsed(output_type.model_validate(data), [], data, fixes)
     except ValidationError as exc:
         errors = exc.errors()
         lines = [f"{_location(e['loc'])}: {e['msg']}" for e in errors[:MAX_LISTED_ERRORS]]
         if len(errors) > MAX_LISTED_ERRORS:
             lines.append(f"(and {len(errors) - MAX_LISTED_ERRORS} more errors)")
-        return None, lines
+        return Parsed(None, lines, data, fixes)
+
+
+def parse_output(
+    content: str | None, output_type: type[T], *, finish_reason: str | None = None
+) -> tuple[T | None, list[str]]:
+    """(value, []) when the content is a valid `output_type` as it stands (no repairs),
+    else (None, error lines)."""
+    parsed = parse_answer(content, output_type, finish_reason=finish_reason)
+    return parsed.value, parsed.errors
 
 
 def _raise_for_stop(
@@ -174,31 +206,42 @@ async def structured_call(
     max_repairs: int,
     meter: UsageMeter | None = None,
 ) -> StructuredResult[T]:
-    """Ask, validate against `output_type`, re-ask at most `max_repairs` times; raise
-    ModelOutputError (or a subclass) when no valid answer comes back. Every response,
-    repairs and replays included, is recorded in `meter` (calls, tokens, cost shown);
-    the spending limit is held below, by a `usage.BudgetGuard` around the live client."""
+    """Ask, repair near-misses in code, validate against `output_type`, re-ask at most
+    `max_repairs` times with what code could not fix. When no answer validates, the parts
+    of the last one that do are kept (`discarded` lists the rest); ModelOutputError (or a
+    subclass) only when nothing usable is left. Every response, repairs and replays
+    included, is recorded in `meter` (calls, tokens, cost shown); the spending limit is
+    held below, by a `usage.BudgetGuard` around the live client."""
     responses: list[ModelResponse] = []
     current = request
+    last: Parsed[T] = Parsed(None, [])
     for attempt in range(max_repairs + 1):
         response = await transport.complete(current)
         if meter:
             meter.record(response)
         responses.append(response)
         _raise_for_stop(response, current, responses)
-        value, errors = parse_output(
-            response.content, output_type, finish_reason=response.finish_reason
+        last = parse_answer(
+            response.content,
+            output_type,
+            schema=request.json_schema,
+            finish_reason=response.finish_reason,
         )
-        if value is not None:
-            return StructuredResult(value=value, responses=responses, repairs=attempt)
-        if attempt == max_repairs:
-            shown = one_line("; ".join(errors[:3]))
-            raise ModelOutputError(
-                f"the model's answer did not match the {request.schema_name} schema after "
-                f"{max_repairs} repair attempt{'s' if max_repairs != 1 else ''}: {shown}; "
-                "raise ⟨max_repairs⟩ or try a stronger model",
-                body=shown,
-                **_error_data(request, responses),
+        if last.value is not None:
+            return StructuredResult(last.value, responses, attempt, fixes=last.fixes)
+        if attempt < max_repairs:
+            current = repair_request(
+                request, response.content or "", last.errors, attempt + 1, max_repairs
             )
-        current = repair_request(request, response.content or "", errors, attempt + 1, max_repairs)
-    raise AssertionError("unreachable")  # pragma: no cover
+    if last.data is not None:
+        kept, discarded = keep_valid_parts(last.data, output_type)
+        if kept is not None:
+            return StructuredResult(kept, responses, max_repairs, last.fixes, discarded)
+    shown = one_line("; ".join(last.errors[:3]))
+    raise ModelOutputError(
+        f"the model's answer did not match the {request.schema_name} schema after "
+        f"{max_repairs} repair attempt{'s' if max_repairs != 1 else ''} and nothing valid "
+        f"was left of it: {shown}; raise ⟨max_repairs⟩ or try a stronger model",
+        body=shown,
+        **_error_data(request, responses),
+    )

@@ -49,6 +49,19 @@ class View:
     origin_label: str | None  # set for hand-written briefs, shown in the header
     quote_chars: int  # printed length of a quote
 
+    @property
+    def repair_line(self) -> str | None:
+        """What code changed in the model's answers, in small print (the JSON has all)."""
+        meta = self.doc.metadata
+        parts = []
+        if meta.salvaged:
+            shown = "; ".join(meta.salvaged[:3])
+            more = f"; and {len(meta.salvaged) - 3} more" if len(meta.salvaged) > 3 else ""
+            parts.append(f"{len(meta.salvaged)} slip(s) repaired in code ({shown}{more})")
+        if meta.discarded:
+            parts.append(f"left out as invalid: {', '.join(meta.discarded)}")
+        return "Model answer: " + "; ".join(parts) if parts else None
+
     def item(self, path: str) -> Item:
         return self.items[path]
 

@@ -294,14 +294,26 @@ def test_invalid_json_is_repaired_with_original_plus_two(stub: StubServer) -> No
     assert repair["response_format"] == first["response_format"]
 
 
-def test_schema_violation_is_repaired(stub: StubServer) -> None:
-    stub.enqueue(Reply.json({"name": 7}), Reply.json(CITY))
+def test_a_violation_code_cannot_fix_is_repaired_by_asking_again(stub: StubServer) -> None:
+    stub.enqueue(Reply.json({"name": {"a": 1, "b": 2}, "population": "many"}), Reply.json(CITY))
     result = run(ask(settings_for(stub)))
     assert result.value.name == "Aleppo" and result.repairs == 1
     feedback = stub.chat_bodies[1]["messages"][-1]["content"]
     assert "- name: Input should be a valid string" in feedback
-    assert "- population: Field required" in feedback
+    assert "- population: Input should be a valid integer" in feedback
     assert "corrected JSON object only" in feedback
+
+
+def test_near_misses_are_fixed_in_code_without_asking_again(stub: StubServer) -> None:
+    stub.enqueue(Reply.json({"name": 7, "country": "Syria"}))
+    result = run(ask(settings_for(stub)))
+    assert result.value.name == "7" and result.value.population is None
+    assert result.repairs == 0 and len(stub.chat_bodies) == 1
+    assert result.fixes == [
+        "name: the number 7 read as text",
+        "(root): dropped the unknown field 'country'",
+        "population: missing; set to None",
+    ]
 
 
 def test_repair_history_does_not_grow(stub: StubServer) -> None:
@@ -315,8 +327,11 @@ def test_repair_history_does_not_grow(stub: StubServer) -> None:
 
 
 def test_repair_budget_exhausted(stub: StubServer) -> None:
-    stub.default = Reply.json({"name": "Aleppo"})
-    with pytest.raises(ModelOutputError, match=r"City schema after 1 repair attempt: population"):
+    stub.default = Reply.json({"name": {"a": 1, "b": 2}})
+    with pytest.raises(
+        ModelOutputError,
+        match=r"City schema after 1 repair attempt and nothing valid was left of it: name",
+    ):
         run(ask(settings_for(stub), max_repairs=1))
     assert len(stub.chat_bodies) == 2
 
