@@ -143,6 +143,12 @@ async def _generate_with_model(
         structured_fallback=run.fallback_used,
         salvaged=run.salvaged,
         discarded=run.discarded,
+        notes=[
+            f"the model cited sentence numbers the article does not have: "
+            f"{', '.join(run.unknown_references)}"
+        ]
+        if run.unknown_references
+        else [],
     )
     return brief, metadata
 

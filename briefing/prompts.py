@@ -1,8 +1,11 @@
 """Prompt registry: versioned folders of Jinja templates, rendered strictly, locked by hash.
 
 Each version is a folder `prompts/<id>/` with `prompt.toml` (id, description, date,
-released, max_output_tokens, [sampling]) and the templates `system.j2`, `extract.j2`,
-`merge.j2`. `prompts/lock.json` holds the sha256 of every released version: new wording
+released, max_output_tokens, evidence, [sampling]) and the templates `system.j2`,
+`extract.j2`, `merge.j2`. `evidence = "reference"` makes the extraction template see the
+article as numbered sentences and the model cite their numbers
+(`briefing.engines.evidence`); the default, "quote", has it copy quotes.
+`prompts/lock.json` holds the sha256 of every released version: new wording
 means a new version, never an edit of a released one.
 """
 
@@ -26,6 +29,9 @@ from briefing.errors import PromptError
 from briefing.resources import data_dir
 
 TEMPLATE_FILES = ("system.j2", "extract.j2", "merge.j2")
+EVIDENCE_QUOTE = "quote"
+EVIDENCE_REFERENCE = "reference"
+DEFAULT_BRIEF_LANGUAGE = "English"
 METADATA_FILE = "prompt.toml"
 LOCK_FILE = "lock.json"
 _VERSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -39,6 +45,7 @@ class PromptVersion:
     released: bool
     max_output_tokens: int
     sampling: dict[str, Any]
+    evidence: str  # EVIDENCE_QUOTE or EVIDENCE_REFERENCE
     templates: dict[str, str]
     sha256: str
     path: Path
@@ -83,6 +90,12 @@ def load_version(version: str, root: Path | None = None) -> PromptVersion:
         raise PromptError(
             f"{folder / METADATA_FILE}: id must be {version!r}, not {meta.get('id')!r}"
         )
+    evidence = str(meta.get("evidence", EVIDENCE_QUOTE))
+    if evidence not in (EVIDENCE_QUOTE, EVIDENCE_REFERENCE):
+        raise PromptError(
+            f"{folder / METADATA_FILE}: evidence must be {EVIDENCE_QUOTE!r} or "
+            f"{EVIDENCE_REFERENCE!r}, not {evidence!r}"
+        )
     return PromptVersion(
         id=version,
         description=str(meta.get("description", "")),
@@ -90,6 +103,7 @@ def load_version(version: str, root: Path | None = None) -> PromptVersion:
         released=bool(meta.get("released", False)),
         max_output_tokens=int(meta.get("max_output_tokens", 4096)),
         sampling=dict(meta.get("sampling", {})),
+        evidence=evidence,
         templates=templates,
         sha256=version_hash(folder),
         path=folder,
@@ -139,20 +153,72 @@ def render(version: PromptVersion, template: str, **variables: Any) -> str:
         ) from exc
 
 
+_TITLE_PROBE = "TITLE-PROBE-7f3a9c"
+
+
+@lru_cache(maxsize=64)
+def _title_inside_block(source: str) -> bool:
+    """Whether a template puts the article title only inside the delimited data block.
+
+    The title is article data (a page's og:title can say anything), so a template that
+    prints it among the instructions (v1 and v2 did, and released versions never change)
+    is rendered with an empty title: the cleaned article starts with its title anyway,
+    inside the block."""
+    from jinja2 import UndefinedError
+
+    delimiter = "<<<ARTICLE-PROBE>>>"
+    try:
+        probe = str(
+            _compiled(source).render(
+                budgets=BUDGETS,
+                title=_TITLE_PROBE,
+                text="article text",
+                sentences=[],
+                partials="[]",
+                part_count=2,
+                chunk_index=0,
+                chunk_count=1,
+                brief_language=DEFAULT_BRIEF_LANGUAGE,
+                delimiter=delimiter,
+            )
+        )
+    except UndefinedError:
+        return False  # the real rendering reports the missing variable
+    outside = "".join(probe.split(delimiter)[0::2])  # the parts between blocks
+    return _TITLE_PROBE not in outside
+
+
+def _safe_title(version: PromptVersion, template: str, title: str) -> str:
+    return title if _title_inside_block(version.templates[template]) else ""
+
+
 def extraction_messages(
-    version: PromptVersion, *, title: str, text: str, chunk_index: int, chunk_count: int
+    version: PromptVersion,
+    *,
+    title: str,
+    text: str,
+    chunk_index: int,
+    chunk_count: int,
+    sentences: list[tuple[str, str]] | None = None,
+    brief_language: str = DEFAULT_BRIEF_LANGUAGE,
 ) -> tuple[dict[str, str], ...]:
+    """The messages of one extraction call. `sentences` are (id, text) pairs of the chunk
+    for versions that cite by reference; `brief_language` is the language the brief is
+    written in (quotes stay in the article's). Templates may ignore both."""
+    numbered = [{"id": sentence_id, "text": body} for sentence_id, body in sentences or []]
     user = render(
         version,
         "extract.j2",
-        title=title,
+        title=_safe_title(version, "extract.j2", title),
         text=text,
+        sentences=numbered,
         chunk_index=chunk_index,
         chunk_count=chunk_count,
+        brief_language=brief_language,
         delimiter=article_delimiter(text),
     )
     return (
-        {"role": "system", "content": render(version, "system.j2")},
+        {"role": "system", "content": render(version, "system.j2", brief_language=brief_language)},
         {"role": "user", "content": user},
     )
 
@@ -164,19 +230,24 @@ def partials_json(partials: list[dict[str, Any]]) -> str:
 
 
 def merge_messages(
-    version: PromptVersion, *, title: str, partials: list[dict[str, Any]]
+    version: PromptVersion,
+    *,
+    title: str,
+    partials: list[dict[str, Any]],
+    brief_language: str = DEFAULT_BRIEF_LANGUAGE,
 ) -> tuple[dict[str, str], ...]:
     data = partials_json(partials)
     user = render(
         version,
         "merge.j2",
-        title=title,
+        title=_safe_title(version, "merge.j2", title),
         partials=data,
         part_count=len(partials),
+        brief_language=brief_language,
         delimiter=article_delimiter(data),
     )
     return (
-        {"role": "system", "content": render(version, "system.j2")},
+        {"role": "system", "content": render(version, "system.j2", brief_language=brief_language)},
         {"role": "user", "content": user},
     )
 

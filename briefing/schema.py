@@ -213,9 +213,25 @@ class BriefDocument(BaseModel):
     grounding: GroundingReport | None = None
 
 
-def brief_json_schema() -> dict[str, Any]:
-    """The strict JSON Schema of `Brief`, as sent to models and written to schemas/."""
-    return Brief.model_json_schema()
+REFERENCE_DESCRIPTION = (
+    'The numbers of the article sentences that support this item, e.g. ["S3", "S7"]: '
+    "only numbers shown in the article, never text."
+)
+
+
+def brief_json_schema(*, evidence_by_reference: bool = False) -> dict[str, Any]:
+    """The strict JSON Schema of `Brief`, as sent to models and written to schemas/.
+
+    With `evidence_by_reference` the evidence fields ask for sentence numbers instead of
+    quotes (same shape: lists of strings), for prompt versions that cite by reference."""
+    schema = Brief.model_json_schema()
+    if not evidence_by_reference:
+        return schema
+    text = json.dumps(schema).replace(
+        json.dumps(EVIDENCE_DESCRIPTION), json.dumps(REFERENCE_DESCRIPTION)
+    )
+    result: dict[str, Any] = json.loads(text)
+    return result
 
 
 def document_json_schema() -> dict[str, Any]:

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from briefing.config import Settings
+from briefing.engines.evidence import number_sentences, resolve_references, sentences_within
 from briefing.ingest.article import Article
 from briefing.ingest.chunking import Chunk, Tokenizer, chunk_text, resolve_tokenizer
 from briefing.model.exchange import ChatTransport, ModelRequest, ModelResponse
 from briefing.model.structured import structured_call
 from briefing.model.usage import UsageMeter
 from briefing.prompts import (
+    EVIDENCE_REFERENCE,
     PromptVersion,
     extraction_messages,
     merge_messages,
@@ -73,7 +75,10 @@ class ModelRun:
         if self.tokenizer.notice:
             notify(self.tokenizer.notice)
         self.meter = UsageMeter(settings.model, settings.max_cost)
-        self.schema = brief_json_schema()
+        self.by_reference = version.evidence == EVIDENCE_REFERENCE
+        self.sentences = number_sentences(article.text) if self.by_reference else []
+        self.unknown_references: list[str] = []
+        self.schema = brief_json_schema(evidence_by_reference=self.by_reference)
         self.fingerprint = rendering_fingerprint(version)
         self.fallback_used = False
         self.salvaged: list[str] = []  # near-misses repaired in code, per call
@@ -93,16 +98,29 @@ class ModelRun:
         title = self.article.title or ""
         if len(chunks) == 1:
             self.total = 1
-            return await self._extract(transport, chunks[0], 1, title)
-        self.total = len(chunks) + 1
-        partials = await _all([self._extract(transport, c, len(chunks), title) for c in chunks])
-        return await self._merge(transport, partials, title, level=1)
+            brief = await self._extract(transport, chunks[0], 1, title)
+        else:
+            self.total = len(chunks) + 1
+            calls = [self._extract(transport, c, len(chunks), title) for c in chunks]
+            brief = await self._merge(transport, await _all(calls), title, level=1)
+        if self.by_reference:
+            # Partials and merges cite sentence numbers; the text goes in once, at the end.
+            brief, self.unknown_references = resolve_references(brief, self.sentences)
+        return brief
 
     async def _extract(
         self, transport: ChatTransport, chunk: Chunk, count: int, title: str
     ) -> Brief:
+        numbered = [
+            (s.id, s.text) for s in sentences_within(self.sentences, chunk.start, chunk.end)
+        ]
         messages = extraction_messages(
-            self.version, title=title, text=chunk.text, chunk_index=chunk.index, chunk_count=count
+            self.version,
+            title=title,
+            text=chunk.text,
+            sentences=numbered,
+            chunk_index=chunk.index,
+            chunk_count=count,
         )
         label = "extract" if count == 1 else f"extract chunk {chunk.index + 1}/{count}"
         return await self._call(transport, messages, label)
