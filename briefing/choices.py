@@ -12,11 +12,13 @@ from typing import TypeVar
 
 
 class Engine(StrEnum):
-    """What writes the brief: a model, the offline extractive engine, or `auto` (the
+    """What writes the brief: a model behind an OpenAI-compatible endpoint (`llm`), a GGUF
+    model run in this process (`local`), the offline extractive engine, or `auto` (the
     model when one is configured or a cassette is given, else extractive)."""
 
     AUTO = "auto"
     LLM = "llm"
+    LOCAL = "local"
     EXTRACTIVE = "extractive"
 
 

@@ -27,7 +27,9 @@ class Settings:
     model: str = DEFAULT_MODEL
     base_url: str | None = None
     api_key_env: str = "OPENAI_API_KEY"
-    timeout: float = 60.0
+    # Seconds per model call; None: 60 for remote endpoints, no limit for a server on
+    # this machine or the local engine (a small model on a laptop takes minutes).
+    timeout: float | None = None
     concurrency: int = 4
     max_retries: int = 3
     max_repairs: int = 1
@@ -42,12 +44,28 @@ class Settings:
     prompt: str = "v2"
     engine: Engine = Engine.AUTO
     tokenizer: TokenizerMode = TokenizerMode.AUTO
+    model_path: str | None = None  # a GGUF file, for the local engine
     # Where the key came from; never the key itself.
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def api_key(self) -> str | None:
         return self.env.get(self.api_key_env) or None
+
+    @property
+    def is_local_endpoint(self) -> bool:
+        """A server on this machine (loopback), where calls may take minutes."""
+        from urllib.parse import urlsplit
+
+        host = (urlsplit(self.base_url or "").hostname or "").lower()
+        return host in ("localhost", "127.0.0.1", "::1") or host.startswith("127.")
+
+    @property
+    def call_timeout(self) -> float | None:
+        """The per-call timeout in effect: the setting, else the default for the endpoint."""
+        if self.timeout is not None:
+            return self.timeout
+        return None if self.is_local_endpoint or self.engine == Engine.LOCAL else 60.0
 
     @property
     def model_configured(self) -> bool:
@@ -74,6 +92,7 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "prompt": ("BRIEFING_PROMPT",),
     "engine": ("BRIEFING_ENGINE",),
     "tokenizer": ("BRIEFING_TOKENIZER",),
+    "model_path": ("BRIEFING_MODEL_PATH",),
 }
 
 
@@ -162,6 +181,7 @@ _PARSERS: dict[str, Any] = {
     "prompt": str,
     "engine": _choice(Engine),
     "tokenizer": _choice(TokenizerMode),
+    "model_path": str,
 }
 
 

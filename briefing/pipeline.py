@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from briefing.choices import Engine, RecordMode, parse_choice
 from briefing.config import Settings, resolve_settings
 from briefing.engines.llm import Notify, ProgressCallback
+from briefing.errors import ConfigError
 from briefing.ingest.article import Article
 from briefing.model.exchange import ChatTransport
 from briefing.schema import SCHEMA_VERSION, Brief, BriefDocument, BriefMetadata
@@ -85,25 +86,52 @@ async def agenerate_brief(
     started = time.perf_counter()
     cassette = options.cassette if options.record_mode != RecordMode.OFF else None
     engine = options.engine or choose_engine(settings, cassette=cassette)
+    if engine == Engine.LOCAL:
+        settings = _local_settings(settings)
     if engine == Engine.EXTRACTIVE:
         from briefing.engines.extractive import extract_brief
 
         brief = extract_brief(article)
         metadata = _metadata(article, engine="extractive", origin="extractive engine (no model)")
     else:
-        brief, metadata = await _generate_with_model(article, settings, options, cassette)
+        brief, metadata = await _generate_with_model(
+            article, settings, options, cassette, local=engine == Engine.LOCAL
+        )
     return _ground(article, brief, metadata, started, options.strict_grounding)
 
 
+def _local_settings(settings: Settings) -> Settings:
+    """The local engine names its model after the GGUF file (cassettes key on it)."""
+    from briefing.config import with_overrides
+    from briefing.model.gguf import read_gguf
+
+    if not settings.model_path:
+        raise ConfigError(
+            "the local engine needs a model file: pass ⟨model_path⟩ MODEL.gguf (a GGUF file; "
+            "see the README for a small one)"
+        )
+    return with_overrides(settings, model=read_gguf(Path(settings.model_path)).stem)
+
+
 async def _generate_with_model(
-    article: Article, settings: Settings, options: GenerateOptions, cassette: Path | None
+    article: Article,
+    settings: Settings,
+    options: GenerateOptions,
+    cassette: Path | None,
+    *,
+    local: bool,
 ) -> tuple[Brief, BriefMetadata]:
-    from briefing.engines.llm import ModelRun
+    from briefing.engines.llm import Generating, ModelRun
     from briefing.model.transport import close_transport, open_transport
     from briefing.prompts import load_version
 
     def ignore(_: Any) -> None:
         return None
+
+    progress = options.progress or ignore
+
+    def on_tokens(stage: str, tokens: int, seconds: float) -> None:
+        progress(Generating(stage, tokens, seconds))
 
     version = load_version(options.prompt_version or settings.prompt)
     run = ModelRun(
@@ -111,7 +139,7 @@ async def _generate_with_model(
         settings,
         version,
         repetition=options.repetition,
-        progress=options.progress or ignore,
+        progress=progress,
         notify=options.notify or ignore,
     )
     chain, owned = open_transport(
@@ -123,6 +151,8 @@ async def _generate_with_model(
         notify=run.notify,
         meter=run.meter,
         count_tokens=run.tokenizer.count,
+        local_model=Path(settings.model_path) if local and settings.model_path else None,
+        on_tokens=on_tokens if options.progress else None,
     )
     try:
         brief = await run.execute(chain)
@@ -140,6 +170,7 @@ async def _generate_with_model(
         prompt_tokens=run.meter.prompt_tokens,
         completion_tokens=run.meter.completion_tokens,
         cost_usd=run.meter.cost_usd,
+        model_seconds=run.meter.model_seconds,
         structured_fallback=run.fallback_used,
         salvaged=run.salvaged,
         discarded=run.discarded,

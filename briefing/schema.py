@@ -192,6 +192,11 @@ class BriefMetadata(BaseModel):
     completion_tokens: int = 0
     cost_usd: float | None = None
     wall_seconds: float = 0.0
+    model_seconds: float | None = Field(
+        default=None,
+        description="Time the model spent answering, summed over calls; for a brief "
+        "replayed from a cassette, the time recorded with it (None when not known).",
+    )
     structured_fallback: bool = False
     salvaged: list[str] = Field(
         default_factory=list,

@@ -41,22 +41,23 @@ def test_editing_a_released_version_is_detected(prompt_copy: Path) -> None:
 
 
 def test_new_version_is_a_draft_until_released(prompt_copy: Path) -> None:
-    draft = prompts.new_version("v3", "v2", prompt_copy)
+    draft = prompts.new_version("v9", "v2", prompt_copy)
     assert (
         not draft.released and draft.templates == prompts.load_version("v2", prompt_copy).templates
     )
     assert prompts.lock_problems(prompt_copy) == []
     (draft.path / "extract.j2").write_text("New wording {{ text }}\n", encoding="utf-8")
-    released = prompts.release_version("v3", prompt_copy)
-    assert prompts.read_lock(prompt_copy)["v3"] == released.sha256
+    released = prompts.release_version("v9", prompt_copy)
+    assert prompts.read_lock(prompt_copy)["v9"] == released.sha256
     assert prompts.lock_problems(prompt_copy) == []
     with pytest.raises(PromptError, match="already exists"):
-        prompts.new_version("v3", "v2", prompt_copy)
+        prompts.new_version("v9", "v2", prompt_copy)
 
 
 def test_unknown_version_lists_known_ones() -> None:
-    with pytest.raises(PromptError, match=r"unknown prompt version 'v9'; known versions: v1, v2"):
-        prompts.load_version("v9")
+    known = "known versions: v1, v2, v3, v3-quote"
+    with pytest.raises(PromptError, match=rf"unknown prompt version 'v99'; {known}"):
+        prompts.load_version("v99")
     with pytest.raises(PromptError):
         prompts.load_version("../etc")
 

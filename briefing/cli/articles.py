@@ -21,7 +21,7 @@ def resolve(**flags: Any) -> Settings:
 def load(source: str, settings: Settings) -> Article:
     from briefing.ingest.article import load_article
 
-    return load_article(source, max_bytes=settings.max_bytes, timeout=settings.timeout)
+    return load_article(source, max_bytes=settings.max_bytes, timeout=settings.timeout or 20.0)
 
 
 def inspect(source: SourceArg, max_bytes: MaxBytesOpt = None) -> None:

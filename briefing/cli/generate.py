@@ -55,11 +55,20 @@ def generate(
         typer.Option(
             "--engine",
             case_sensitive=False,
-            help="llm, extractive or auto (model if configured, else extractive) "
-            "[env BRIEFING_ENGINE].",
+            help="llm (a model server), local (a GGUF file in this process, with "
+            "--model-path), extractive (offline, no model) or auto (a model if configured, "
+            "else extractive) [env BRIEFING_ENGINE].",
         ),
     ] = None,
     model: ModelOpt = None,
+    model_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--model-path",
+            help="GGUF model file for --engine local (needs briefing[local]) "
+            "[env BRIEFING_MODEL_PATH].",
+        ),
+    ] = None,
     base_url: BaseUrlOpt = None,
     api_key_env: Annotated[
         str | None,
@@ -69,7 +78,12 @@ def generate(
         ),
     ] = None,
     timeout: Annotated[
-        float | None, typer.Option("--timeout", help="Seconds per model call [default 60].")
+        float | None,
+        typer.Option(
+            "--timeout",
+            help="Seconds per model call [default 60; none for a server on this machine "
+            "or the local engine].",
+        ),
     ] = None,
     concurrency: ConcurrencyOpt = None,
     structured_mode: Annotated[
@@ -118,6 +132,7 @@ def generate(
         prompt=prompt,
         engine=engine,
         model=model,
+        model_path=str(model_path) if model_path else None,
         base_url=base_url,
         api_key_env=api_key_env,
         timeout=timeout,
@@ -195,21 +210,41 @@ class _ProgressDisplay:
         self._task: Any = None
         console = stderr()
         if not console.is_terminal:
-            return lambda _event: None
+            return None  # no display: calls are not streamed just to show progress
         from rich.progress import Progress as RichProgress
+        from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        self._progress = RichProgress(console=console, transient=True)
+        from briefing.engines.llm import Generating
+
+        self._progress = RichProgress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TextColumn("{task.completed}/{task.total} calls"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
         self._progress.start()
+        self._done = "0+0 tokens"
 
         def update(event: Any) -> None:
             if self._task is None:
-                self._task = self._progress.add_task("model calls", total=event.total)
+                self._task = self._progress.add_task("model calls", total=None)
+            if isinstance(event, Generating):
+                # A slow model: say it is working, and how fast.
+                description = (
+                    f"{event.stage}: generating, {event.tokens} tokens, "
+                    f"{event.tokens_per_second:.1f} tokens/s, {event.seconds:.0f}s; "
+                    f"done so far {self._done}"
+                )
+                self._progress.update(self._task, description=description)
+                return
+            self._done = f"{event.prompt_tokens}+{event.completion_tokens} tokens, {event.cost}"
             self._progress.update(
                 self._task,
                 completed=event.done,
                 total=event.total,
-                description=f"{event.stage}: "
-                f"{event.prompt_tokens}+{event.completion_tokens} tokens, {event.cost}",
+                description=f"{event.stage}: {self._done}",
             )
 
         return update

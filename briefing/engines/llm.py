@@ -46,7 +46,20 @@ class Progress:
     cost: str
 
 
-ProgressCallback = Callable[[Progress], None]
+@dataclass(frozen=True)
+class Generating:
+    """A call under way, for slow models: tokens generated so far and seconds spent."""
+
+    stage: str
+    tokens: int
+    seconds: float
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.tokens / self.seconds if self.seconds > 0 else 0.0
+
+
+ProgressCallback = Callable[[Progress | Generating], None]
 Notify = Callable[[str], None]
 
 

@@ -74,6 +74,7 @@ class Cassette:
                 "finish_reason": response.finish_reason,
                 "model": response.model,
                 "structured_mode": response.structured_mode,
+                "seconds": response.seconds,
                 "usage": {
                     "prompt_tokens": response.usage.prompt_tokens,
                     "completion_tokens": response.usage.completion_tokens,
@@ -168,6 +169,7 @@ def response_from_entry(entry: dict[str, Any]) -> ModelResponse:
         model=data.get("model", ""),
         refusal=data.get("refusal"),
         structured_mode=data.get("structured_mode", "json_schema"),
+        seconds=data.get("seconds"),
         from_cassette=True,
         origin=entry.get("origin"),
     )

@@ -12,7 +12,10 @@ import json
 import re
 import sys
 import threading
+import time
 from collections.abc import Callable, Collection
+from dataclasses import replace
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
@@ -158,7 +161,13 @@ class OpenAIChatClient:
     `notify` receives one-line notices meant for stderr (default: printed to stderr).
     """
 
-    def __init__(self, settings: Settings, *, notify: Notify | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        notify: Notify | None = None,
+        on_tokens: Callable[[str, int, float], None] | None = None,
+    ) -> None:
         api_key = settings.api_key
         if not api_key and not settings.base_url:
             raise ConfigError(
@@ -169,6 +178,8 @@ class OpenAIChatClient:
         import openai  # here, not at module level: CLI start-up must not pay for the SDK
 
         self.settings = settings
+        # With a token callback the answer is streamed, so a slow model shows progress.
+        self._on_tokens = on_tokens
         self.base_url = (settings.base_url or OPENAI_BASE_URL).rstrip("/")
         self.endpoint = _display_url(self.base_url)
         self._notify = notify or (
@@ -182,7 +193,7 @@ class OpenAIChatClient:
         self._client = openai.AsyncOpenAI(
             api_key=api_key or PLACEHOLDER_API_KEY,
             base_url=self.base_url,
-            timeout=settings.timeout,
+            timeout=settings.call_timeout,
             max_retries=settings.max_retries,
             http_client=openai.DefaultAsyncHttpxClient(
                 event_hooks={"response": [_no_retry_on_schema_rejection]}
@@ -240,8 +251,10 @@ class OpenAIChatClient:
             rejected = _rejected.get(key, frozenset())
         mode = self._form(rejected)
         sampling = {k: v for k, v in request.sampling.items() if k not in rejected}
+        started = time.perf_counter()
+        usage_in_stream = "stream_options" not in rejected
         try:
-            completion = await self._send(request, mode, sampling)
+            completion = await self._send(request, mode, sampling, usage_in_stream)
         except json.JSONDecodeError as exc:  # a 200 served as JSON that is not JSON
             raise self._not_openai(exc.doc) from exc
         except openai.APIStatusError as exc:
@@ -256,16 +269,23 @@ class OpenAIChatClient:
                 self._learn(key, mode, exc)
                 return await self.complete(request)
             name = _unsupported_sampling(exc, sampling)
+            if self._on_tokens is not None and usage_in_stream and "stream_options" in text:
+                name = "stream_options"  # an older server that streams without usage
             if name is not None:
                 self._learn(key, name, exc)
                 return await self.complete(request)
             raise self._call_error(exc, request) from exc
         except openai.OpenAIError as exc:
             raise self._call_error(exc, request) from exc
-        return self._response(completion, request, mode)
+        response = self._response(completion, request, mode)
+        return replace(response, seconds=round(time.perf_counter() - started, 3))
 
     async def _send(
-        self, request: ModelRequest, mode: str, sampling: dict[str, Any]
+        self,
+        request: ModelRequest,
+        mode: str,
+        sampling: dict[str, Any],
+        usage_in_stream: bool = True,
     ) -> ChatCompletion:
         messages = [dict(m) for m in request.messages]
         # OpenAI requires ^[a-zA-Z0-9_-]{1,64}$ for the schema name.
@@ -280,12 +300,72 @@ class OpenAIChatClient:
         # Sampling keys pass through untouched, so server-specific knobs (top_k, min_p)
         # reach servers that know them.
         extra_body = {self._token_param: request.max_output_tokens, **sampling}
-        return await self._client.chat.completions.create(
+        if self._on_tokens is None:
+            return await self._client.chat.completions.create(
+                model=request.model,
+                messages=cast(Any, messages),
+                response_format=cast(Any, response_format),
+                extra_body=extra_body,
+            )
+        import openai
+
+        stream_options: Any = {"include_usage": True} if usage_in_stream else openai.omit
+        stream = await self._client.chat.completions.create(
             model=request.model,
             messages=cast(Any, messages),
             response_format=cast(Any, response_format),
             extra_body=extra_body,
+            stream=True,
+            stream_options=stream_options,
         )
+        return cast("ChatCompletion", await self._collect(stream, request))
+
+    async def _collect(self, stream: Any, request: ModelRequest) -> SimpleNamespace:
+        """A streamed answer gathered into the shape of a whole one, with progress on the
+        way. Servers that report no usage in a stream (llama-cpp-python) get the count of
+        streamed pieces as completion tokens (one token each on llama.cpp) and no prompt
+        count."""
+        started = time.perf_counter()
+        parts: list[str] = []
+        arguments: list[str] = []
+        refusal: list[str] = []
+        finish_reason: str | None = None
+        usage: Any = None
+        model: str | None = None
+        pieces = 0
+        async for chunk in stream:
+            model = getattr(chunk, "model", None) or model
+            usage = getattr(chunk, "usage", None) or usage
+            for choice in getattr(chunk, "choices", None) or []:
+                delta = getattr(choice, "delta", None)
+                finish_reason = getattr(choice, "finish_reason", None) or finish_reason
+                if delta is None:
+                    continue
+                if getattr(delta, "content", None):
+                    parts.append(delta.content)
+                    pieces += 1
+                if getattr(delta, "refusal", None):
+                    refusal.append(delta.refusal)
+                for call in getattr(delta, "tool_calls", None) or []:
+                    piece = getattr(getattr(call, "function", None), "arguments", None)
+                    if piece:
+                        arguments.append(piece)
+            if self._on_tokens is not None and pieces:
+                self._on_tokens(request.purpose, pieces, time.perf_counter() - started)
+        if usage is None:
+            usage = SimpleNamespace(prompt_tokens=0, completion_tokens=pieces)
+        tool_calls = (
+            [SimpleNamespace(function=SimpleNamespace(arguments="".join(arguments)))]
+            if arguments and not parts
+            else None
+        )
+        message = SimpleNamespace(
+            content="".join(parts) if parts else None,
+            refusal="".join(refusal) or None,
+            tool_calls=tool_calls,
+        )
+        choice = SimpleNamespace(message=message, finish_reason=finish_reason)
+        return SimpleNamespace(choices=[choice], usage=usage, model=model)
 
     def _not_openai(self, body: str | None) -> ModelCallError:
         shown = _one_line(body or "", 80)
@@ -345,7 +425,8 @@ class OpenAIChatClient:
         }
         if isinstance(exc, openai.APITimeoutError):
             return ModelCallError(
-                f"timed out after {self.settings.timeout:g}s waiting for {where} ({after}); "
+                f"timed out after {self.settings.call_timeout or 0:g}s waiting for {where} "
+                f"({after}); "
                 "raise ⟨timeout⟩, or lower ⟨chunk_tokens⟩ for shorter calls",
                 **data,
             )

@@ -79,6 +79,9 @@ class ModelResponse:
     # Who wrote the answer, for replayed ones: the cassette entry's origin, e.g.
     # "recorded from gpt-4o-mini" or "hand-written reference response".
     origin: str | None = None
+    # How long the model took to answer (when it was recorded, for replayed answers), so
+    # a comparison from cassettes can still report the speed of the model behind them.
+    seconds: float | None = None
 
     @property
     def hand_written(self) -> bool:

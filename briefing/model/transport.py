@@ -27,6 +27,8 @@ def open_transport(
     notify: Callable[[str], None],
     meter: UsageMeter | None = None,
     count_tokens: Callable[[str], int] | None = None,
+    local_model: Path | None = None,
+    on_tokens: Callable[[str, int, float], None] | None = None,
 ) -> tuple[ChatTransport, ChatTransport | None]:
     """The transport chain and the client this run owns (to close), if it opened one.
 
@@ -53,10 +55,14 @@ def open_transport(
     )
     own: ChatTransport | None = None
     needs_live = cassette is None or record_mode in (RecordMode.RECORD, RecordMode.ONCE)
-    if transport is None and needs_live and settings.model_configured:
+    if transport is None and needs_live and local_model is not None:
+        from briefing.model.local import LocalModel
+
+        own = LocalModel(local_model, on_tokens=on_tokens)
+    elif transport is None and needs_live and settings.model_configured:
         from briefing.model.client import OpenAIChatClient
 
-        own = OpenAIChatClient(settings, notify=notify)
+        own = OpenAIChatClient(settings, notify=notify, on_tokens=on_tokens)
     inner = guarded(transport or own)
     if cassette is None:
         if inner is None:

@@ -105,6 +105,7 @@ class UsageMeter:
         self._spent = 0.0
         self._reserved = 0.0
         self._in_flight = 0  # calls holding a reservation
+        self._model_seconds: float | None = 0.0
         # Created per event loop: a meter may outlive one asyncio.run().
         self._condition: tuple[asyncio.AbstractEventLoop, asyncio.Condition] | None = None
 
@@ -119,6 +120,12 @@ class UsageMeter:
     @property
     def completion_tokens(self) -> int:
         return self._usage.completion_tokens
+
+    @property
+    def model_seconds(self) -> float | None:
+        """Time the model spent answering (recorded times for replays); None when any
+        answer did not say."""
+        return None if self._model_seconds is None else round(self._model_seconds, 3)
 
     @property
     def cost_usd(self) -> float | None:
@@ -138,6 +145,10 @@ class UsageMeter:
     def record(self, response: ModelResponse) -> None:
         """Count one response (live or replayed) in calls, tokens and the cost shown."""
         self._calls += 1
+        if self._model_seconds is not None:
+            self._model_seconds = (
+                None if response.seconds is None else self._model_seconds + response.seconds
+            )
         self._usage = self._usage + response.usage
         # The cost shown is the price of the model that answered. An answer that names no
         # model is taken to come from the configured one; a named but unpriced model (a

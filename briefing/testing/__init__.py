@@ -5,7 +5,8 @@ hand-written model answers. Nothing here is imported by the rest of the package.
 """
 
 from briefing.testing.answers import minimal_brief_json, partial_brief_json
-from briefing.testing.stub_server import STUB_MODEL, RecordedRequest, Reply, StubServer
+from briefing.testing.replies import STUB_MODEL, RecordedRequest, Reply
+from briefing.testing.stub_server import StubServer
 
 __all__ = [
     "STUB_MODEL",
