@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(BIN)/briefing inspect $(SAMPLE)
 	$(BIN)/briefing chunk $(SAMPLE)
 	@mkdir -p $(OUT)
-	$(BIN)/briefing generate $(SAMPLE) --cassette cassettes/aleppo-offensive.v2.json --prompt v2 -o $(OUT)/aleppo-offensive.v2.html
+	$(BIN)/briefing generate $(SAMPLE) --cassette tests/data/cassettes/aleppo-offensive.v2.json --prompt v2 -o $(OUT)/aleppo-offensive.v2.html
 	$(BIN)/briefing generate $(SAMPLE) --engine extractive -o $(OUT)/aleppo-offensive.extractive.html
 	$(BIN)/briefing render examples/aleppo-offensive.brief.json -o $(OUT)/aleppo-offensive.reference.md
 	@# PDF needs Pango from the system (see README); without it the demo goes on without the PDF.

@@ -4,7 +4,8 @@ End to end means: load the articles, run every (article, variant) through the pi
 compute metrics and gold scores, then render the terminal table, the HTML report and
 (in process) the JSON result.
 
-- `v1` against `v2` is replayed from the shipped cassettes (`cassettes/`, or
+- `v1` against `v2` is replayed from the hand-written reference cassettes
+  (`tests/data/cassettes/`, or
   `--cassette-dir DIR` holding `<article>.<version>.json` recordings of the example
   articles). The ten articles are copies of the examples under distinct names; the
   cassettes are copied along (`<stem>-<i>.<version>.json`): they are keyed by the
@@ -148,7 +149,7 @@ def main() -> None:
     parser.add_argument(
         "--cassette-dir",
         type=Path,
-        default=ROOT / "cassettes",
+        default=ROOT / "tests" / "data" / "cassettes",
         help="recordings of the example articles (default: the shipped cassettes)",
     )
     parser.add_argument("--runs", type=int, default=5)

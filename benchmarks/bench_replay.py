@@ -1,7 +1,7 @@
 """Replaying the sample from its cassette, process start to rendered HTML.
 
 Runs `python -m briefing generate examples/aleppo-offensive.txt --cassette
-cassettes/aleppo-offensive.v2.json --prompt v2 -o <tmp>/brief.html` from the repo root
+tests/data/cassettes/aleppo-offensive.v2.json --prompt v2 -o <tmp>/brief.html` from the repo root
 5 times and prints the median and max wall seconds. Target: under 1.5 s (the median and
 the max both). Exits 1 when the target is missed.
 """
@@ -29,7 +29,7 @@ def replay(out: Path) -> None:
             "generate",
             "examples/aleppo-offensive.txt",
             "--cassette",
-            "cassettes/aleppo-offensive.v2.json",
+            "tests/data/cassettes/aleppo-offensive.v2.json",
             "--prompt",
             "v2",
             "-o",

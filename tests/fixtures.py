@@ -36,9 +36,13 @@ from briefing.schema import (
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-CASSETTES = ROOT / "cassettes"
 SAMPLE = EXAMPLES / "aleppo-offensive.txt"
 DATA = ROOT / "tests" / "data"
+# Hand-written reference responses recorded over HTTP (tests/data/cassettes/
+# record_reference.py): deterministic replays for pipeline, CLI and comparison tests.
+CASSETTES = DATA / "cassettes"
+# Recordings of a real model, shipped for the demo and the README comparison.
+REAL_CASSETTES = ROOT / "cassettes"
 
 
 class NetworkAccessError(RuntimeError):

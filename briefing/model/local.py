@@ -67,6 +67,11 @@ class LocalModel:
         async with self._lock:
             return await asyncio.to_thread(self._complete, request)
 
+    def count_tokens(self, text: str) -> int:
+        """Tokens of `text` in the model's own vocabulary (loads the model if needed)."""
+        llama = self._load(max(self._context, CONTEXT_STEP))
+        return len(llama.tokenize(text.encode("utf-8"), add_bos=False))
+
     async def aclose(self) -> None:
         self._llama = None
 

@@ -10,7 +10,7 @@ is ever estimated for it.
 
 Run from the repository root after a prompt or schema change:
 
-    .venv/bin/python cassettes/record_reference.py
+    .venv/bin/python tests/data/cassettes/record_reference.py
 """
 
 from __future__ import annotations
@@ -22,14 +22,13 @@ from briefing.engines.llm import HAND_WRITTEN_ORIGIN
 from briefing.ingest.article import load_article
 from briefing.ingest.chunking import resolve_tokenizer
 from briefing.pipeline import GenerateOptions, generate_brief
-from briefing.prompts import list_versions, load_version
 from briefing.schema import BriefDocument
 from briefing.testing import RecordedRequest, Reply, StubServer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 
 EXAMPLES = ROOT / "examples"
-CASSETTES = ROOT / "cassettes"
+CASSETTES = Path(__file__).resolve().parent
 REFERENCE_MODEL = "hand-written-reference"
 ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 
@@ -50,7 +49,7 @@ def reference_replies(brief_json: str) -> StubServer:
 
 
 def main() -> None:
-    versions = [v for v in list_versions() if load_version(v).released]
+    versions = ["v1", "v2"]  # the released versions these fixtures were written for
     for reference in sorted(EXAMPLES.glob("*.brief.json")):
         stem = reference.name.removesuffix(".brief.json")
         candidates = [EXAMPLES / f"{stem}{suffix}" for suffix in ARTICLE_SUFFIXES]
