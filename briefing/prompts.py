@@ -32,6 +32,11 @@ TEMPLATE_FILES = ("system.j2", "extract.j2", "merge.j2")
 EVIDENCE_QUOTE = "quote"
 EVIDENCE_REFERENCE = "reference"
 DEFAULT_BRIEF_LANGUAGE = "English"
+CALLS_ONE = "one"
+# One extraction call per section, each with a small schema: the template sees `section`
+# ("situation", "actors", "humanitarian", "outlook"); small models answer narrower
+# questions better, and servers with several slots run the calls side by side.
+CALLS_PER_SECTION = "per-section"
 METADATA_FILE = "prompt.toml"
 LOCK_FILE = "lock.json"
 _VERSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -46,6 +51,7 @@ class PromptVersion:
     max_output_tokens: int
     sampling: dict[str, Any]
     evidence: str  # EVIDENCE_QUOTE or EVIDENCE_REFERENCE
+    calls: str  # CALLS_ONE or CALLS_PER_SECTION: extraction calls per chunk
     templates: dict[str, str]
     sha256: str
     path: Path
@@ -90,6 +96,12 @@ def load_version(version: str, root: Path | None = None) -> PromptVersion:
         raise PromptError(
             f"{folder / METADATA_FILE}: id must be {version!r}, not {meta.get('id')!r}"
         )
+    calls = str(meta.get("calls", CALLS_ONE))
+    if calls not in (CALLS_ONE, CALLS_PER_SECTION):
+        raise PromptError(
+            f"{folder / METADATA_FILE}: calls must be {CALLS_ONE!r} or {CALLS_PER_SECTION!r}, "
+            f"not {calls!r}"
+        )
     evidence = str(meta.get("evidence", EVIDENCE_QUOTE))
     if evidence not in (EVIDENCE_QUOTE, EVIDENCE_REFERENCE):
         raise PromptError(
@@ -104,6 +116,7 @@ def load_version(version: str, root: Path | None = None) -> PromptVersion:
         max_output_tokens=int(meta.get("max_output_tokens", 4096)),
         sampling=dict(meta.get("sampling", {})),
         evidence=evidence,
+        calls=calls,
         templates=templates,
         sha256=version_hash(folder),
         path=folder,
@@ -201,6 +214,7 @@ def extraction_messages(
     chunk_count: int,
     sentences: list[tuple[str, str]] | None = None,
     brief_language: str = DEFAULT_BRIEF_LANGUAGE,
+    section: str | None = None,
 ) -> tuple[dict[str, str], ...]:
     """The messages of one extraction call. `sentences` are (id, text) pairs of the chunk
     for versions that cite by reference; `brief_language` is the language the brief is
@@ -212,6 +226,7 @@ def extraction_messages(
         title=_safe_title(version, "extract.j2", title),
         text=text,
         sentences=numbered,
+        section=section,
         chunk_index=chunk_index,
         chunk_count=chunk_count,
         brief_language=brief_language,

@@ -117,6 +117,28 @@ class Outlook(_Strict):
     indicators: list[Claim] = Field(description="Signs to watch that would show the direction.")
 
 
+class SituationSection(_Strict):
+    """The brief's situation, asked for on its own (prompt versions with one call per
+    section); likewise the other `*Section` models."""
+
+    situation: Situation
+
+
+class ActorsSection(_Strict):
+    actors: list[Actor]
+
+
+class HumanitarianSection(_Strict):
+    humanitarian: HumanitarianImpact
+
+
+class OutlookSection(_Strict):
+    outlook: Outlook
+    gaps: list[str] = Field(
+        description="Important questions the article does not answer (no evidence needed)."
+    )
+
+
 class Brief(_Strict):
     situation: Situation
     actors: list[Actor]
@@ -229,7 +251,14 @@ def brief_json_schema(*, evidence_by_reference: bool = False) -> dict[str, Any]:
 
     With `evidence_by_reference` the evidence fields ask for sentence numbers instead of
     quotes (same shape: lists of strings), for prompt versions that cite by reference."""
-    schema = Brief.model_json_schema()
+    return model_json_schema(Brief, evidence_by_reference=evidence_by_reference)
+
+
+def model_json_schema(
+    model: type[BaseModel], *, evidence_by_reference: bool = False
+) -> dict[str, Any]:
+    """The strict JSON Schema of `model` (the brief or a section of it)."""
+    schema = model.model_json_schema()
     if not evidence_by_reference:
         return schema
     text = json.dumps(schema).replace(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from briefing.testing import (
     minimal_brief_json,
     partial_brief_json,
 )
-from tests.fixtures import EXAMPLES
+from tests.fixtures import EXAMPLES, ROOT
 
 REFERENCE = BriefDocument.model_validate_json(
     (EXAMPLES / "aleppo-offensive.brief.json").read_text(encoding="utf-8")
@@ -442,3 +443,42 @@ def test_a_part_that_stays_invalid_is_left_out_not_the_whole_brief(sample: Artic
     assert doc.metadata.discarded == ["actors[1]"]
     assert len(doc.brief.actors) == len(REFERENCE.actors) - 1
     assert any("left out after repairs (actors[1])" in n for n in notices)
+
+
+def test_one_call_per_section_asks_four_small_questions(
+    sample: Article, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A prompt version with calls = "per-section": its template sees `section`.
+    folder = tmp_path / "prompts"
+    shutil.copytree(ROOT / "prompts", folder)
+    version = folder / "v3"
+    toml = (version / "prompt.toml").read_text(encoding="utf-8")
+    toml = toml.replace("[sampling]", 'calls = "per-section"\n\n[sampling]')
+    (version / "prompt.toml").write_text(toml, encoding="utf-8")
+    extract = (version / "extract.j2").read_text(encoding="utf-8")
+    (version / "extract.j2").write_text(f"Section: {{{{ section }}}}\n{extract}", encoding="utf-8")
+    monkeypatch.setattr("briefing.prompts.prompts_root", lambda root=None: root or folder)
+    whole = minimal_brief_json("S2", actors=[])
+
+    def answer(request: RecordedRequest) -> Reply:
+        section = re.search(r"Section: (\w+)", _user_text(request)).group(1)  # type: ignore[union-attr]
+        properties = set(request.body["response_format"]["json_schema"]["schema"]["properties"])
+        part = {"outlook": {"outlook": whole["outlook"], "gaps": ["Who?"]}}.get(
+            section, {section: whole.get(section, [])}
+        )
+        assert set(part) == properties, (section, properties)
+        return Reply.json(part)
+
+    with StubServer(default=answer) as stub:
+        doc = generate_brief(
+            sample, _settings(stub), GenerateOptions(prompt_version="v3", engine="llm")
+        )
+        sections = sorted(
+            re.search(r"Section: (\w+)", _user_text(r)).group(1)  # type: ignore[union-attr]
+            for r in stub.requests
+            if r.path.endswith("/chat/completions")
+        )
+    assert sections == ["actors", "humanitarian", "outlook", "situation"]
+    assert doc.metadata.calls == 4 and doc.brief.gaps == ["Who?"]
+    # Evidence by reference: "S2" was turned into the article's second sentence.
+    assert doc.brief.situation.evidence[0] in sample.text

@@ -10,9 +10,12 @@ the same actor twice.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
+
+from pydantic import BaseModel
 
 from briefing.config import Settings
 from briefing.engines.evidence import number_sentences, resolve_references, sentences_within
@@ -22,6 +25,7 @@ from briefing.model.exchange import ChatTransport, ModelRequest, ModelResponse
 from briefing.model.structured import structured_call
 from briefing.model.usage import UsageMeter
 from briefing.prompts import (
+    CALLS_PER_SECTION,
     EVIDENCE_REFERENCE,
     PromptVersion,
     extraction_messages,
@@ -29,7 +33,16 @@ from briefing.prompts import (
     partials_json,
     rendering_fingerprint,
 )
-from briefing.schema import Actor, Brief, brief_json_schema
+from briefing.schema import (
+    Actor,
+    ActorsSection,
+    Brief,
+    HumanitarianSection,
+    OutlookSection,
+    SituationSection,
+    brief_json_schema,
+    model_json_schema,
+)
 
 HAND_WRITTEN_ORIGIN = "hand-written reference response"
 
@@ -127,16 +140,30 @@ class ModelRun:
         numbered = [
             (s.id, s.text) for s in sentences_within(self.sentences, chunk.start, chunk.end)
         ]
-        messages = extraction_messages(
-            self.version,
-            title=title,
-            text=chunk.text,
-            sentences=numbered,
-            chunk_index=chunk.index,
-            chunk_count=count,
-        )
         label = "extract" if count == 1 else f"extract chunk {chunk.index + 1}/{count}"
-        return await self._call(transport, messages, label)
+
+        def messages(section: str | None) -> tuple[dict[str, str], ...]:
+            return extraction_messages(
+                self.version,
+                title=title,
+                text=chunk.text,
+                sentences=numbered,
+                section=section,
+                chunk_index=chunk.index,
+                chunk_count=count,
+            )
+
+        if self.version.calls != CALLS_PER_SECTION:
+            whole: Brief = await self._call(transport, messages(None), label)
+            return whole
+        self.total += len(SECTIONS) - 1  # planned as one call per chunk
+        parts = await asyncio.gather(
+            *(
+                self._call(transport, messages(name), f"{label} {name}", output=part)
+                for name, part in SECTIONS.items()
+            )
+        )
+        return assemble_sections(parts)
 
     async def _merge(
         self, transport: ChatTransport, partials: list[Brief], title: str, *, level: int
@@ -163,13 +190,22 @@ class ModelRun:
         return dedupe_actors(brief)
 
     async def _call(
-        self, transport: ChatTransport, messages: tuple[dict[str, str], ...], purpose: str
-    ) -> Brief:
+        self,
+        transport: ChatTransport,
+        messages: tuple[dict[str, str], ...],
+        purpose: str,
+        *,
+        output: type[BaseModel] = Brief,
+    ) -> Any:
         request = ModelRequest(
             model=self.settings.model,
             messages=messages,
-            schema_name="brief",
-            json_schema=self.schema,
+            schema_name="brief" if output is Brief else _snake(output.__name__),
+            json_schema=(
+                self.schema
+                if output is Brief
+                else model_json_schema(output, evidence_by_reference=self.by_reference)
+            ),
             sampling=dict(self.version.sampling),
             max_output_tokens=min(self.version.max_output_tokens, self.settings.max_output_tokens),
             purpose=purpose,
@@ -181,7 +217,7 @@ class ModelRun:
             # The meter records every answer; the spending limit is held by the
             # BudgetGuard that open_transport put around the live client.
             result = await structured_call(
-                transport, request, Brief, max_repairs=self.settings.max_repairs, meter=self.meter
+                transport, request, output, max_repairs=self.settings.max_repairs, meter=self.meter
             )
         self.fallback_used = self.fallback_used or result.fallback_used
         self.responses.extend(result.responses)
@@ -218,6 +254,32 @@ class ModelRun:
         if any(hand_written):
             return "model output mixed with hand-written reference responses", self.settings.model
         return "model output", self.settings.model
+
+
+# One extraction call per section, in page order (prompt versions with calls =
+# "per-section"); the outlook call also asks for the gaps.
+SECTIONS: dict[str, type[BaseModel]] = {
+    "situation": SituationSection,
+    "actors": ActorsSection,
+    "humanitarian": HumanitarianSection,
+    "outlook": OutlookSection,
+}
+
+
+def assemble_sections(parts: list[Any]) -> Brief:
+    """The brief from its sections' answers, in the order of `SECTIONS`."""
+    situation, actors, humanitarian, outlook = parts
+    return Brief(
+        situation=situation.situation,
+        actors=actors.actors,
+        humanitarian=humanitarian.humanitarian,
+        outlook=outlook.outlook,
+        gaps=outlook.gaps,
+    )
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 async def _all(calls: list[Coroutine[Any, Any, Brief]]) -> list[Brief]:
