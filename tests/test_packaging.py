@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures import ROOT
+from tests.fixtures import CASSETTES, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +114,7 @@ def test_installed_wheel_finds_its_data(wheel: Path, tmp_path: Path) -> None:
         "generate",
         str(sample),
         "--cassette",
-        str(ROOT / "cassettes" / "aleppo-offensive.v2.json"),
+        str(CASSETTES / "aleppo-offensive.v2.json"),
         "-o",
         "g.md",
     )
