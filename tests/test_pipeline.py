@@ -482,3 +482,20 @@ def test_one_call_per_section_asks_four_small_questions(
     assert doc.metadata.calls == 4 and doc.brief.gaps == ["Who?"]
     # Evidence by reference: "S2" was turned into the article's second sentence.
     assert doc.brief.situation.evidence[0] in sample.text
+
+
+def test_an_answer_cut_off_at_the_output_limit_keeps_what_is_complete(sample: Article) -> None:
+    full = json.dumps(REFERENCE.model_dump(mode="json"))
+    cut = full[: full.index('"outlook"') + 40]  # ends inside the outlook section
+    notices: list[str] = []
+    with StubServer(default=Reply.chat(cut, finish_reason="length")) as stub:
+        doc = generate_brief(
+            sample,
+            _settings(stub),
+            GenerateOptions(prompt_version="v2", engine="llm", notify=notices.append),
+        )
+    assert len(stub.chat_bodies) == 1  # asking again would only run out again
+    assert doc.brief.actors == REFERENCE.actors  # everything before the cut is kept
+    assert doc.brief.outlook.risks == [] and doc.brief.gaps == []
+    assert doc.metadata.discarded[0] == "the end of the answer (cut off at the output limit)"
+    assert any("left out" in n for n in notices)

@@ -12,6 +12,7 @@ every item that validates and lists the rest, so a long local run never ends wit
 from __future__ import annotations
 
 import copy
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -186,11 +187,17 @@ def keep_valid_parts(data: Any, output_type: type[T]) -> tuple[T | None, list[st
     dropped: list[str] = []
     current: Any = copy.deepcopy(data)
     emptied: dict[tuple[Any, ...], int] = {}
+    schema = output_type.model_json_schema()
     for _ in range(500):  # each round removes or empties one broken part
         try:
             value = output_type.model_validate(current)
         except ValidationError as exc:
-            loc = tuple(exc.errors()[0]["loc"])
+            error = exc.errors()[0]
+            loc = tuple(error["loc"])
+            in_list = any(isinstance(part, int) for part in loc)  # an item: dropped instead
+            if error["type"] == "missing" and not in_list and _fill_missing(current, loc, schema):
+                dropped.append(f"{_path(loc)} (missing)")
+                continue
             tries = emptied.get(loc, 0)
             removed = _remove(current, loc, tries)
             if removed is None:
@@ -231,6 +238,45 @@ def _remove(data: Any, loc: tuple[Any, ...], tries: int) -> str | None:
     return _path(loc)
 
 
+def _fill_missing(data: Any, loc: tuple[Any, ...], schema: dict[str, Any]) -> bool:
+    """Put the emptiest valid value at `loc`, where a required field is missing (a whole
+    section of an answer cut short, say); False when the schema has none to offer."""
+    parent = _follow(data, loc[:-1])
+    walker = _Walker(schema.get("$defs", {}))
+    target = _schema_at(walker, schema, loc)
+    if not isinstance(parent, dict) or target is None:
+        return False
+    parent[loc[-1]] = _emptiest(walker, target)
+    return True
+
+
+def _schema_at(walker: _Walker, schema: dict[str, Any], loc: tuple[Any, ...]) -> Any:
+    for part in loc:
+        schema = walker.resolve(schema)
+        if isinstance(part, int):
+            schema = schema.get("items", {})
+        else:
+            schema = schema.get("properties", {}).get(part)
+            if schema is None:
+                return None
+    return walker.resolve(schema)
+
+
+def _emptiest(walker: _Walker, schema: dict[str, Any]) -> Any:
+    schema = walker.resolve(schema)
+    if any(walker.resolve(o).get("type") == "null" for o in schema.get("anyOf", [])):
+        return None
+    kind = schema.get("type")
+    if kind == "object":
+        properties = schema.get("properties", {})
+        return {key: _emptiest(walker, properties[key]) for key in schema.get("required", [])}
+    if "enum" in schema:
+        return "other" if "other" in schema["enum"] else schema["enum"][0]
+    return {"array": [], "string": "", "integer": 0, "number": 0, "boolean": False}.get(
+        str(kind), None
+    )
+
+
 def _follow(data: Any, loc: tuple[Any, ...]) -> Any:
     for part in loc:
         if isinstance(data, dict) and part in data:
@@ -250,3 +296,50 @@ def _has_content(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_content(v) for v in value)
     return False
+
+
+def close_truncated_json(text: str) -> Any:
+    """The longest complete prefix of an object cut off mid-way (an answer stopped at the
+    output limit), closed with the brackets it left open; None when nothing parses.
+
+    Candidates are the ends of complete values (after a closing bracket, a string, a
+    number or a literal); each is tried from the end with its open brackets closed and a
+    dangling key or comma dropped, so the cost stays a few parses of the text.
+    """
+    start = text.find("{")
+    if start < 0:
+        return None
+    stack: list[str] = []
+    in_string = escaped = False
+    cuts: list[tuple[int, str]] = []  # (end of a complete value, closers at that point)
+    for index in range(start, len(text)):
+        char = text[index]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+                cuts.append((index + 1, "".join(reversed(stack))))
+            continue
+        if char == '"':
+            in_string = True
+        elif char in "{[":
+            stack.append("}" if char == "{" else "]")
+        elif char in "}]":
+            if not stack:
+                break
+            stack.pop()
+            cuts.append((index + 1, "".join(reversed(stack))))
+            if not stack:
+                break
+        elif char.isalnum():
+            cuts.append((index + 1, "".join(reversed(stack))))
+    for end, closers in reversed(cuts[-400:]):
+        body = re.sub(r'(,\s*"(?:[^"\\]|\\.)*"\s*:\s*|,\s*)$', "", text[start:end])
+        try:
+            return json.loads(body + closers)
+        except json.JSONDecodeError:
+            continue
+    return None

@@ -20,7 +20,7 @@ from briefing.errors import (
     TruncatedOutputError,
 )
 from briefing.model.exchange import ChatTransport, ModelRequest, ModelResponse, Usage
-from briefing.model.salvage import keep_valid_parts, salvage
+from briefing.model.salvage import close_truncated_json, keep_valid_parts, salvage
 from briefing.model.usage import UsageMeter
 
 T = TypeVar("T", bound=BaseModel)
@@ -167,6 +167,24 @@ def _raise_for_stop(
         )
 
 
+TRUNCATED = "the end of the answer (cut off at the output limit)"
+
+
+def _complete_part_of(
+    response: ModelResponse, request: ModelRequest, output_type: type[T]
+) -> tuple[T, list[str], list[str]] | None:
+    """What is complete in an answer cut off at the output limit: a long local run that
+    ran out of tokens near the end still gives a brief. (value, fixes, discarded)."""
+    data = close_truncated_json(response.content or "")
+    if not isinstance(data, dict):
+        return None
+    repaired = salvage(data, request.json_schema)
+    kept, discarded = keep_valid_parts(repaired.data, output_type)
+    if kept is None:
+        return None
+    return kept, repaired.fixes, [TRUNCATED, *discarded]
+
+
 def _error_data(request: ModelRequest, responses: list[ModelResponse]) -> dict[str, Any]:
     """What a model error carries: the model that answered, attempts, usage so far."""
     answered = next((r.model for r in reversed(responses) if r.model), None)
@@ -220,6 +238,11 @@ async def structured_call(
         if meter:
             meter.record(response)
         responses.append(response)
+        if response.finish_reason == "length":
+            complete = _complete_part_of(response, request, output_type)
+            if complete is not None:
+                value, fixes, left_out = complete
+                return StructuredResult(value, responses, attempt, fixes, left_out)
         _raise_for_stop(response, current, responses)
         last = parse_answer(
             response.content,
