@@ -66,6 +66,26 @@ class Budgets:
 BUDGETS = Budgets()
 
 
+def item_limits(budgets: Budgets = BUDGETS) -> dict[str, int]:
+    """The most items each list of the brief may hold on the page, by property name.
+
+    Sent as `maxItems` to servers that decode by a grammar (the llama.cpp family), so a
+    small model stops where the page would cut anyway instead of listing every sentence;
+    strict OpenAI-style schemas do not take the keyword and get it stripped."""
+    return {
+        "key_developments": budgets.key_developments,
+        "actors": budgets.actors,
+        "aliases": max(budgets.actor_aliases, 3),
+        "figures": budgets.figures,
+        "needs": budgets.needs,
+        "access_constraints": budgets.access_constraints,
+        "risks": budgets.risks,
+        "indicators": budgets.indicators,
+        "gaps": budgets.gaps,
+        "evidence": budgets.evidence_per_item,
+    }
+
+
 def scale_budgets(budgets: Budgets, factor: float) -> Budgets:
     """`budgets` with every count and word budget scaled by `factor` (at least 1 each).
 

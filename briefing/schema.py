@@ -254,6 +254,24 @@ def brief_json_schema(*, evidence_by_reference: bool = False) -> dict[str, Any]:
     return model_json_schema(Brief, evidence_by_reference=evidence_by_reference)
 
 
+def with_item_limits(schema: dict[str, Any], limits: dict[str, int]) -> dict[str, Any]:
+    """`schema` with `maxItems` on every array property named in `limits`."""
+
+    def visit(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {key: visit(value) for key, value in node.items()}
+            for name, prop in (out.get("properties") or {}).items():
+                if name in limits and isinstance(prop, dict) and prop.get("type") == "array":
+                    prop["maxItems"] = limits[name]
+            return out
+        if isinstance(node, list):
+            return [visit(item) for item in node]
+        return node
+
+    result: dict[str, Any] = visit(schema)
+    return result
+
+
 def model_json_schema(
     model: type[BaseModel], *, evidence_by_reference: bool = False
 ) -> dict[str, Any]:

@@ -177,9 +177,9 @@ def cassettes_check(
     paths: Annotated[list[Path], typer.Argument(help="Cassette files or directories.")],
 ) -> None:
     """List entries that no current prompt version would request (stale); exit 1 if any."""
+    from briefing.engines.llm import request_schemas
     from briefing.model.cassette import Cassette, stale_entries
     from briefing.prompts import list_versions, load_version, rendering_fingerprint
-    from briefing.schema import brief_json_schema
 
     hashes = {v: rendering_fingerprint(load_version(v)) for v in list_versions()}
     files = [
@@ -188,7 +188,7 @@ def cassettes_check(
     stale_count = 0
     for file in files:
         for entry, why in stale_entries(
-            Cassette.load(file, must_exist=True), hashes, brief_json_schema()
+            Cassette.load(file, must_exist=True), hashes, request_schemas()
         ):
             stale_count += 1
             typer.echo(f"{file}: {entry['key'][:12]} {entry.get('purpose', '')}: {why}")

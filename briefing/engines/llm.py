@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from briefing.budgets import item_limits
 from briefing.config import Settings
 from briefing.engines.evidence import number_sentences, resolve_references, sentences_within
 from briefing.ingest.article import Article
@@ -40,8 +41,8 @@ from briefing.schema import (
     HumanitarianSection,
     OutlookSection,
     SituationSection,
-    brief_json_schema,
     model_json_schema,
+    with_item_limits,
 )
 
 HAND_WRITTEN_ORIGIN = "hand-written reference response"
@@ -104,7 +105,7 @@ class ModelRun:
         self.by_reference = version.evidence == EVIDENCE_REFERENCE
         self.sentences = number_sentences(article.text) if self.by_reference else []
         self.unknown_references: list[str] = []
-        self.schema = brief_json_schema(evidence_by_reference=self.by_reference)
+        self.schema = self._schema_for(Brief)
         self.fingerprint = rendering_fingerprint(version)
         self.fallback_used = False
         self.salvaged: list[str] = []  # near-misses repaired in code, per call
@@ -113,6 +114,9 @@ class ModelRun:
         self.responses: list[ModelResponse] = []
         self.done = 0
         self.total = 0
+
+    def _schema_for(self, output: type[BaseModel]) -> dict[str, Any]:
+        return request_schema(output, by_reference=self.by_reference)
 
     async def execute(self, transport: ChatTransport) -> Brief:
         chunks = chunk_text(
@@ -201,11 +205,7 @@ class ModelRun:
             model=self.settings.model,
             messages=messages,
             schema_name="brief" if output is Brief else _snake(output.__name__),
-            json_schema=(
-                self.schema
-                if output is Brief
-                else model_json_schema(output, evidence_by_reference=self.by_reference)
-            ),
+            json_schema=self.schema if output is Brief else self._schema_for(output),
             sampling=dict(self.version.sampling),
             max_output_tokens=min(self.version.max_output_tokens, self.settings.max_output_tokens),
             purpose=purpose,
@@ -264,6 +264,19 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "humanitarian": HumanitarianSection,
     "outlook": OutlookSection,
 }
+
+
+def request_schema(output: type[BaseModel], *, by_reference: bool) -> dict[str, Any]:
+    """The JSON Schema a call asks for: the brief (or a section of it), with evidence as
+    quotes or sentence numbers, and the page's item limits."""
+    schema = model_json_schema(output, evidence_by_reference=by_reference)
+    return with_item_limits(schema, item_limits())
+
+
+def request_schemas() -> list[dict[str, Any]]:
+    """Every schema a model call may carry today (for finding stale cassette entries)."""
+    outputs: list[type[BaseModel]] = [Brief, *SECTIONS.values()]
+    return [request_schema(o, by_reference=ref) for o in outputs for ref in (False, True)]
 
 
 def assemble_sections(parts: list[Any]) -> Brief:

@@ -217,10 +217,11 @@ class CassetteTransport:
 def stale_entries(
     cassette: Cassette,
     current_hashes: dict[str, str],
-    current_schema: dict[str, Any] | None = None,
+    current_schemas: list[dict[str, Any]] | None = None,
 ) -> list[tuple[dict[str, Any], str]]:
     """Entries that no current prompt version would request, with the reason: the
-    prompt version is gone or changed, or the brief schema changed."""
+    prompt version is gone or changed, or the schema it asked for is no longer one that
+    is sent (`current_schemas`: every schema a request may carry)."""
     stale = []
     for entry in cassette.entries.values():
         version = entry.get("prompt_version")
@@ -231,6 +232,6 @@ def stale_entries(
             stale.append(
                 (entry, f"prompt {version} or the page budgets changed since this was recorded")
             )
-        elif current_schema is not None and recorded_schema != current_schema:
+        elif current_schemas is not None and recorded_schema not in current_schemas:
             stale.append((entry, "the brief schema changed since this was recorded"))
     return stale

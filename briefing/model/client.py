@@ -145,6 +145,14 @@ def _with_schema_instruction(
     return out
 
 
+def _without_keywords(schema: Any, keywords: tuple[str, ...]) -> Any:
+    if isinstance(schema, dict):
+        return {k: _without_keywords(v, keywords) for k, v in schema.items() if k not in keywords}
+    if isinstance(schema, list):
+        return [_without_keywords(item, keywords) for item in schema]
+    return schema
+
+
 def _tool_arguments(message: object) -> str | None:
     """Some gateways answer with content null and the JSON in a tool call's arguments."""
     calls = getattr(message, "tool_calls", None) or []
@@ -290,7 +298,10 @@ class OpenAIChatClient:
         messages = [dict(m) for m in request.messages]
         # OpenAI requires ^[a-zA-Z0-9_-]{1,64}$ for the schema name.
         name = re.sub(r"[^A-Za-z0-9_-]", "_", request.schema_name)[:64] or "output"
-        schema = {"name": name, "schema": request.json_schema, "strict": True}
+        # Strict structured outputs refuse size keywords; budgets are enforced after
+        # parsing anyway, and the grammar forms below keep them.
+        strict_schema = _without_keywords(request.json_schema, ("maxItems", "minItems"))
+        schema = {"name": name, "schema": strict_schema, "strict": True}
         response_format: dict[str, Any] = {"type": "json_schema", "json_schema": schema}
         if mode == WIRE_JSON_OBJECT_SCHEMA:
             response_format = {"type": "json_object", "schema": request.json_schema}

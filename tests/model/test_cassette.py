@@ -142,8 +142,8 @@ def test_stale_entries_by_schema(tmp_path: Path) -> None:
     recorder = CassetteTransport(Cassette.load(path, must_exist=False), "record", FakeModel())
     asyncio.run(recorder.complete(_request("x", json_schema={"type": "object", "v": 1})))
     cassette = Cassette.load(path, must_exist=True)
-    assert stale_entries(cassette, {"v1": "abc"}, {"type": "object", "v": 1}) == []
-    [(_, why)] = stale_entries(cassette, {"v1": "abc"}, {"type": "object", "v": 2})
+    assert stale_entries(cassette, {"v1": "abc"}, [{"type": "object", "v": 1}]) == []
+    [(_, why)] = stale_entries(cassette, {"v1": "abc"}, [{"type": "object", "v": 2}])
     assert why == "the brief schema changed since this was recorded"
 
 

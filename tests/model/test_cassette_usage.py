@@ -19,11 +19,12 @@ import pytest
 
 from briefing.compare.run import ARTICLE_SUFFIXES
 from briefing.config import Settings, resolve_settings
+from briefing.engines.llm import request_schemas
 from briefing.ingest.article import load_article
 from briefing.model.cassette import Cassette, CassetteTransport, stale_entries
 from briefing.pipeline import GenerateOptions, generate_brief
 from briefing.prompts import list_versions, load_version, rendering_fingerprint
-from briefing.schema import BriefDocument, brief_json_schema
+from briefing.schema import BriefDocument
 from tests.fixtures import CASSETTES, EXAMPLES
 
 HAND_WRITTEN_ORIGIN = "hand-written reference response"
@@ -116,9 +117,11 @@ def test_no_entry_is_stale(cassette_path: Path) -> None:
     cassette = Cassette.load(cassette_path, must_exist=True)
     stale = [
         f"{entry['key'][:12]} ({entry.get('purpose')}): {why}"
-        for entry, why in stale_entries(cassette, hashes, brief_json_schema())
+        for entry, why in stale_entries(cassette, hashes, request_schemas())
     ]
-    assert stale == [], f"{cassette_path.name}: re-record with cassettes/record_reference.py"
+    assert stale == [], (
+        f"{cassette_path.name}: re-record with tests/data/cassettes/record_reference.py"
+    )
     _, version = split_name(cassette_path)
     for entry in cassette.entries.values():
         assert entry["prompt_version"] == version
