@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from briefing.budgets import BUDGETS
+from briefing.budgets import BUDGETS, item_limits
 from briefing.errors import PromptError
 from briefing.resources import data_dir
 
@@ -52,6 +52,10 @@ class PromptVersion:
     sampling: dict[str, Any]
     evidence: str  # EVIDENCE_QUOTE or EVIDENCE_REFERENCE
     calls: str  # CALLS_ONE or CALLS_PER_SECTION: extraction calls per chunk
+    # The most items per list this version asks for (`[limits]` in prompt.toml, over the
+    # page's own limits): printed by the templates as `limits.<list>`, and sent as
+    # `maxItems` to servers that decode by a grammar.
+    limits: dict[str, int]
     templates: dict[str, str]
     sha256: str
     path: Path
@@ -102,6 +106,14 @@ def load_version(version: str, root: Path | None = None) -> PromptVersion:
             f"{folder / METADATA_FILE}: calls must be {CALLS_ONE!r} or {CALLS_PER_SECTION!r}, "
             f"not {calls!r}"
         )
+    limits = item_limits()
+    unknown = sorted(set(meta.get("limits", {})) - set(limits))
+    if unknown:
+        raise PromptError(
+            f"{folder / METADATA_FILE}: unknown [limits] {', '.join(unknown)}; known: "
+            f"{', '.join(sorted(limits))}"
+        )
+    limits |= {k: int(v) for k, v in meta.get("limits", {}).items()}
     evidence = str(meta.get("evidence", EVIDENCE_QUOTE))
     if evidence not in (EVIDENCE_QUOTE, EVIDENCE_REFERENCE):
         raise PromptError(
@@ -117,6 +129,7 @@ def load_version(version: str, root: Path | None = None) -> PromptVersion:
         sampling=dict(meta.get("sampling", {})),
         evidence=evidence,
         calls=calls,
+        limits=limits,
         templates=templates,
         sha256=version_hash(folder),
         path=folder,
@@ -159,7 +172,8 @@ def render(version: PromptVersion, template: str, **variables: Any) -> str:
     from jinja2 import UndefinedError
 
     try:
-        return str(_compiled(version.templates[template]).render(budgets=BUDGETS, **variables))
+        source = _compiled(version.templates[template])
+        return str(source.render(budgets=BUDGETS, limits=version.limits, **variables))
     except UndefinedError as exc:
         raise PromptError(
             f"prompt {version.id}/{template}: {exc.message}; fix the template"
@@ -184,6 +198,7 @@ def _title_inside_block(source: str) -> bool:
         probe = str(
             _compiled(source).render(
                 budgets=BUDGETS,
+                limits=item_limits(),
                 title=_TITLE_PROBE,
                 text="article text",
                 sentences=[],

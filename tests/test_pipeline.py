@@ -453,7 +453,7 @@ def test_one_call_per_section_asks_four_small_questions(
     shutil.copytree(ROOT / "prompts", folder)
     version = folder / "v3"
     toml = (version / "prompt.toml").read_text(encoding="utf-8")
-    toml = toml.replace("[sampling]", 'calls = "per-section"\n\n[sampling]')
+    toml = toml.replace('evidence = "reference"', 'evidence = "reference"\ncalls = "per-section"')
     (version / "prompt.toml").write_text(toml, encoding="utf-8")
     extract = (version / "extract.j2").read_text(encoding="utf-8")
     (version / "extract.j2").write_text(f"Section: {{{{ section }}}}\n{extract}", encoding="utf-8")

@@ -182,14 +182,13 @@ def cassettes_check(
     from briefing.prompts import list_versions, load_version, rendering_fingerprint
 
     hashes = {v: rendering_fingerprint(load_version(v)) for v in list_versions()}
+    schemas = request_schemas([load_version(v) for v in list_versions()])
     files = [
         p for path in paths for p in (sorted(path.glob("*.json")) if path.is_dir() else [path])
     ]
     stale_count = 0
     for file in files:
-        for entry, why in stale_entries(
-            Cassette.load(file, must_exist=True), hashes, request_schemas()
-        ):
+        for entry, why in stale_entries(Cassette.load(file, must_exist=True), hashes, schemas):
             stale_count += 1
             typer.echo(f"{file}: {entry['key'][:12]} {entry.get('purpose', '')}: {why}")
     if stale_count:

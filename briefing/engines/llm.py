@@ -17,7 +17,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from briefing.budgets import item_limits
 from briefing.config import Settings
 from briefing.engines.evidence import number_sentences, resolve_references, sentences_within
 from briefing.ingest.article import Article
@@ -116,7 +115,7 @@ class ModelRun:
         self.total = 0
 
     def _schema_for(self, output: type[BaseModel]) -> dict[str, Any]:
-        return request_schema(output, by_reference=self.by_reference)
+        return request_schema(output, by_reference=self.by_reference, limits=self.version.limits)
 
     async def execute(self, transport: ChatTransport) -> Brief:
         chunks = chunk_text(
@@ -136,7 +135,7 @@ class ModelRun:
         if self.by_reference:
             # Partials and merges cite sentence numbers; the text goes in once, at the end.
             brief, self.unknown_references = resolve_references(brief, self.sentences)
-        return brief
+        return dedupe_actors(brief)
 
     async def _extract(
         self, transport: ChatTransport, chunk: Chunk, count: int, title: str
@@ -266,17 +265,24 @@ SECTIONS: dict[str, type[BaseModel]] = {
 }
 
 
-def request_schema(output: type[BaseModel], *, by_reference: bool) -> dict[str, Any]:
+def request_schema(
+    output: type[BaseModel], *, by_reference: bool, limits: dict[str, int]
+) -> dict[str, Any]:
     """The JSON Schema a call asks for: the brief (or a section of it), with evidence as
-    quotes or sentence numbers, and the page's item limits."""
+    quotes or sentence numbers, and the prompt version's item limits."""
     schema = model_json_schema(output, evidence_by_reference=by_reference)
-    return with_item_limits(schema, item_limits())
+    return with_item_limits(schema, limits)
 
 
-def request_schemas() -> list[dict[str, Any]]:
-    """Every schema a model call may carry today (for finding stale cassette entries)."""
+def request_schemas(versions: list[PromptVersion]) -> list[dict[str, Any]]:
+    """Every schema a call with these prompt versions may carry (to find stale cassette
+    entries)."""
     outputs: list[type[BaseModel]] = [Brief, *SECTIONS.values()]
-    return [request_schema(o, by_reference=ref) for o in outputs for ref in (False, True)]
+    return [
+        request_schema(o, by_reference=v.evidence == EVIDENCE_REFERENCE, limits=v.limits)
+        for v in versions
+        for o in outputs
+    ]
 
 
 def assemble_sections(parts: list[Any]) -> Brief:
@@ -362,9 +368,10 @@ def _merge_actor(first: Actor, other: Actor) -> Actor:
 
 
 def dedupe_actors(brief: Brief) -> Brief:
-    """Join actors that share a name or alias (case-insensitive), keeping the first's role."""
+    """Join actors that share a name or alias (case-insensitive), keeping the first's role;
+    an alias that only repeats the name, or another alias, is dropped."""
     merged: list[Actor] = []
-    for actor in brief.actors:
+    for actor in (_tidy_aliases(a) for a in brief.actors):
         keys = _name_keys(actor)
         for i, existing in enumerate(merged):
             if keys & _name_keys(existing):
@@ -373,6 +380,17 @@ def dedupe_actors(brief: Brief) -> Brief:
         else:
             merged.append(actor)
     return brief.model_copy(update={"actors": merged})
+
+
+def _tidy_aliases(actor: Actor) -> Actor:
+    seen = {" ".join(actor.name.casefold().split())}
+    aliases = []
+    for alias in actor.aliases:
+        key = " ".join(alias.casefold().split())
+        if key and key not in seen:
+            seen.add(key)
+            aliases.append(alias)
+    return actor if aliases == actor.aliases else actor.model_copy(update={"aliases": aliases})
 
 
 def _dedupe_across(partials: list[Brief]) -> list[Brief]:
