@@ -27,6 +27,7 @@ from briefing.choices import Engine, RecordMode
 from briefing.compare.result import Variant
 from briefing.compare.run import ARTICLE_SUFFIXES, cassette_name
 from briefing.config import resolve_settings
+from briefing.errors import name_options
 from briefing.ingest.article import load_article
 from briefing.model.gguf import read_gguf, sha256_prefix
 from briefing.pipeline import GenerateOptions, generate_brief
@@ -95,7 +96,7 @@ def main() -> int:
                     cassette=cassette,
                     record_mode=RecordMode.RECORD if args.force else RecordMode.ONCE,
                     cassette_origin=origin,
-                    notify=lambda line: print(f"  {line}", file=sys.stderr),
+                    notify=lambda line: print(f"  {name_options(line)}", file=sys.stderr),
                 ),
             )
             seconds = round(time.perf_counter() - started, 1)
