@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SAMPLE := examples/aleppo-offensive.txt
 OUT := out
+# Recordings of a small real model (see README): the demo replays one, no model needed.
+MODEL := qwen2.5-coder-1.5b-instruct-q4_k_m
 
 .PHONY: setup demo test lint bench coverage clean
 
@@ -22,7 +24,7 @@ demo: $(STAMP)
 	$(BIN)/briefing inspect $(SAMPLE)
 	$(BIN)/briefing chunk $(SAMPLE)
 	@mkdir -p $(OUT)
-	$(BIN)/briefing generate $(SAMPLE) --cassette tests/data/cassettes/aleppo-offensive.v2.json --prompt v2 -o $(OUT)/aleppo-offensive.v2.html
+	$(BIN)/briefing generate $(SAMPLE) --cassette cassettes/aleppo-offensive.v3.$(MODEL).json --prompt v3 --model $(MODEL) -o $(OUT)/aleppo-offensive.v3.html
 	$(BIN)/briefing generate $(SAMPLE) --engine extractive -o $(OUT)/aleppo-offensive.extractive.html
 	$(BIN)/briefing render examples/aleppo-offensive.brief.json -o $(OUT)/aleppo-offensive.reference.md
 	@# PDF needs Pango from the system (see README); without it the demo goes on without the PDF.
