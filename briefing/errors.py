@@ -148,3 +148,13 @@ class EveryRunFailed(BriefingError):
     def __init__(self, message: str, *, first: BriefingError) -> None:
         super().__init__(message)
         self.first = first
+
+
+class RunLogError(BriefingError):
+    """The run log (a SQLite file) cannot be opened, read or written: corrupt, locked,
+    from a newer version, or on a path that cannot be created. Commands that make briefs
+    only warn about it; `briefing runs` fails with it."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path

@@ -17,12 +17,14 @@ from briefing.cli.options import (
     FormatOpt,
     MaxBytesOpt,
     ModelOpt,
+    NoLogOpt,
     OutputOpt,
     OverlapOpt,
     RecordModeOpt,
     SourceArg,
 )
 from briefing.cli.output import emit_brief, output_format
+from briefing.cli.runlog import start_run
 from briefing.errors import GroundingError
 
 if TYPE_CHECKING:
@@ -110,6 +112,7 @@ def generate(
             help="Drop claims whose evidence is not in the article; exit 9 if any.",
         ),
     ] = False,
+    no_log: NoLogOpt = False,
 ) -> None:
     """Generate a brief for an article with a model (or the offline extractive engine)."""
     from briefing.pipeline import GenerateOptions, choose_engine, generate_brief
@@ -131,8 +134,19 @@ def generate(
         max_bytes=max_bytes,
     )
     output_format(output, fmt)  # a bad -o or --format fails before any model call
-    article = load(source, settings)
     chosen = choose_engine(settings, cassette=cassette)
+    run = start_run(
+        "generate",
+        settings,
+        no_log=no_log,
+        source=source,
+        engine=str(chosen),
+        model=settings.model if chosen == Engine.LLM else None,
+        prompt_version=settings.prompt if chosen == Engine.LLM else None,
+    )
+    article = load(source, settings)
+    if run is not None:
+        run.set(source_sha256=article.sha256)
     if chosen == Engine.EXTRACTIVE and settings.engine == Engine.AUTO:
         notify(
             "no model configured: using the offline extractive engine "
@@ -153,6 +167,8 @@ def generate(
             ),
         )
     emit_brief(doc, output, fmt)
+    if run is not None:
+        run.document(doc, outputs=[str(output) if output is not None else "stdout"])
     dropped = doc.grounding.dropped if doc.grounding is not None else []
     if dropped:
         shown = ", ".join(dropped[:5]) + (

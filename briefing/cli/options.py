@@ -71,6 +71,13 @@ RecordModeOpt = Annotated[
         help="How the cassette is used: replay, record, once or off.",
     ),
 ]
+NoLogOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-log",
+        help="Do not record this run in the run log [env BRIEFING_RUN_LOG=0 turns it off].",
+    ),
+]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")]
 
 
