@@ -158,3 +158,17 @@ class RunLogError(BriefingError):
     def __init__(self, message: str, *, path: str | None = None) -> None:
         super().__init__(message)
         self.path = path
+
+
+class SomeArticlesFailed(BriefingError):
+    """Some articles of a batch failed or were not started; the others' briefs are
+    written and the index lists them all."""
+
+    def __init__(self, message: str, *, failed: int, total: int) -> None:
+        super().__init__(message)
+        self.failed = failed
+        self.total = total
+
+
+class EveryArticleFailed(SomeArticlesFailed):
+    """No article of a batch was briefed."""

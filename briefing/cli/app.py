@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from briefing.cli import articles, compare, generate, maintenance, runs
+from briefing.cli import articles, batch, compare, generate, maintenance, runs
 from briefing.cli.console import stderr
 from briefing.cli.exit_codes import (
     EXIT_CODES,
@@ -95,6 +95,7 @@ app.command()(articles.inspect)
 app.command()(articles.chunk)
 app.command()(generate.generate)
 app.command("render")(generate.render_command)
+app.command()(batch.batch)
 app.command()(compare.compare)
 app.command()(maintenance.schema)
 app.add_typer(maintenance.prompts_app, name="prompts")

@@ -12,6 +12,7 @@ from briefing.errors import (
     CassetteMissError,
     ConfigError,
     CostLimitError,
+    EveryArticleFailed,
     EveryRunFailed,
     GateError,
     GroundingError,
@@ -21,6 +22,7 @@ from briefing.errors import (
     OutputError,
     PromptError,
     RunLogError,
+    SomeArticlesFailed,
 )
 
 SUCCESS = 0
@@ -42,6 +44,8 @@ _BY_KIND: dict[type[BriefingError], int] = {
     GateError: 11,
     OutputError: 12,
     PromptError: 13,
+    SomeArticlesFailed: 14,
+    EveryArticleFailed: 15,
     RunLogError: 16,
 }
 
@@ -60,6 +64,8 @@ EXIT_CODES: dict[int, str] = {
     11: "comparison regression gate violated",
     12: "output cannot be written",
     13: "prompt version unknown, malformed or changed after release",
+    14: "batch: some articles failed or were not started (the others' briefs are written)",
+    15: "batch: no article was briefed",
     16: "run log cannot be read or written (briefing runs; other commands only warn)",
     INTERRUPTED: "interrupted (Ctrl-C); a batch resumes when run again",
 }

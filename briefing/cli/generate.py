@@ -11,17 +11,21 @@ from briefing.choices import Engine, RecordMode, StructuredMode
 from briefing.cli.articles import load, resolve
 from briefing.cli.console import notify, stderr
 from briefing.cli.options import (
+    ApiKeyEnvOpt,
     BaseUrlOpt,
     ChunkTokensOpt,
     ConcurrencyOpt,
+    EngineOpt,
     FormatOpt,
     MaxBytesOpt,
     ModelOpt,
     NoLogOpt,
     OutputOpt,
     OverlapOpt,
+    PromptOpt,
     RecordModeOpt,
     SourceArg,
+    TimeoutOpt,
 )
 from briefing.cli.output import emit_brief, output_format
 from briefing.cli.runlog import start_run
@@ -48,31 +52,12 @@ def generate(
     source: SourceArg,
     output: OutputOpt = None,
     fmt: FormatOpt = None,
-    prompt: Annotated[
-        str | None,
-        typer.Option("--prompt", "-p", help="Prompt version [env BRIEFING_PROMPT; default v2]."),
-    ] = None,
-    engine: Annotated[
-        Engine | None,
-        typer.Option(
-            "--engine",
-            case_sensitive=False,
-            help="llm, extractive or auto (model if configured, else extractive) "
-            "[env BRIEFING_ENGINE].",
-        ),
-    ] = None,
+    prompt: PromptOpt = None,
+    engine: EngineOpt = None,
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
-    api_key_env: Annotated[
-        str | None,
-        typer.Option(
-            "--api-key-env",
-            help="Name of the env var holding the API key [default OPENAI_API_KEY].",
-        ),
-    ] = None,
-    timeout: Annotated[
-        float | None, typer.Option("--timeout", help="Seconds per model call [default 60].")
-    ] = None,
+    api_key_env: ApiKeyEnvOpt = None,
+    timeout: TimeoutOpt = None,
     concurrency: ConcurrencyOpt = None,
     structured_mode: Annotated[
         StructuredMode | None,

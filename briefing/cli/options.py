@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from briefing.choices import OutputFormat, RecordMode
+from briefing.choices import Engine, OutputFormat, RecordMode
 
 SourceArg = Annotated[
     str, typer.Argument(help="Article: a .txt/.md/.html file, '-' for stdin, or an http(s) URL.")
@@ -33,6 +33,29 @@ BaseUrlOpt = Annotated[
         "--base-url",
         help="OpenAI-compatible endpoint [env BRIEFING_BASE_URL / OPENAI_BASE_URL].",
     ),
+]
+PromptOpt = Annotated[
+    str | None,
+    typer.Option("--prompt", "-p", help="Prompt version [env BRIEFING_PROMPT; default v2]."),
+]
+EngineOpt = Annotated[
+    Engine | None,
+    typer.Option(
+        "--engine",
+        case_sensitive=False,
+        help="llm, extractive or auto (model if configured, else extractive) "
+        "[env BRIEFING_ENGINE].",
+    ),
+]
+ApiKeyEnvOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--api-key-env",
+        help="Name of the env var holding the API key [default OPENAI_API_KEY].",
+    ),
+]
+TimeoutOpt = Annotated[
+    float | None, typer.Option("--timeout", help="Seconds per model call [default 60].")
 ]
 ConcurrencyOpt = Annotated[
     int | None, typer.Option("--concurrency", help="Parallel model calls [default 4].")

@@ -4,7 +4,7 @@
 hand-written model answers. Nothing here is imported by the rest of the package.
 """
 
-from briefing.testing.answers import minimal_brief_json, partial_brief_json
+from briefing.testing.answers import answer_for, minimal_brief_json, partial_brief_json
 from briefing.testing.stub_server import STUB_MODEL, RecordedRequest, Reply, StubServer
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "RecordedRequest",
     "Reply",
     "StubServer",
+    "answer_for",
     "minimal_brief_json",
     "partial_brief_json",
 ]
