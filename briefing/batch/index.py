@@ -104,6 +104,7 @@ def index_data(batch: Batch) -> dict[str, Any]:
             "cost_usd": None if None in costs else round(sum(c or 0.0 for c in costs), 6),
         },
         "stopped": str(batch.stopped) if batch.stopped else None,
+        "batch_api_jobs": dict(batch.jobs),
         "articles": articles,
     }
 

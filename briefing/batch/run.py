@@ -13,6 +13,7 @@ state file, so an article already briefed from the same inputs is not briefed ag
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,11 +21,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from briefing.batch.collector import CURRENT_ARTICLE
 from briefing.batch.index import ArticleSummary, summarize, write_index
 from briefing.batch.sources import BatchSource, expand
 from briefing.batch.state import ArticleState, OutDir
 from briefing.batch.transports import LiveTally, SharedLimit
-from briefing.choices import Engine, OutputFormat, RecordMode
+from briefing.choices import Engine, OutputFormat, RecordMode, Via
 from briefing.config import Settings, with_overrides
 from briefing.errors import BriefingError, ConfigError, CostLimitError, InputError, PromptError
 from briefing.ingest.article import Article, load_article
@@ -90,8 +92,12 @@ class BatchOptions:
     cassette_dir: Path | None = None  # replay `<stem>.<version>.json` cassettes from here
     record_mode: RecordMode = RecordMode.REPLAY  # how `cassette_dir` is used
     strict_grounding: bool = False
-    transport: ChatTransport | None = None  # instead of the live client (Batch API, tests)
-    all_at_once: bool = False  # every article in flight together (a Batch API job)
+    transport: ChatTransport | None = None  # instead of the live client (tests)
+    via: Via = Via.DIRECT
+    merge_direct: bool = False  # with the Batch API: merges and repairs as direct calls
+    resume_jobs: Sequence[str] = ()  # Batch API jobs to look in before making a new one
+    poll_interval: float = 30.0  # seconds between looks at a running Batch API job
+    on_job: Callable[[Any], None] | None = None  # a Batch API job was made or changed
     on_change: Callable[[Batch], None] | None = None  # an article changed stage or progress
     on_finish: Callable[[ArticleRun, BriefDocument | None], None] | None = None
     notify: Callable[[str], None] | None = None
@@ -109,6 +115,7 @@ class Batch:
     prompt_version: str | None
     tally: UsageMeter  # live calls: what this run spends
     stopped: BriefingError | None = None
+    jobs: dict[str, str] = field(default_factory=dict)  # Batch API job id -> last status
     started: float = field(default_factory=time.perf_counter)
 
     def count(self, *stages: Stage) -> int:
@@ -176,7 +183,16 @@ class _Runner:
         self.article_settings = with_overrides(settings, max_cost=None)
         self._seen_notices: set[str] = set()
         self._owned: Any = None
-        self.live = self._live_transport() if llm else None
+        self.collector: Any = None
+        self.live: ChatTransport | None
+        replaying = options.cassette_dir is not None and options.record_mode == RecordMode.REPLAY
+        if llm and options.via == Via.BATCH_API and not replaying:
+            self.live = self.collector = self._batch_api_transport()
+            # A job takes all of an article's chunks at once: no per-article limit, or
+            # its last chunks would wait for a second job.
+            self.article_settings = with_overrides(self.article_settings, concurrency=1 << 20)
+        else:
+            self.live = self._live_transport() if llm else None
 
     def _version(self) -> Any:
         from briefing.prompts import load_version
@@ -203,6 +219,45 @@ class _Runner:
         )
         return SharedLimit(guarded, asyncio.Semaphore(settings.concurrency))
 
+    def _batch_api_transport(self) -> ChatTransport:
+        """Calls gathered into Batch API jobs (merges too, unless `merge_direct`)."""
+        from briefing.batch.batch_api import BatchApi
+        from briefing.batch.collector import BatchApiTransport, JobBook
+
+        settings, options = self.settings, self.options
+        api = BatchApi(settings)
+        UsageMeter(settings.model, settings.max_cost)  # an unpriced model with max_cost: now
+        return BatchApiTransport(
+            api,
+            JobBook(self.out.state / "batch-api.json"),
+            in_flight=self._in_flight,
+            on_wait=self._on_wait,
+            on_job=self._on_job,
+            tally=self.batch.tally,
+            max_cost=settings.max_cost,
+            direct=self._live_transport() if options.merge_direct else None,
+            poll_interval=options.poll_interval,
+            adopt=options.resume_jobs,
+        )
+
+    def _in_flight(self) -> set[int]:
+        """Articles that may still ask for a call: a job waits for all of them."""
+        working = (Stage.QUEUED, Stage.CLEANING, Stage.CALLING, Stage.WAITING)
+        return {a.position for a in self.batch.articles if a.stage in working}
+
+    def _on_wait(self, position: int, waiting: bool) -> None:
+        article = self.batch.articles[position]
+        if waiting:
+            article.stage = Stage.WAITING
+        elif article.stage == Stage.WAITING:
+            article.stage = Stage.CALLING
+        self.changed()
+
+    def _on_job(self, job: Any) -> None:
+        self.batch.jobs[job.id] = job.status
+        if self.options.on_job is not None:
+            self.options.on_job(job)
+
     def notice(self, line: str) -> None:
         """Notices once per batch: thirty articles need not each say the tokenizer is
         approximate."""
@@ -211,20 +266,26 @@ class _Runner:
             self.options.notify(line)
 
     def changed(self) -> None:
+        if self.collector is not None:
+            self.collector.poke()
         if self.options.on_change is not None:
             self.options.on_change(self.batch)
 
     async def run(self) -> None:
         pending = iter(self.batch.articles)
         workers = len(self.batch.articles)
-        if not self.options.all_at_once:
+        if self.collector is None:
             # Enough articles in flight to keep every call slot busy while others clean
-            # or write; no more, so memory stays flat however long the list.
+            # or write; no more, so memory stays flat however long the list. (A Batch API
+            # job takes every article's requests at once.)
             workers = min(workers, max(4, 2 * self.settings.concurrency))
         try:
-            async with asyncio.TaskGroup() as group:
-                for _ in range(workers):
-                    group.create_task(self._work(pending))
+            async with contextlib.AsyncExitStack() as stack:
+                if self.collector is not None:
+                    await stack.enter_async_context(self.collector.running())
+                async with asyncio.TaskGroup() as group:
+                    for _ in range(workers):
+                        group.create_task(self._work(pending))
         finally:
             for article in self.batch.articles:
                 if article.stage == Stage.QUEUED:
@@ -252,6 +313,7 @@ class _Runner:
             await self._one(article)
 
     async def _one(self, article: ArticleRun) -> None:
+        CURRENT_ARTICLE.set(article.position)  # which article a Batch API request is for
         started = time.perf_counter()
         doc: BriefDocument | None = None
         try:

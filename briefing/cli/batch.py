@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from briefing.choices import Engine, OutputFormat, RecordMode
+from briefing.choices import Engine, OutputFormat, RecordMode, Via
 from briefing.cli.articles import resolve
 from briefing.cli.console import notify
-from briefing.cli.exit_codes import INTERRUPTED, exit_code_for
+from briefing.cli.exit_codes import INTERRUPTED
 from briefing.cli.options import (
     ApiKeyEnvOpt,
     BaseUrlOpt,
@@ -26,11 +26,10 @@ from briefing.cli.options import (
     TimeoutOpt,
     flag,
 )
-from briefing.cli.runlog import OpenRun, start_run
+from briefing.cli.runlog import start_run
 
 if TYPE_CHECKING:
-    from briefing.batch.run import ArticleRun, Batch
-    from briefing.schema import BriefDocument
+    from briefing.batch.run import Batch
 
 
 def batch(
@@ -82,61 +81,100 @@ def batch(
         bool,
         typer.Option("--strict-grounding", help="Drop claims whose evidence is not found."),
     ] = False,
+    via: Annotated[
+        Via,
+        typer.Option(
+            "--via",
+            case_sensitive=False,
+            help="direct: concurrent calls, answers in seconds; batch-api: one provider job "
+            "at half the price, answers within 24 hours.",
+        ),
+    ] = Via.DIRECT,
+    merge_direct: Annotated[
+        bool,
+        typer.Option(
+            "--merge-direct", help="With --via batch-api: merge calls direct, not a second job."
+        ),
+    ] = False,
+    resume: Annotated[
+        str | None,
+        typer.Option(
+            "--resume",
+            help="Collect this Batch API job (SOURCES and -o default to the run that made it).",
+        ),
+    ] = None,
+    poll_interval: Annotated[
+        float,
+        typer.Option("--poll-interval", min=0.01, help="Seconds between checks of a job."),
+    ] = 30.0,
     no_log: NoLogOpt = False,
 ) -> None:
     """Brief many articles into a folder; run it again to resume an interrupted batch."""
+    from briefing.batch.batch_api import TERMINAL
     from briefing.batch.run import BatchOptions, run_batch
     from briefing.batch.sources import list_from
+    from briefing.cli.batch_log import BatchLog, invocation, running_jobs
+    from briefing.cli.live import BatchDisplay
+    from briefing.pipeline import choose_engine
 
-    if output is None:
-        raise typer.BadParameter("give the folder for the briefs with -o/--output", param_hint="-o")
+    flags: dict[str, Any] = {
+        "prompt": prompt,
+        "engine": engine,
+        "model": model,
+        "base_url": base_url,
+        "api_key_env": api_key_env,
+        "concurrency": concurrency,
+        "max_cost": max_cost,
+        "timeout": timeout,
+        "chunk_tokens": chunk_tokens,
+        "chunk_overlap": chunk_overlap,
+        "max_bytes": max_bytes,
+    }
     given = list(sources or [])
     if from_list is not None:
         given += list_from(from_list)
+    if resume is not None:
+        via = Via.BATCH_API
+        given, output = _resumed(resume, flags, given, output)
+    if output is None:
+        raise typer.BadParameter("give the folder for the briefs with -o/--output", param_hint="-o")
     if not given:
         raise typer.BadParameter("give sources (files, folders, URLs) or --from LIST")
-    settings = resolve(
-        prompt=prompt,
-        engine=engine,
-        model=model,
-        base_url=base_url,
-        api_key_env=api_key_env,
-        concurrency=concurrency,
-        max_cost=max_cost,
-        timeout=timeout,
-        chunk_tokens=chunk_tokens,
-        chunk_overlap=chunk_overlap,
-        max_bytes=max_bytes,
-    )
+    settings = resolve(**flags)
+    chosen = choose_engine(settings, cassette=cassette_dir)
+    if settings.engine == Engine.AUTO and chosen == Engine.EXTRACTIVE:
+        notify(
+            "no model configured: using the offline extractive engine "
+            "(set OPENAI_API_KEY or --base-url for a model)"
+        )
     run = start_run(
         "batch",
         settings,
         no_log=no_log,
         source=", ".join(given),
         outputs=[str(output / "index.html"), str(output / "index.json")],
+        args=invocation(settings, given, output, {"via": via, "merge_direct": merge_direct}),
     )
-    log_articles = _ArticleLog(run, output)
-    from briefing.pipeline import choose_engine
-
-    if (
-        settings.engine == Engine.AUTO
-        and choose_engine(settings, cassette=cassette_dir) == "extractive"
-    ):
-        notify(
-            "no model configured: using the offline extractive engine "
-            "(set OPENAI_API_KEY or --base-url for a model)"
-        )
-    from briefing.cli.live import BatchDisplay
-
+    log = BatchLog(run, output)
     display = BatchDisplay()
+
+    def job_changed(job: Any) -> None:
+        display.job(job.id, job.describe())
+        log.job(job)
+
     options = BatchOptions(
         formats=tuple(dict.fromkeys(formats or (OutputFormat.HTML, OutputFormat.JSON))),
         force=force,
         cassette_dir=cassette_dir,
         record_mode=record_mode,
         strict_grounding=strict_grounding,
+        via=via,
+        merge_direct=merge_direct,
+        resume_jobs=[resume] if resume else running_jobs(settings, output),
+        poll_interval=poll_interval,
+        on_job=job_changed,
         on_change=display.update,
-        on_finish=log_articles.finished,
+        on_finish=log.finished,
         notify=notify,
         name_option=flag,
     )
@@ -144,71 +182,44 @@ def batch(
         with display:
             result = run_batch(given, output, settings, options)
     except KeyboardInterrupt:
-        interrupted = display.batch
-        done = interrupted.succeeded if interrupted else 0
-        total = len(interrupted.articles) if interrupted else len(given)
-        log_articles.close(interrupted)
+        stopped = display.batch
+        log.close(stopped)
+        done = stopped.succeeded if stopped else 0
+        total = len(stopped.articles) if stopped else len(given)
         notify(
             f"interrupted: {done} of {total} briefs written to {output}; run the same command "
             "again to resume (finished model calls are not repeated)"
         )
+        jobs = stopped.jobs if stopped else {}
+        for job in [j for j, status in jobs.items() if status not in TERMINAL]:
+            notify(
+                f"Batch API job {job} goes on at the provider; the same command (or "
+                f"--resume {job}) collects its results"
+            )
         raise typer.Exit(INTERRUPTED) from None
-    log_articles.close(result)
+    log.close(result)
     _report(result, output)
 
 
-class _ArticleLog:
-    """The batch's row in the run log, and one row per article as each finishes."""
+def _resumed(
+    job: str, flags: dict[str, Any], given: list[str], output: Path | None
+) -> tuple[list[str], Path | None]:
+    """Sources, folder and settings of the run that made `job`, where not given now."""
+    from briefing.cli.batch_log import find_job_run
 
-    def __init__(self, run: OpenRun | None, output: Path) -> None:
-        self.run = run
-        self.output = output
-        self.parent = run.begin() if run is not None else None
-
-    def finished(self, article: ArticleRun, doc: BriefDocument | None) -> None:
-        if self.run is None or self.parent is None:
-            return
-        from briefing.batch.run import Stage
-        from briefing.runs.record import document_fields
-        from briefing.runs.store import RunEntry
-
-        entry = RunEntry(command="batch", parent_id=self.parent, source=article.source.text)
-        if doc is not None:
-            fresh = article.stage == Stage.DONE
-            for name, value in document_fields(doc, keep_brief=self.run.keep_briefs).items():
-                setattr(entry, name, value)
-            if not fresh:  # unchanged: briefed by an earlier run, nothing spent by this one
-                entry.calls, entry.prompt_tokens, entry.completion_tokens = 0, 0, 0
-                entry.cost_usd, entry.brief_json = 0.0, None
-        entry.outputs = [str(self.output / name) for name in article.outputs.values()]
-        entry.duration_s = article.seconds
-        entry.exit_code = (
-            0
-            if article.succeeded
-            else (exit_code_for(article.error) if article.error is not None else 1)
-        )
-        entry.error = None if article.succeeded else article.reason
-        self.run.log.add(entry)
-
-    def close(self, result: Batch | None) -> None:
-        if self.run is None or result is None:
-            return
-        tally = result.tally
-        rates = [
-            a.summary.grounding_rate
-            for a in result.articles
-            if a.summary is not None and a.summary.grounding_rate is not None
-        ]
-        self.run.set(
-            engine=str(result.engine),
-            model=result.model,
-            prompt_version=result.prompt_version,
-            calls=tally.calls,
-            prompt_tokens=tally.prompt_tokens,
-            completion_tokens=tally.completion_tokens,
-            cost_usd=tally.cost_usd if tally.calls else 0.0,
-            grounding_rate=sum(rates) / len(rates) if rates else None,
-        )
+    found = find_job_run(resolve(**flags), job)
+    if found is None:
+        if not given or output is None:
+            raise typer.BadParameter(
+                f"job {job} is not in the run log; give the SOURCES and -o of the batch that "
+                "made it",
+                param_hint="--resume",
+            )
+        return given, output
+    for name, value in found["settings"].items():
+        if name in flags and flags[name] is None:
+            flags[name] = value
+    return given or list(found["sources"]), output or Path(found["output"])
 
 
 def _report(result: Batch, output: Path) -> None:

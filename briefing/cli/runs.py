@@ -17,7 +17,7 @@ from briefing.cli.output import write_file
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from briefing.runs.store import RunFilter, RunLog, RunRow
+    from briefing.runs.store import BatchJobRow, RunFilter, RunLog, RunRow
 
 runs_app = typer.Typer(
     help="The run log: every generate, batch and compare run, in a local SQLite file.",
@@ -126,6 +126,7 @@ def show_run(
         if row is None:
             raise ConfigError(f"run {run_id} is not in the run log; see `briefing runs list`")
         children = log.children(run_id)
+        jobs = log.jobs(run_id=run_id)
     if brief:
         if not row.brief_json:
             raise ConfigError(
@@ -136,12 +137,13 @@ def show_run(
     if as_json:
         data = row.as_dict()
         data["items"] = [child.as_dict(brief=False) for child in children]
+        data["batch_api_jobs"] = [vars(job) for job in jobs]
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    _print_row(row, children)
+    _print_row(row, children, jobs)
 
 
-def _print_row(row: RunRow, children: list[RunRow]) -> None:
+def _print_row(row: RunRow, children: list[RunRow], jobs: list[BatchJobRow]) -> None:
     from rich.table import Table
 
     out = _console()
@@ -154,6 +156,14 @@ def _print_row(row: RunRow, children: list[RunRow]) -> None:
         if value not in (None, [], ""):
             shown = ", ".join(value) if isinstance(value, list) else value
             out.print(f"  {name}: {shown}", markup=False, soft_wrap=True)
+    for job in jobs:
+        counts = f"{job.completed or 0}/{job.requests or 0} requests"
+        failed = f", {job.failed} failed" if job.failed else ""
+        out.print(
+            f"  Batch API job {job.batch_id} ({job.label or 'calls'}): {job.status}, "
+            f"{counts}{failed}, last seen {local_time(job.updated_at)}",
+            markup=False,
+        )
     if children:
         table = Table(title=f"{len(children)} item(s)", title_justify="left")
         for name in ("id", "source", "prompt", "calls", "cost", "grounding", "result"):

@@ -80,6 +80,8 @@ class Cassette:
                 },
             },
         }
+        if response.batch:  # only then, so entries of direct calls stay as they were
+            self.entries[request.key]["response"]["batch"] = True
         self.used.add(request.key)
         self.save()
 
@@ -170,6 +172,7 @@ def response_from_entry(entry: dict[str, Any]) -> ModelResponse:
         structured_mode=data.get("structured_mode", "json_schema"),
         from_cassette=True,
         origin=entry.get("origin"),
+        batch=bool(data.get("batch", False)),
     )
 
 

@@ -79,6 +79,9 @@ class ModelResponse:
     # Who wrote the answer, for replayed ones: the cassette entry's origin, e.g.
     # "recorded from gpt-4o-mini" or "hand-written reference response".
     origin: str | None = None
+    # Answered through a provider's Batch API (`briefing batch --via batch-api`): billed
+    # at the batch price (`briefing.model.usage.BATCH_PRICE_FACTOR`).
+    batch: bool = False
 
     @property
     def hand_written(self) -> bool:

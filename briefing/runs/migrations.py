@@ -44,6 +44,26 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX runs_started_at ON runs (started_at)",
         "CREATE INDEX runs_parent_id ON runs (parent_id)",
     ),
+    # 2: Batch API jobs, so `briefing batch --resume ID` finds the run (and its folder and
+    # settings, in `args`) that made a job still running at the provider.
+    (
+        "ALTER TABLE runs ADD COLUMN args TEXT",
+        """
+        CREATE TABLE batch_jobs (
+            batch_id TEXT PRIMARY KEY,
+            run_id INTEGER REFERENCES runs(id),
+            folder TEXT NOT NULL,
+            label TEXT,
+            status TEXT NOT NULL,
+            requests INTEGER,
+            completed INTEGER,
+            failed INTEGER,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX batch_jobs_folder ON batch_jobs (folder)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from briefing.errors import RunLogError
-from briefing.runs.store import RunEntry, RunLog
+from briefing.runs.store import BatchJobRow, RunEntry, RunLog
 
 if TYPE_CHECKING:
     from briefing.compare.result import ComparisonResult
@@ -73,6 +73,15 @@ class SafeRunLog:
             return
         try:
             log.update(run_id, **changes)
+        except RunLogError as exc:
+            self._give_up(exc)
+
+    def note_job(self, job: BatchJobRow) -> None:
+        log = self._open()
+        if log is None:
+            return
+        try:
+            log.note_job(job)
         except RunLogError as exc:
             self._give_up(exc)
 

@@ -55,6 +55,7 @@ class RunEntry:
     exit_code: int | None = None  # None while the run is going on (or was killed)
     error: str | None = None
     brief_json: str | None = None
+    args: str | None = None  # a batch's sources, folder and options (JSON), for --resume
 
 
 _COLUMNS = tuple(f.name for f in fields(RunEntry))
@@ -72,6 +73,7 @@ class RunRow(RunEntry):
         if brief and self.brief_json:
             data["brief"] = json.loads(self.brief_json)
         data.pop("brief_json")
+        data["args"] = json.loads(self.args) if self.args else None
         return data
 
 
@@ -247,11 +249,86 @@ class RunLog:
     def children(self, run_id: int) -> list[RunRow]:
         return self._select("parent_id = ?", [run_id], "ORDER BY id")
 
+    # --- Batch API jobs -------------------------------------------------------------------
+
+    def note_job(self, job: BatchJobRow) -> None:
+        """Record a job, or its new status."""
+        with self._writing() as conn:
+            conn.execute(
+                """
+                INSERT INTO batch_jobs (batch_id, run_id, folder, label, status, requests,
+                    completed, failed, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (batch_id) DO UPDATE SET run_id = excluded.run_id,
+                    folder = excluded.folder, label = COALESCE(excluded.label, label),
+                    status = excluded.status, requests = excluded.requests,
+                    completed = excluded.completed, failed = excluded.failed,
+                    updated_at = excluded.updated_at
+                """,
+                [
+                    job.batch_id,
+                    job.run_id,
+                    job.folder,
+                    job.label,
+                    job.status,
+                    job.requests,
+                    job.completed,
+                    job.failed,
+                    job.created_at,
+                    job.updated_at,
+                ],
+            )
+
+    def jobs(
+        self,
+        *,
+        batch_id: str | None = None,
+        run_id: int | None = None,
+        running_in: str | None = None,
+    ) -> list[BatchJobRow]:
+        """Jobs by id, by the run that made them, or last seen running for a folder."""
+        params: list[Any]
+        if batch_id is not None:
+            where, params = "batch_id = ?", [batch_id]
+        elif run_id is not None:
+            where, params = "run_id = ?", [run_id]
+        else:
+            running = "('validating', 'in_progress', 'finalizing')"
+            where, params = f"folder = ? AND status IN {running}", [running_in]
+        try:
+            rows = self._conn.execute(
+                f"SELECT {', '.join(_JOB_COLUMNS)} FROM batch_jobs WHERE {where} "
+                "ORDER BY created_at",
+                params,
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise _problem(self.path, exc) from exc
+        return [BatchJobRow(**dict(zip(_JOB_COLUMNS, row, strict=True))) for row in rows]
+
     def count(self) -> int:
         try:
             return int(self._conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
         except sqlite3.Error as exc:
             raise _problem(self.path, exc) from exc
+
+
+@dataclass
+class BatchJobRow:
+    """A Batch API job made by a batch run."""
+
+    batch_id: str
+    run_id: int | None
+    folder: str
+    status: str
+    label: str | None = None
+    requests: int | None = None
+    completed: int | None = None
+    failed: int | None = None
+    created_at: str = field(default_factory=now_utc)
+    updated_at: str = field(default_factory=now_utc)
+
+
+_JOB_COLUMNS = tuple(f.name for f in fields(BatchJobRow))
 
 
 def _stored(name: str, value: Any) -> Any:

@@ -184,3 +184,47 @@ def test_ctrl_c_then_a_rerun_resumes_without_repeating_a_call(
     assert index_of(out)["counts"] == {"articles": 4, "done": 3, "unchanged": 1}
     code, listing, _ = run("runs", "list", "--json")
     assert [r["exit_code"] for r in json.loads(listing)] == [0, 130]
+
+
+def test_the_batch_api_end_to_end_and_resume_by_job_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from briefing.testing.batch_stub import BatchStubServer
+
+    write_articles(tmp_path / "in", 3, long=1)
+    out = tmp_path / "out"
+
+    def answer(request: RecordedRequest) -> Reply:
+        return Reply.json(answer_for(request.body), model="gpt-4o-mini")
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    with BatchStubServer(default=answer) as stub:
+        code, _, err = run(
+            "batch", str(tmp_path / "in"), "-o", str(out), "--via", "batch-api",
+            "--base-url", stub.base_url, "--poll-interval", "0.01", "--chunk-tokens", "300",
+        )  # fmt: skip
+        jobs = list(stub.jobs)
+    assert code == 0, err
+    assert f"Batch API job {jobs[0]} (extraction): completed" in err
+    assert f"Batch API job {jobs[1]} (merge): completed" in err
+    assert index_of(out)["counts"] == {"articles": 3, "done": 3}
+    assert jobs[0] in (out / "index.html").read_text(encoding="utf-8")
+    code, shown, _ = run("runs", "show", "1", "--json")
+    data = json.loads(shown)
+    assert [j["batch_id"] for j in data["batch_api_jobs"]] == jobs
+    assert [j["label"] for j in data["batch_api_jobs"]] == ["extraction", "merge"]
+    assert data["args"]["settings"]["chunk_tokens"] == 300
+    assert "sk-test" not in shown  # the key's variable is kept, never the key
+
+    # --resume ID alone: sources, folder and settings come from the run that made the job
+    # (here every article is done, so nothing more is sent).
+    with BatchStubServer(default=answer) as stub:
+        code, _, err = run(
+            "batch", "--resume", jobs[0], "--base-url", stub.base_url, "--poll-interval", "0.01"
+        )
+        assert stub.jobs == {}
+    assert code == 0, err
+    assert "3 of 3 briefs" in err and "(3 unchanged)" in err
+
+    code, _, err = run("batch", "--resume", "batch_unknown")
+    assert code == 2 and "not in the run log" in err
