@@ -12,6 +12,7 @@ pattern keywords, object root. Length budgets are enforced in code after parsing
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -205,8 +206,17 @@ class BriefDocument(BaseModel):
 
 
 def brief_json_schema() -> dict[str, Any]:
-    """The strict JSON Schema of `Brief`, as sent to models and written to schemas/."""
-    return Brief.model_json_schema()
+    """The strict JSON Schema of `Brief`, as sent to models and written to schemas/.
+
+    A fresh copy each time (callers may change theirs); pydantic builds it once, because
+    that takes milliseconds and a batch asks for it once per article."""
+    schema: dict[str, Any] = json.loads(_brief_schema_text())
+    return schema
+
+
+@functools.cache
+def _brief_schema_text() -> str:
+    return json.dumps(Brief.model_json_schema())
 
 
 def document_json_schema() -> dict[str, Any]:

@@ -17,7 +17,7 @@ from briefing.files import write_atomically
 from briefing.schema import BriefDocument
 
 if TYPE_CHECKING:
-    from briefing.batch.run import ArticleRun, Batch
+    from briefing.batch.outcome import ArticleRun, Batch
 
 INDEX_FORMAT = "briefing-batch-index/1"
 SHOWN_FIGURES = 4

@@ -15,21 +15,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from briefing.batch.collector import CURRENT_ARTICLE
-from briefing.batch.index import ArticleSummary, summarize, write_index
+from briefing.batch.index import summarize, write_index
+from briefing.batch.outcome import (
+    FINISHED,
+    ArticleRun,
+    Batch,
+    BatchOptions,
+    Stage,
+)
 from briefing.batch.sources import BatchSource, expand
 from briefing.batch.state import ArticleState, OutDir
-from briefing.batch.transports import LiveTally, SharedLimit
+from briefing.batch.transports import CassetteWriter, LiveTally, SharedLimit, WrittenBehind
 from briefing.choices import Engine, OutputFormat, RecordMode, Via
 from briefing.config import Settings, with_overrides
 from briefing.errors import BriefingError, ConfigError, CostLimitError, InputError, PromptError
 from briefing.ingest.article import Article, load_article
+from briefing.model.cassette import CassetteTransport
 from briefing.model.exchange import ChatTransport
 from briefing.model.usage import UsageMeter
 from briefing.pipeline import GenerateOptions, agenerate_brief, choose_engine
@@ -40,90 +46,6 @@ from briefing.schema import SCHEMA_VERSION, BriefDocument
 FATAL = (ConfigError, PromptError, CostLimitError)
 SUFFIXES = {OutputFormat.MD: ".md", OutputFormat.HTML: ".html", OutputFormat.PDF: ".pdf"}
 SUFFIXES[OutputFormat.JSON] = ".json"
-
-
-class Stage(StrEnum):
-    QUEUED = "queued"
-    CLEANING = "cleaning"
-    CALLING = "calling"
-    WAITING = "waiting"  # its requests are in a Batch API job
-    WRITING = "writing"
-    DONE = "done"
-    UNCHANGED = "unchanged"  # briefed earlier from the same inputs: not briefed again
-    FAILED = "failed"
-    NOT_STARTED = "not started"  # the batch stopped (spending limit, bad key) or was interrupted
-    INTERRUPTED = "interrupted"
-
-
-SUCCEEDED = frozenset({Stage.DONE, Stage.UNCHANGED})
-FINISHED = SUCCEEDED | {Stage.FAILED, Stage.NOT_STARTED, Stage.INTERRUPTED}
-
-
-@dataclass
-class ArticleRun:
-    """One article of the batch, as it goes."""
-
-    position: int
-    source: BatchSource
-    stage: Stage = Stage.QUEUED
-    name: str | None = None
-    title: str | None = None
-    calls_done: int = 0
-    calls_total: int = 0
-    reason: str | None = None  # why it failed or was not started
-    error: BriefingError | None = None
-    summary: ArticleSummary | None = None
-    outputs: dict[str, str] = field(default_factory=dict)  # format -> file name in OUTDIR
-    seconds: float = 0.0
-
-    @property
-    def succeeded(self) -> bool:
-        return self.stage in SUCCEEDED
-
-
-@dataclass
-class BatchOptions:
-    """How a batch runs, beyond the sources, the folder and the settings."""
-
-    formats: Sequence[OutputFormat] = (OutputFormat.HTML, OutputFormat.JSON)
-    force: bool = False  # brief every article again, calling the model again
-    prompt_version: str | None = None
-    engine: Engine | None = None
-    cassette_dir: Path | None = None  # replay `<stem>.<version>.json` cassettes from here
-    record_mode: RecordMode = RecordMode.REPLAY  # how `cassette_dir` is used
-    strict_grounding: bool = False
-    transport: ChatTransport | None = None  # instead of the live client (tests)
-    via: Via = Via.DIRECT
-    merge_direct: bool = False  # with the Batch API: merges and repairs as direct calls
-    resume_jobs: Sequence[str] = ()  # Batch API jobs to look in before making a new one
-    poll_interval: float = 30.0  # seconds between looks at a running Batch API job
-    on_job: Callable[[Any], None] | None = None  # a Batch API job was made or changed
-    on_change: Callable[[Batch], None] | None = None  # an article changed stage or progress
-    on_finish: Callable[[ArticleRun, BriefDocument | None], None] | None = None
-    notify: Callable[[str], None] | None = None
-    name_option: Callable[[str], str] = str  # how failure reasons name settings
-
-
-@dataclass
-class Batch:
-    """The batch as it runs: what the progress display and the index read."""
-
-    outdir: Path
-    articles: list[ArticleRun]
-    engine: Engine
-    model: str | None
-    prompt_version: str | None
-    tally: UsageMeter  # live calls: what this run spends
-    stopped: BriefingError | None = None
-    jobs: dict[str, str] = field(default_factory=dict)  # Batch API job id -> last status
-    started: float = field(default_factory=time.perf_counter)
-
-    def count(self, *stages: Stage) -> int:
-        return sum(1 for a in self.articles if a.stage in stages)
-
-    @property
-    def succeeded(self) -> int:
-        return self.count(*SUCCEEDED)
 
 
 def run_batch(
@@ -183,6 +105,7 @@ class _Runner:
         self.article_settings = with_overrides(settings, max_cost=None)
         self._seen_notices: set[str] = set()
         self._owned: Any = None
+        self.writer = CassetteWriter()
         self.collector: Any = None
         self.live: ChatTransport | None
         replaying = options.cassette_dir is not None and options.record_mode == RecordMode.REPLAY
@@ -297,6 +220,10 @@ class _Runner:
             close = getattr(self._owned, "aclose", None)
             if close is not None:
                 await close()
+            for problem in self.writer.close():  # every recorded call is on disk
+                self.notice(
+                    f"warning: a cassette was not saved ({problem}); its calls may be made again"
+                )
 
     def _why_stopped(self) -> str:
         stopped = self.batch.stopped
@@ -362,7 +289,7 @@ class _Runner:
 
     def _generate_options(self, article: ArticleRun) -> GenerateOptions:
         options = self.options
-        cassette, mode = None, RecordMode.OFF
+        cassette, mode, transport = None, RecordMode.OFF, self.live
         if self.engine == Engine.LLM:
             version = self.version.id if self.version else ""
             if options.cassette_dir is not None and options.record_mode != RecordMode.OFF:
@@ -370,8 +297,7 @@ class _Runner:
                 name = f"{article.source.stem}.{version}.json"
                 cassette, mode = options.cassette_dir / name, options.record_mode
             else:
-                cassette = self.out.cassette(article.source)
-                mode = RecordMode.RECORD if options.force else RecordMode.ONCE
+                transport = self._resume_cassette(article)
 
         def progress(update: Any) -> None:
             article.calls_done, article.calls_total = update.done, update.total
@@ -383,10 +309,23 @@ class _Runner:
             cassette=cassette,
             record_mode=mode,
             strict_grounding=options.strict_grounding,
-            transport=self.live,
+            transport=transport,
             progress=progress,
             notify=self.notice,
         )
+
+    def _resume_cassette(self, article: ArticleRun) -> ChatTransport:
+        """The article's own cassette in OUTDIR, in front of the shared transport: calls
+        it answered before are replayed, new ones recorded (all again with `force`)."""
+        path = self.out.cassette(article.source)
+        try:
+            cassette = WrittenBehind.open(path, self.writer)
+        except ConfigError:
+            # Unreadable (a write cut short by a power cut): it only costs the calls again.
+            self.notice(f"note: {path} was unreadable; its calls are made again")
+            cassette = WrittenBehind(path, writer=self.writer)
+        mode = RecordMode.RECORD if self.options.force else RecordMode.ONCE
+        return CassetteTransport(cassette, mode, self.live)
 
     def _resume_key(self, article: Article) -> dict[str, Any]:
         """What a brief depends on: if all of it is unchanged, so is the brief."""

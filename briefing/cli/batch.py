@@ -29,7 +29,7 @@ from briefing.cli.options import (
 from briefing.cli.runlog import start_run
 
 if TYPE_CHECKING:
-    from briefing.batch.run import Batch
+    from briefing.batch.outcome import Batch
 
 
 def batch(
@@ -111,7 +111,8 @@ def batch(
 ) -> None:
     """Brief many articles into a folder; run it again to resume an interrupted batch."""
     from briefing.batch.batch_api import TERMINAL
-    from briefing.batch.run import BatchOptions, run_batch
+    from briefing.batch.outcome import BatchOptions
+    from briefing.batch.run import run_batch
     from briefing.batch.sources import list_from
     from briefing.cli.batch_log import BatchLog, invocation, running_jobs
     from briefing.cli.live import BatchDisplay
@@ -224,7 +225,7 @@ def _resumed(
 
 def _report(result: Batch, output: Path) -> None:
     """The summary line, and the exit code's error when not every article made it."""
-    from briefing.batch.run import Stage
+    from briefing.batch.outcome import Stage
     from briefing.errors import CostLimitError, EveryArticleFailed, SomeArticlesFailed
 
     total = len(result.articles)

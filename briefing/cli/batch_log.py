@@ -12,7 +12,7 @@ from briefing.cli.runlog import OpenRun
 
 if TYPE_CHECKING:
     from briefing.batch.batch_api import BatchJob
-    from briefing.batch.run import ArticleRun, Batch
+    from briefing.batch.outcome import ArticleRun, Batch
     from briefing.config import Settings
     from briefing.schema import BriefDocument
 
@@ -107,7 +107,7 @@ class BatchLog:
     def finished(self, article: ArticleRun, doc: BriefDocument | None) -> None:
         if self.run is None or self.parent is None:
             return
-        from briefing.batch.run import Stage
+        from briefing.batch.outcome import Stage
         from briefing.runs.record import document_fields
         from briefing.runs.store import RunEntry
 

@@ -17,7 +17,7 @@ from briefing.cli.console import notify, stderr
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
-    from briefing.batch.run import ArticleRun, Batch
+    from briefing.batch.outcome import ArticleRun, Batch
 
 _STYLES = {
     "done": "green",
@@ -68,7 +68,7 @@ class BatchDisplay:
     # --- lines (not a terminal) ---------------------------------------------------------
 
     def _print_finished(self, batch: Batch) -> None:
-        from briefing.batch.run import FINISHED
+        from briefing.batch.outcome import FINISHED
 
         total = len(batch.articles)
         for article in batch.articles:
@@ -118,7 +118,7 @@ class BatchDisplay:
     def _rows(batch: Batch, room: int) -> list[ArticleRun]:
         """Working articles first, then the latest finished (failures before successes),
         then the queue, as many as the terminal has room for, in the batch's order."""
-        from briefing.batch.run import FINISHED, Stage
+        from briefing.batch.outcome import FINISHED, Stage
 
         working = [a for a in batch.articles if a.stage not in FINISHED | {Stage.QUEUED}]
         failed = [a for a in batch.articles if a.stage in FINISHED and not a.succeeded]
@@ -131,7 +131,7 @@ class BatchDisplay:
         from rich.progress_bar import ProgressBar
         from rich.table import Table
 
-        from briefing.batch.run import FINISHED, Stage
+        from briefing.batch.outcome import FINISHED, Stage
 
         total = len(batch.articles)
         finished = batch.count(*FINISHED)

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from briefing.batch.batch_api import BatchApi
-from briefing.batch.run import BatchOptions, Stage, arun_batch, run_batch
+from briefing.batch.outcome import BatchOptions, Stage
+from briefing.batch.run import arun_batch, run_batch
 from briefing.choices import Via
 from briefing.config import Settings, resolve_settings
 from briefing.errors import ConfigError, CostLimitError, ModelAuthError

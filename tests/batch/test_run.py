@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from briefing.batch.run import BatchOptions, Stage, run_batch
+from briefing.batch.outcome import BatchOptions, Stage
+from briefing.batch.run import run_batch
 from briefing.choices import Engine, OutputFormat
 from briefing.config import Settings, resolve_settings
 from briefing.errors import CostLimitError, ModelAuthError
@@ -254,3 +255,22 @@ def test_extractive_batch_needs_no_model(tmp_path: Path) -> None:
     )
     assert batch.succeeded == 3 and batch.tally.calls == 0
     assert not any((tmp_path / "out" / ".briefing" / "cassettes").iterdir())
+
+
+def test_an_unreadable_cassette_costs_its_calls_not_the_batch(tmp_path: Path) -> None:
+    paths = write_articles(tmp_path / "in", 2)
+    notes: list[str] = []
+    with StubServer(default=answer) as stub:
+        run_batch([str(tmp_path / "in")], tmp_path / "out", settings_for(stub))
+        for cassette in (tmp_path / "out" / ".briefing" / "cassettes").iterdir():
+            cassette.write_text("{ cut short", encoding="utf-8")
+        paths[0].write_text(paths[0].read_text("utf-8") + "\nMore rain fell.\n", "utf-8")
+        again = run_batch(
+            [str(tmp_path / "in")],
+            tmp_path / "out",
+            settings_for(stub),
+            BatchOptions(notify=notes.append),
+        )
+        assert len(chat(stub)) == 3
+    assert [a.stage for a in again.articles] == [Stage.DONE, Stage.UNCHANGED]
+    assert any("was unreadable; its calls are made again" in n for n in notes)
