@@ -80,6 +80,7 @@ class BatchOptions:
     on_finish: Callable[[ArticleRun, BriefDocument | None], None] | None = None
     notify: Callable[[str], None] | None = None
     name_option: Callable[[str], str] = str  # how failure reasons name settings
+    debug: bool = False  # print the traceback of an article's unexpected failure
 
 
 @dataclass

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -252,6 +253,8 @@ class _Runner:
             if isinstance(exc, FATAL) and self.batch.stopped is None:
                 self.batch.stopped = exc
         except Exception as exc:  # one article's bug must not cost the others
+            if self.options.debug:
+                traceback.print_exc()
             article.stage = Stage.FAILED
             article.reason = f"unexpected {type(exc).__name__}: {exc} (please report it)"
         finally:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 
 def batch(
+    ctx: typer.Context,
     sources: Annotated[
         list[str] | None,
         typer.Argument(help="Article files, folders of articles, or http(s) URLs."),
@@ -178,6 +179,7 @@ def batch(
         on_finish=log.finished,
         notify=notify,
         name_option=flag,
+        debug=bool(ctx.find_root().params.get("debug")),
     )
     try:
         with display:

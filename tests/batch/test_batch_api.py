@@ -51,6 +51,20 @@ def jobs_of(stub: BatchStubServer) -> list[dict[str, Any]]:
     return list(stub.jobs.values())
 
 
+async def stopped_once_running(
+    stub: BatchStubServer, sources: list[str], out: Path, settings: Settings
+) -> None:
+    """Run a batch until its job is in progress at the provider, then stop it (Ctrl-C)."""
+    task = asyncio.create_task(arun_batch(sources, out, settings, options()))
+    for _ in range(3000):  # up to 30 s on a busy machine
+        if any(job["status"] == "in_progress" for job in stub.jobs.values()):
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
 def test_extractions_then_merges_as_two_jobs_at_the_batch_price(tmp_path: Path) -> None:
     write_articles(tmp_path / "in", 3, long=1)  # town 0 has several chunks
     seen: list[tuple[str, str]] = []
@@ -166,13 +180,7 @@ def test_a_job_still_running_when_stopped_is_picked_up_by_the_next_run(tmp_path:
         stub.hold = True  # the provider is slow: the job stays in progress
         settings = settings_for(stub)
 
-        async def stopped_early() -> None:
-            with pytest.raises(TimeoutError):
-                await asyncio.wait_for(
-                    arun_batch([str(tmp_path / "in")], out, settings, options()), timeout=1.0
-                )
-
-        asyncio.run(stopped_early())
+        asyncio.run(stopped_once_running(stub, [str(tmp_path / "in")], out, settings))
         [job_id] = stub.jobs
         assert stub.jobs[job_id]["status"] == "in_progress"
         index = json.loads((out / "index.json").read_text(encoding="utf-8"))
@@ -191,13 +199,7 @@ def test_resume_by_id_when_the_folder_forgot_the_job(tmp_path: Path) -> None:
     with BatchStubServer(default=answer) as stub:
         stub.hold = True
 
-        async def stopped_early() -> None:
-            with pytest.raises(TimeoutError):
-                await asyncio.wait_for(
-                    arun_batch([str(tmp_path / "in")], out, settings_for(stub), options()), 1.0
-                )
-
-        asyncio.run(stopped_early())
+        asyncio.run(stopped_once_running(stub, [str(tmp_path / "in")], out, settings_for(stub)))
         [job_id] = stub.jobs
         (out / ".briefing" / "batch-api.json").unlink()
         stub.hold = False

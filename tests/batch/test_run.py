@@ -5,6 +5,9 @@ call, and an index of everything."""
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ from briefing.config import Settings, resolve_settings
 from briefing.errors import CostLimitError, ModelAuthError
 from briefing.model.client import forget_structured_modes
 from briefing.testing import RecordedRequest, Reply, StubServer, answer_for
+from tests.fixtures import EXAMPLES
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +75,7 @@ def town_of(body: dict[str, Any]) -> str:
 def test_every_article_is_briefed_under_one_shared_limit(tmp_path: Path) -> None:
     write_articles(tmp_path / "in", 6)
     events: list[str] = []
-    with StubServer(default=answer, latency_s=0.05) as stub:
+    with StubServer(default=answer, latency_s=0.2) as stub:  # long enough to overlap
         batch = run_batch(
             [str(tmp_path / "in")],
             tmp_path / "out",
@@ -210,7 +214,7 @@ def test_changed_inputs_force_and_new_formats(tmp_path: Path) -> None:
 
 
 def test_the_spending_limit_holds_for_the_whole_batch(tmp_path: Path) -> None:
-    write_articles(tmp_path / "in", 6)
+    write_articles(tmp_path / "in", 12)  # more than are ever in flight: some never start
 
     # gpt-4o-mini: $0.15 / $0.60 per 1M tokens. Each answer costs $0.0006; a call's worst
     # case (its prompt and schema, + 4,096 output tokens) about $0.003. With $0.004, the
@@ -274,3 +278,50 @@ def test_an_unreadable_cassette_costs_its_calls_not_the_batch(tmp_path: Path) ->
         assert len(chat(stub)) == 3
     assert [a.stage for a in again.articles] == [Stage.DONE, Stage.UNCHANGED]
     assert any("was unreadable; its calls are made again" in n for n in notes)
+
+
+class _Pages(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        if self.path == "/news/tarsin-truce":
+            body, status = (EXAMPLES / "tarsin-ceasefire.html").read_bytes(), 200
+        else:
+            body, status = b"<h1>Not found</h1>", 404
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture
+def news_site() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+def test_urls_are_fetched_cleaned_and_named_from_their_title(
+    tmp_path: Path, news_site: str
+) -> None:
+    write_articles(tmp_path / "in", 1)
+    batch = run_batch(
+        [f"{news_site}/news/tarsin-truce", f"{news_site}/news/gone", str(tmp_path / "in")],
+        tmp_path / "out",
+        resolve_settings({}, env={"HOME": "/nonexistent"}),
+        BatchOptions(engine=Engine.EXTRACTIVE),
+    )
+    url, gone, local = batch.articles
+    assert url.stage == Stage.DONE and url.name == "tarsin-truce-holds-for-a-third-day-as-prisoners"
+    assert gone.stage == Stage.FAILED and "404" in (gone.reason or "")
+    assert local.stage == Stage.DONE
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert f'href="{news_site}/news/tarsin-truce"' in page

@@ -105,7 +105,7 @@ def test_usage_errors(tmp_path: Path) -> None:
 
 
 def test_the_spending_limit_exits_10_and_says_how_to_resume(tmp_path: Path) -> None:
-    write_articles(tmp_path / "in", 5)
+    write_articles(tmp_path / "in", 12)  # more than are ever in flight: some never start
 
     def priced(request: RecordedRequest) -> Reply:
         return Reply.json(answer_for(request.body), prompt_tokens=2000, completion_tokens=500)
