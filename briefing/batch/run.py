@@ -149,8 +149,9 @@ class _Runner:
         from briefing.batch.collector import BatchApiTransport, JobBook
 
         settings, options = self.settings, self.options
-        api = BatchApi(settings)
         UsageMeter(settings.model, settings.max_cost)  # an unpriced model with max_cost: now
+        api = BatchApi(settings)  # checks what the direct client would, so it cannot fail next
+        direct = self._live_transport() if options.merge_direct else None
         return BatchApiTransport(
             api,
             JobBook(self.out.state / "batch-api.json"),
@@ -159,7 +160,7 @@ class _Runner:
             on_job=self._on_job,
             tally=self.batch.tally,
             max_cost=settings.max_cost,
-            direct=self._live_transport() if options.merge_direct else None,
+            direct=direct,
             poll_interval=options.poll_interval,
             adopt=options.resume_jobs,
         )
