@@ -160,7 +160,10 @@ def batch(
     log = BatchLog(run, output)
     display = BatchDisplay()
 
+    jobs: dict[str, str] = {}  # Batch API job id -> last status
+
     def job_changed(job: Any) -> None:
+        jobs[job.id] = job.status
         display.job(job.id, job.describe())
         log.job(job)
 
@@ -187,13 +190,11 @@ def batch(
     except KeyboardInterrupt:
         stopped = display.batch
         log.close(stopped)
-        done = stopped.succeeded if stopped else 0
-        total = len(stopped.articles) if stopped else len(given)
+        done = f"{stopped.succeeded} of {len(stopped.articles)}" if stopped else "no"
         notify(
-            f"interrupted: {done} of {total} briefs written to {output}; run the same command "
-            "again to resume (finished model calls are not repeated)"
+            f"interrupted: {done} briefs written to {output}; run the same command again to "
+            "resume (finished model calls are not repeated)"
         )
-        jobs = stopped.jobs if stopped else {}
         for job in [j for j, status in jobs.items() if status not in TERMINAL]:
             notify(
                 f"Batch API job {job} goes on at the provider; the same command (or "

@@ -228,3 +228,28 @@ def test_the_batch_api_end_to_end_and_resume_by_job_id(
 
     code, _, err = run("batch", "--resume", "batch_unknown")
     assert code == 2 and "not in the run log" in err
+
+
+def test_ctrl_c_during_a_batch_api_job_says_the_job_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI's side of an interruption (the batch's own is tested with a real SIGINT
+    above and, for jobs, in tests/batch/test_batch_api.py)."""
+    import briefing.batch.run
+    from briefing.batch.batch_api import BatchJob
+
+    def interrupted(sources: object, outdir: Path, settings: object, options: object) -> None:
+        job = BatchJob(id="batch_abc", status="in_progress", input_file_id="file-1", total=3)
+        options.on_job(job)  # type: ignore[attr-defined]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(briefing.batch.run, "run_batch", interrupted)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    code, _, err = run("batch", str(EXAMPLES), "-o", str(tmp_path / "out"), "--via", "batch-api")
+    assert code == 130
+    assert "interrupted: no briefs written" in err
+    assert "Batch API job batch_abc goes on at the provider" in err
+    assert "--resume batch_abc" in err
+    code, listing, _ = run("runs", "show", "1", "--json")
+    shown = json.loads(listing)
+    assert shown["exit_code"] == 130 and shown["batch_api_jobs"][0]["status"] == "in_progress"
