@@ -59,6 +59,14 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
+class Via(StrEnum):
+    """How a batch reaches the model: `direct` calls (concurrent, answered in seconds) or
+    the provider's `batch-api` (one job, answered within 24 hours at half the price)."""
+
+    DIRECT = "direct"
+    BATCH_API = "batch-api"
+
+
 _Choice = TypeVar("_Choice", bound=StrEnum)
 
 

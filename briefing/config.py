@@ -45,6 +45,11 @@ class Settings:
     engine: Engine = Engine.AUTO
     tokenizer: TokenizerMode = TokenizerMode.AUTO
     model_path: str | None = None  # a GGUF file, for the local engine
+    # The run log (briefing.runs): where it lives (None: $XDG_DATA_HOME/briefing/runs.db),
+    # whether runs are recorded at all, and whether each brief's JSON is kept in it.
+    log_path: str | None = None
+    run_log: bool = True
+    log_briefs: bool = True
     # Where the key came from; never the key itself.
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -66,6 +71,17 @@ class Settings:
         if self.timeout is not None:
             return self.timeout
         return None if self.is_local_endpoint or self.engine == Engine.LOCAL else 60.0
+
+    @property
+    def run_log_path(self) -> Path:
+        """`log_path`, else `$XDG_DATA_HOME/briefing/runs.db`, else ~/.local/share/..."""
+        if self.log_path:
+            return Path(self.log_path).expanduser()
+        base = Path(self.env["XDG_DATA_HOME"]) if self.env.get("XDG_DATA_HOME") else None
+        if base is None:
+            home = Path(self.env["HOME"]) if self.env.get("HOME") else Path.home()
+            base = home / ".local" / "share"
+        return base / "briefing" / "runs.db"
 
     @property
     def model_configured(self) -> bool:
@@ -93,6 +109,9 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "engine": ("BRIEFING_ENGINE",),
     "tokenizer": ("BRIEFING_TOKENIZER",),
     "model_path": ("BRIEFING_MODEL_PATH",),
+    "log_path": ("BRIEFING_LOG_PATH",),
+    "run_log": ("BRIEFING_RUN_LOG",),
+    "log_briefs": ("BRIEFING_LOG_BRIEFS",),
 }
 
 
@@ -153,6 +172,19 @@ def _amount(value: Any) -> float:
     return number
 
 
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _switch(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text not in _TRUE | _FALSE:
+        raise ValueError("must be true or false (1/0, yes/no, on/off)")
+    return text in _TRUE
+
+
 def _choice(choices: type[StrEnum]) -> Any:
     def parse(value: Any) -> StrEnum:
         if str(value) not in set(choices):
@@ -182,6 +214,9 @@ _PARSERS: dict[str, Any] = {
     "engine": _choice(Engine),
     "tokenizer": _choice(TokenizerMode),
     "model_path": str,
+    "log_path": str,
+    "run_log": _switch,
+    "log_briefs": _switch,
 }
 
 

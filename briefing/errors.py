@@ -153,3 +153,27 @@ class EveryRunFailed(BriefingError):
     def __init__(self, message: str, *, first: BriefingError) -> None:
         super().__init__(message)
         self.first = first
+
+
+class RunLogError(BriefingError):
+    """The run log (a SQLite file) cannot be opened, read or written: corrupt, locked,
+    from a newer version, or on a path that cannot be created. Commands that make briefs
+    only warn about it; `briefing runs` fails with it."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class SomeArticlesFailed(BriefingError):
+    """Some articles of a batch failed or were not started; the others' briefs are
+    written and the index lists them all."""
+
+    def __init__(self, message: str, *, failed: int, total: int) -> None:
+        super().__init__(message)
+        self.failed = failed
+        self.total = total
+
+
+class EveryArticleFailed(SomeArticlesFailed):
+    """No article of a batch was briefed."""

@@ -12,6 +12,7 @@ pattern keywords, object root. Length budgets are enforced in code after parsing
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -275,8 +276,10 @@ def with_item_limits(schema: dict[str, Any], limits: dict[str, int]) -> dict[str
 def model_json_schema(
     model: type[BaseModel], *, evidence_by_reference: bool = False
 ) -> dict[str, Any]:
-    """The strict JSON Schema of `model` (the brief or a section of it)."""
-    schema = model.model_json_schema()
+    """The strict JSON Schema of `model` (the brief or a section of it): a fresh copy each
+    time (callers may change theirs); pydantic builds it once per model, because that
+    takes milliseconds and a batch asks for it once per article."""
+    schema: dict[str, Any] = json.loads(_schema_text(model))
     if not evidence_by_reference:
         return schema
     text = json.dumps(schema).replace(
@@ -284,6 +287,11 @@ def model_json_schema(
     )
     result: dict[str, Any] = json.loads(text)
     return result
+
+
+@functools.cache
+def _schema_text(model: type[BaseModel]) -> str:
+    return json.dumps(model.model_json_schema())
 
 
 def document_json_schema() -> dict[str, Any]:

@@ -63,6 +63,7 @@ def private_home(
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))  # the run log
     for var in (
         "OPENAI_API_KEY",
         "OPENAI_BASE_URL",
@@ -79,6 +80,9 @@ def private_home(
         "BRIEFING_CHUNK_TOKENS",
         "BRIEFING_CHUNK_OVERLAP",
         "BRIEFING_CONCURRENCY",
+        "BRIEFING_LOG_PATH",
+        "BRIEFING_RUN_LOG",
+        "BRIEFING_LOG_BRIEFS",
     ):
         monkeypatch.delenv(var, raising=False)
     # tiktoken must never try to download: point its cache at an empty private dir.

@@ -14,10 +14,17 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from briefing.cli import articles, compare, generate, maintenance
+from briefing.cli import articles, batch, compare, generate, maintenance, runs
 from briefing.cli.console import stderr
-from briefing.cli.exit_codes import EXIT_CODES, INTERNAL_ERROR, exit_code_for
+from briefing.cli.exit_codes import (
+    EXIT_CODES,
+    INTERNAL_ERROR,
+    INTERRUPTED,
+    SUCCESS,
+    exit_code_for,
+)
 from briefing.cli.options import DebugOpt, flag
+from briefing.cli.runlog import finish_runs
 from briefing.errors import BriefingError
 
 
@@ -28,26 +35,36 @@ class _ErrorBoundary(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:  # typer re-exports click's Context under a private path
         debug = bool(ctx.params.get("debug"))
+        # How the command ended, for its row in the run log (`finish_runs`).
+        code, error = SUCCESS, None
         try:
             return super().invoke(ctx)
         except BriefingError as exc:
             if debug:
                 traceback.print_exc()
-            stderr().print(f"error: {exc.render(flag)}", markup=False, soft_wrap=True)
-            raise typer.Exit(exit_code_for(exc)) from None
-        except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt):
+            code, error = exit_code_for(exc), exc.render(flag)
+            stderr().print(f"error: {error}", markup=False, soft_wrap=True)
+            raise typer.Exit(code) from None
+        except typer.Exit as exc:
+            code = exc.exit_code
+            raise
+        except (typer.Abort, KeyboardInterrupt):
+            code, error = INTERRUPTED, "interrupted"
+            raise
+        except typer.TyperException:
             raise
         except Exception as exc:
             if type(exc).__module__.startswith(("typer", "click")):
                 raise
             if debug:
                 traceback.print_exc()
+            code, error = INTERNAL_ERROR, f"unexpected {type(exc).__name__}: {exc}"
             stderr().print(
-                f"error: unexpected {type(exc).__name__}: {exc} (rerun with --debug and report it)",
-                markup=False,
-                soft_wrap=True,
+                f"error: {error} (rerun with --debug and report it)", markup=False, soft_wrap=True
             )
             raise typer.Exit(INTERNAL_ERROR) from None
+        finally:
+            finish_runs(code, error)
 
 
 app = typer.Typer(
@@ -78,10 +95,12 @@ app.command()(articles.inspect)
 app.command()(articles.chunk)
 app.command()(generate.generate)
 app.command("render")(generate.render_command)
+app.command()(batch.batch)
 app.command()(compare.compare)
 app.command()(maintenance.schema)
 app.add_typer(maintenance.prompts_app, name="prompts")
 app.add_typer(maintenance.cassettes_app, name="cassettes")
+app.add_typer(runs.runs_app, name="runs")
 
 
 def main() -> None:

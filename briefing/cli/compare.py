@@ -14,10 +14,12 @@ from briefing.cli.options import (
     BaseUrlOpt,
     ChunkTokensOpt,
     ConcurrencyOpt,
+    NoLogOpt,
     OverlapOpt,
     RecordModeOpt,
 )
 from briefing.cli.output import output_format, write_file
+from briefing.cli.runlog import start_run
 
 
 def compare(
@@ -62,6 +64,7 @@ def compare(
     concurrency: ConcurrencyOpt = None,
     chunk_tokens: ChunkTokensOpt = None,
     chunk_overlap: OverlapOpt = None,
+    no_log: NoLogOpt = False,
 ) -> None:
     """Compare prompt versions (and models) side by side on the same articles."""
     from briefing.compare.gate import check_gate, parse_rules
@@ -79,6 +82,14 @@ def compare(
         chunk_tokens=chunk_tokens,
         chunk_overlap=chunk_overlap,
     )
+    run = start_run(
+        "compare",
+        settings,
+        no_log=no_log,
+        source=", ".join(str(s) for s in sources),
+        prompt_version=",".join(prompt),
+        outputs=[str(report)] if report is not None else [],
+    )
     result = compare_prompts(
         sources,
         prompt,
@@ -91,6 +102,13 @@ def compare(
             gold_dir=gold,
         ),
     )
+    if run is not None:
+        from briefing.cli.exit_codes import exit_code_for_kind
+        from briefing.runs.record import comparison_entries, comparison_totals
+
+        run.set(**comparison_totals(result))
+        if (run_id := run.begin()) is not None:
+            run.log.add_many(comparison_entries(result, run_id, exit_code_for_kind))
     render_terminal(result, stderr() if as_json else stdout())
     if report is not None:
         write_file(report, render_html(result).encode("utf-8"))

@@ -12,6 +12,7 @@ from briefing.errors import (
     CassetteMissError,
     ConfigError,
     CostLimitError,
+    EveryArticleFailed,
     EveryRunFailed,
     GateError,
     GroundingError,
@@ -20,11 +21,14 @@ from briefing.errors import (
     ModelOutputError,
     OutputError,
     PromptError,
+    RunLogError,
+    SomeArticlesFailed,
 )
 
 SUCCESS = 0
 INTERNAL_ERROR = 1
 USAGE_ERROR = 2
+INTERRUPTED = 130  # Ctrl-C (SIGINT), as shells report it: 128 + 2
 
 # Looked up along the error's class hierarchy, most specific class first: a
 # `ModelAuthError` is a `ConfigError` (5) before it is a `ModelError`.
@@ -40,6 +44,9 @@ _BY_KIND: dict[type[BriefingError], int] = {
     GateError: 11,
     OutputError: 12,
     PromptError: 13,
+    SomeArticlesFailed: 14,
+    EveryArticleFailed: 15,
+    RunLogError: 16,
 }
 
 EXIT_CODES: dict[int, str] = {
@@ -57,6 +64,10 @@ EXIT_CODES: dict[int, str] = {
     11: "comparison regression gate violated",
     12: "output cannot be written",
     13: "prompt version unknown, malformed or changed after release",
+    14: "batch: some articles failed or were not started (the others' briefs are written)",
+    15: "batch: no article was briefed",
+    16: "run log cannot be read or written (briefing runs; other commands only warn)",
+    INTERRUPTED: "interrupted (Ctrl-C); a batch resumes when run again",
 }
 
 
@@ -68,3 +79,13 @@ def exit_code_for(error: BaseException) -> int:
         if kind in _BY_KIND:
             return _BY_KIND[kind]
     return INTERNAL_ERROR
+
+
+def exit_code_for_kind(name: str | None) -> int:
+    """The exit code of the error class called `name` (a run's recorded `error_type`)."""
+    import briefing.errors
+
+    kind = getattr(briefing.errors, name or "", None)
+    if not isinstance(kind, type) or not issubclass(kind, BriefingError):
+        return INTERNAL_ERROR
+    return next((_BY_KIND[k] for k in kind.__mro__ if k in _BY_KIND), INTERNAL_ERROR)

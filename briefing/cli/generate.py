@@ -11,18 +11,25 @@ from briefing.choices import Engine, RecordMode, StructuredMode
 from briefing.cli.articles import load, resolve
 from briefing.cli.console import notify, stderr
 from briefing.cli.options import (
+    ApiKeyEnvOpt,
     BaseUrlOpt,
     ChunkTokensOpt,
     ConcurrencyOpt,
+    EngineOpt,
     FormatOpt,
     MaxBytesOpt,
     ModelOpt,
+    ModelPathOpt,
+    NoLogOpt,
     OutputOpt,
     OverlapOpt,
+    PromptOpt,
     RecordModeOpt,
     SourceArg,
+    TimeoutOpt,
 )
 from briefing.cli.output import emit_brief, output_format
+from briefing.cli.runlog import start_run
 from briefing.errors import GroundingError
 
 if TYPE_CHECKING:
@@ -46,45 +53,13 @@ def generate(
     source: SourceArg,
     output: OutputOpt = None,
     fmt: FormatOpt = None,
-    prompt: Annotated[
-        str | None,
-        typer.Option("--prompt", "-p", help="Prompt version [env BRIEFING_PROMPT; default v2]."),
-    ] = None,
-    engine: Annotated[
-        Engine | None,
-        typer.Option(
-            "--engine",
-            case_sensitive=False,
-            help="llm (a model server), local (a GGUF file in this process, with "
-            "--model-path), extractive (offline, no model) or auto (a model if configured, "
-            "else extractive) [env BRIEFING_ENGINE].",
-        ),
-    ] = None,
+    prompt: PromptOpt = None,
+    engine: EngineOpt = None,
     model: ModelOpt = None,
-    model_path: Annotated[
-        Path | None,
-        typer.Option(
-            "--model-path",
-            help="GGUF model file for --engine local (needs briefing[local]) "
-            "[env BRIEFING_MODEL_PATH].",
-        ),
-    ] = None,
+    model_path: ModelPathOpt = None,
     base_url: BaseUrlOpt = None,
-    api_key_env: Annotated[
-        str | None,
-        typer.Option(
-            "--api-key-env",
-            help="Name of the env var holding the API key [default OPENAI_API_KEY].",
-        ),
-    ] = None,
-    timeout: Annotated[
-        float | None,
-        typer.Option(
-            "--timeout",
-            help="Seconds per model call [default 60; none for a server on this machine "
-            "or the local engine].",
-        ),
-    ] = None,
+    api_key_env: ApiKeyEnvOpt = None,
+    timeout: TimeoutOpt = None,
     concurrency: ConcurrencyOpt = None,
     structured_mode: Annotated[
         StructuredMode | None,
@@ -124,6 +99,7 @@ def generate(
             help="Drop claims whose evidence is not in the article; exit 9 if any.",
         ),
     ] = False,
+    no_log: NoLogOpt = False,
 ) -> None:
     """Generate a brief for an article with a model (or the offline extractive engine)."""
     from briefing.pipeline import GenerateOptions, choose_engine, generate_brief
@@ -146,8 +122,19 @@ def generate(
         max_bytes=max_bytes,
     )
     output_format(output, fmt)  # a bad -o or --format fails before any model call
-    article = load(source, settings)
     chosen = choose_engine(settings, cassette=cassette)
+    run = start_run(
+        "generate",
+        settings,
+        no_log=no_log,
+        source=source,
+        engine=str(chosen),
+        model=settings.model if chosen == Engine.LLM else None,
+        prompt_version=settings.prompt if chosen == Engine.LLM else None,
+    )
+    article = load(source, settings)
+    if run is not None:
+        run.set(source_sha256=article.sha256)
     if chosen == Engine.EXTRACTIVE and settings.engine == Engine.AUTO:
         notify(
             "no model configured: using the offline extractive engine "
@@ -168,6 +155,8 @@ def generate(
             ),
         )
     emit_brief(doc, output, fmt)
+    if run is not None:
+        run.document(doc, outputs=[str(output) if output is not None else "stdout"])
     dropped = doc.grounding.dropped if doc.grounding is not None else []
     if dropped:
         shown = ", ".join(dropped[:5]) + (

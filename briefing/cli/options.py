@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from briefing.choices import OutputFormat, RecordMode
+from briefing.choices import Engine, OutputFormat, RecordMode
 
 SourceArg = Annotated[
     str, typer.Argument(help="Article: a .txt/.md/.html file, '-' for stdin, or an http(s) URL.")
@@ -32,6 +32,43 @@ BaseUrlOpt = Annotated[
     typer.Option(
         "--base-url",
         help="OpenAI-compatible endpoint [env BRIEFING_BASE_URL / OPENAI_BASE_URL].",
+    ),
+]
+PromptOpt = Annotated[
+    str | None,
+    typer.Option("--prompt", "-p", help="Prompt version [env BRIEFING_PROMPT; default v2]."),
+]
+EngineOpt = Annotated[
+    Engine | None,
+    typer.Option(
+        "--engine",
+        case_sensitive=False,
+        help="llm (a model server), local (a GGUF file in this process, with "
+        "--model-path), extractive (offline, no model) or auto (a model if configured, "
+        "else extractive) [env BRIEFING_ENGINE].",
+    ),
+]
+ModelPathOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--model-path",
+        help="GGUF model file for --engine local (needs briefing[local]) "
+        "[env BRIEFING_MODEL_PATH].",
+    ),
+]
+ApiKeyEnvOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--api-key-env",
+        help="Name of the env var holding the API key [default OPENAI_API_KEY].",
+    ),
+]
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        help="Seconds per model call [default 60; none for a server on this machine "
+        "or the local engine].",
     ),
 ]
 ConcurrencyOpt = Annotated[
@@ -69,6 +106,13 @@ RecordModeOpt = Annotated[
         "--record-mode",
         case_sensitive=False,
         help="How the cassette is used: replay, record, once or off.",
+    ),
+]
+NoLogOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-log",
+        help="Do not record this run in the run log [env BRIEFING_RUN_LOG=0 turns it off].",
     ),
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")]

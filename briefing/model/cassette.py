@@ -81,6 +81,8 @@ class Cassette:
                 },
             },
         }
+        if response.batch:  # only then, so entries of direct calls stay as they were
+            self.entries[request.key]["response"]["batch"] = True
         self.used.add(request.key)
         self.save()
 
@@ -172,6 +174,7 @@ def response_from_entry(entry: dict[str, Any]) -> ModelResponse:
         seconds=data.get("seconds"),
         from_cassette=True,
         origin=entry.get("origin"),
+        batch=bool(data.get("batch", False)),
     )
 
 

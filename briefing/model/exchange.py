@@ -82,6 +82,9 @@ class ModelResponse:
     # How long the model took to answer (when it was recorded, for replayed answers), so
     # a comparison from cassettes can still report the speed of the model behind them.
     seconds: float | None = None
+    # Answered through a provider's Batch API (`briefing batch --via batch-api`): billed
+    # at the batch price (`briefing.model.usage.BATCH_PRICE_FACTOR`).
+    batch: bool = False
 
     @property
     def hand_written(self) -> bool:

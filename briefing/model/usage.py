@@ -24,8 +24,8 @@ from briefing.model.exchange import ChatTransport, ModelRequest, ModelResponse, 
 PRICES_AS_OF = "2025-08-15"
 
 # USD per 1M tokens (input, output), OpenAI list prices as of PRICES_AS_OF. Prices change:
-# update the table and the date together. Cached-input discounts and batch prices are
-# ignored, so computed costs err on the high side.
+# update the table and the date together. Cached-input discounts are ignored, so computed
+# costs err on the high side.
 PRICES: dict[str, tuple[float, float]] = {
     "gpt-4o": (2.50, 10.00),
     "gpt-4o-mini": (0.15, 0.60),
@@ -37,6 +37,10 @@ PRICES: dict[str, tuple[float, float]] = {
     "gpt-5-mini": (0.25, 2.00),
     "gpt-5-nano": (0.05, 0.40),
 }
+
+# Answers through the Batch API cost this share of the prices above: OpenAI bills batch
+# requests at half the listed price, and so does Azure OpenAI's global batch.
+BATCH_PRICE_FACTOR = 0.5
 
 # Only a dated snapshot suffix may follow a table name ("gpt-4o-mini-2024-07-18",
 # legacy "-0613"). Other variants ("gpt-4o-audio-preview") are priced differently.
@@ -76,8 +80,9 @@ def _reports_usage(usage: Usage) -> bool:
     return usage.prompt_tokens > 0 or usage.completion_tokens > 0
 
 
-def _cost_at(price: tuple[float, float], usage: Usage) -> float:
-    return (usage.prompt_tokens * price[0] + usage.completion_tokens * price[1]) / 1_000_000
+def _cost_at(price: tuple[float, float], usage: Usage, *, batch: bool = False) -> float:
+    factor = BATCH_PRICE_FACTOR if batch else 1.0
+    return factor * (usage.prompt_tokens * price[0] + usage.completion_tokens * price[1]) / 1e6
 
 
 class UsageMeter:
@@ -158,7 +163,7 @@ class UsageMeter:
         if price is None or not _reports_usage(response.usage):
             self._cost = None
         elif self._cost is not None:
-            self._cost += _cost_at(price, response.usage)
+            self._cost += _cost_at(price, response.usage, batch=response.batch)
 
     def _cond(self) -> asyncio.Condition:
         loop = asyncio.get_running_loop()
@@ -218,7 +223,7 @@ class UsageMeter:
         if not _reports_usage(response.usage):
             self._spent += reserved
         elif price is not None:
-            self._spent += _cost_at(price, response.usage)
+            self._spent += _cost_at(price, response.usage, batch=response.batch)
         await self.release(reserved)
 
     def format_cost(self) -> str:

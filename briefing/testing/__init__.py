@@ -4,7 +4,7 @@
 hand-written model answers. Nothing here is imported by the rest of the package.
 """
 
-from briefing.testing.answers import minimal_brief_json, partial_brief_json
+from briefing.testing.answers import answer_for, minimal_brief_json, partial_brief_json
 from briefing.testing.replies import STUB_MODEL, RecordedRequest, Reply
 from briefing.testing.stub_server import StubServer
 
@@ -13,6 +13,7 @@ __all__ = [
     "RecordedRequest",
     "Reply",
     "StubServer",
+    "answer_for",
     "minimal_brief_json",
     "partial_brief_json",
 ]

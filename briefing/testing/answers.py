@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -36,3 +37,21 @@ def partial_brief_json(chunk: str, part: int) -> dict[str, Any]:
         "evidence": [first_sentence],
     }
     return minimal_brief_json(first_sentence, actors=[actor])
+
+
+_DELIMITER = re.compile(r"<<<ARTICLE-[0-9a-f]+>>>")
+
+
+def answer_for(body: dict[str, Any]) -> dict[str, Any]:
+    """A valid brief answering any chat request the pipeline sends (`body` as sent):
+    an extraction quotes its chunk's first sentence (see `partial_brief_json`); a merge
+    quotes the first partial and keeps every partial's actors."""
+    text = str(body["messages"][-1]["content"])
+    parts = _DELIMITER.split(text)
+    data = parts[1].strip() if len(parts) == 3 else text
+    if "partial brief" not in text:
+        part = re.search(r"part (\d+) of", text)
+        return partial_brief_json(data, int(part.group(1)) if part else 1)
+    partials = json.loads(data)
+    actors = [{"aliases": [], **a} for p in partials for a in p.get("actors", [])]
+    return minimal_brief_json(partials[0]["situation"]["evidence"][0], actors)

@@ -162,6 +162,9 @@ class StubServer:
         (as llama-cpp-python's server does).
     """
 
+    # Subclasses serve more routes with a handler of their own (`batch_stub`).
+    handler_class: type[BaseHTTPRequestHandler] = _Handler
+
     def __init__(
         self,
         replies: Iterable[Scripted] = (),
@@ -197,7 +200,7 @@ class StubServer:
         if self._server is not None:
             raise RuntimeError("stub server already started")
         self._stopping.clear()
-        server = _Server(("127.0.0.1", 0), _Handler)
+        server = _Server(("127.0.0.1", 0), self.handler_class)
         server.stub = self
         self._server = server
         self._thread = threading.Thread(
