@@ -155,6 +155,8 @@ def _metadata(article: Article, *, engine: str, origin: str, **fields: Any) -> B
         title=article.title,
         published=article.published,
         retrieved=article.retrieved,
+        language=article.language,
+        language_detector=article.detected.method if article.detected else None,
         **fields,
     )
 
@@ -165,8 +167,8 @@ def _ground(
     from briefing import grounding
 
     if strict:
-        brief, report = grounding.strict_grounding(brief, article.text)
+        brief, report = grounding.strict_grounding(brief, article.text, language=article.language)
     else:
-        report = grounding.ground_brief(brief, article.text)
+        report = grounding.ground_brief(brief, article.text, language=article.language)
     metadata.wall_seconds = round(time.perf_counter() - started, 3)
     return BriefDocument(metadata=metadata, brief=brief, grounding=report)

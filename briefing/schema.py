@@ -187,6 +187,17 @@ class BriefMetadata(BaseModel):
     title: str | None = None
     published: str | None = None
     retrieved: str | None = None
+    language: str | None = Field(
+        default=None, description="The article's language, ISO 639-1 ('und': undetermined)."
+    )
+    language_detector: str | None = Field(
+        default=None, description="What detected it: 'builtin' or 'lingua'."
+    )
+    brief_language: str | None = Field(
+        default=None,
+        description="The language the brief is written in; evidence quotes stay in the "
+        "article's language.",
+    )
     calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0

@@ -39,6 +39,8 @@ EXAMPLES = ROOT / "examples"
 CASSETTES = ROOT / "cassettes"
 SAMPLE = EXAMPLES / "aleppo-offensive.txt"
 DATA = ROOT / "tests" / "data"
+# Fictional articles in other languages, one per language, with hand-written gold.
+LANGUAGE_ARTICLES = DATA / "languages"
 
 
 class NetworkAccessError(RuntimeError):

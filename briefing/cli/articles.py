@@ -39,6 +39,13 @@ def inspect(source: SourceArg, max_bytes: MaxBytesOpt = None) -> None:
         f"Published: {article.published or 'not stated'}   Retrieved: {article.retrieved}"
         + (f"   Author: {article.author}" if article.author else "")
     )
+    if article.detected:
+        d = article.detected
+        out.print(
+            f"Language: {d.name} ({d.code}), {d.script} script, {d.direction}, confidence "
+            f"{d.confidence:.2f} ({d.method} detector)",
+            markup=False,
+        )
     for note in article.notes:
         out.print(f"Note: {note}", markup=False)
     removed = Table(title=f"Removed ({len(article.removed)} lines)", show_lines=False)

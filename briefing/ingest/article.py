@@ -18,6 +18,7 @@ from briefing.config import DEFAULT_MAX_BYTES
 from briefing.errors import InputError
 from briefing.ingest.cleaning import Findings, RemovedLine, clean_html, clean_lines, sniff_format
 from briefing.ingest.sources import read_source
+from briefing.text.detect import Detection, detect_language
 
 # RemovedLine lives with the cleaners that record it; it is part of this module's API as
 # the type of Article.removed.
@@ -44,10 +45,18 @@ class Article:
     author: str | None = None
     removed: tuple[RemovedLine, ...] = field(default=())
     notes: tuple[str, ...] = field(default=())  # e.g. "decoded as cp1252"
+    # The language the text is written in, as detected at ingestion (None: not detected,
+    # for articles built by hand; read it through `language`).
+    detected: Detection | None = None
 
     @property
     def word_count(self) -> int:
         return len(self.text.split())
+
+    @property
+    def language(self) -> str:
+        """ISO 639-1 code of the article's language; "und" when undetermined."""
+        return self.detected.code if self.detected else "und"
 
 
 def make_article(
@@ -61,8 +70,10 @@ def make_article(
     author: str | None = None,
     removed: tuple[RemovedLine, ...] = (),
     notes: tuple[str, ...] = (),
+    detected: Detection | None = None,
 ) -> Article:
-    """Build an Article from cleaned paragraphs (joined by blank lines, offsets computed)."""
+    """Build an Article from cleaned paragraphs (joined by blank lines, offsets computed);
+    its language is detected unless `detected` is given."""
     paragraphs: list[Paragraph] = []
     pos = 0
     for text in paragraphs_text:
@@ -81,6 +92,7 @@ def make_article(
         author=author,
         removed=removed,
         notes=notes,
+        detected=detected or detect_language(joined),
     )
 
 
