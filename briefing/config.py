@@ -42,6 +42,9 @@ class Settings:
     prompt: str = "v2"
     engine: Engine = Engine.AUTO
     tokenizer: TokenizerMode = TokenizerMode.AUTO
+    # The language the brief is written in (a code or a name: "fr", "French"); evidence
+    # quotes stay verbatim in the article's language.
+    brief_language: str = "English"
     # Where the key came from; never the key itself.
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -74,6 +77,7 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "prompt": ("BRIEFING_PROMPT",),
     "engine": ("BRIEFING_ENGINE",),
     "tokenizer": ("BRIEFING_TOKENIZER",),
+    "brief_language": ("BRIEFING_BRIEF_LANGUAGE",),
 }
 
 
@@ -134,6 +138,13 @@ def _amount(value: Any) -> float:
     return number
 
 
+def _language(value: Any) -> str:
+    text = str(value).strip()
+    if not text or len(text) > 40 or not all(c.isalpha() or c in " -_()" for c in text):
+        raise ValueError("must be a language code or name, such as fr or French")
+    return text
+
+
 def _choice(choices: type[StrEnum]) -> Any:
     def parse(value: Any) -> StrEnum:
         if str(value) not in set(choices):
@@ -162,6 +173,7 @@ _PARSERS: dict[str, Any] = {
     "prompt": str,
     "engine": _choice(Engine),
     "tokenizer": _choice(TokenizerMode),
+    "brief_language": _language,
 }
 
 

@@ -139,9 +139,30 @@ def render(version: PromptVersion, template: str, **variables: Any) -> str:
         ) from exc
 
 
+def uses_variable(version: PromptVersion, name: str) -> bool:
+    """Whether any template of the version reads the variable `name` (v1 and v2 do not
+    read `brief_language`: they always ask for English)."""
+    return any(name in _variables(source) for source in version.templates.values())
+
+
+@lru_cache(maxsize=64)
+def _variables(source: str) -> frozenset[str]:
+    from jinja2 import Environment, meta
+
+    return frozenset(meta.find_undeclared_variables(Environment().parse(source)))
+
+
 def extraction_messages(
-    version: PromptVersion, *, title: str, text: str, chunk_index: int, chunk_count: int
+    version: PromptVersion,
+    *,
+    title: str,
+    text: str,
+    chunk_index: int,
+    chunk_count: int,
+    brief_language: str = "English",
 ) -> tuple[dict[str, str], ...]:
+    """The messages of one extraction call. `brief_language` (a language name) is given
+    to every template; a template that does not use it renders as before."""
     user = render(
         version,
         "extract.j2",
@@ -150,9 +171,10 @@ def extraction_messages(
         chunk_index=chunk_index,
         chunk_count=chunk_count,
         delimiter=article_delimiter(text),
+        brief_language=brief_language,
     )
     return (
-        {"role": "system", "content": render(version, "system.j2")},
+        {"role": "system", "content": render(version, "system.j2", brief_language=brief_language)},
         {"role": "user", "content": user},
     )
 
@@ -164,7 +186,11 @@ def partials_json(partials: list[dict[str, Any]]) -> str:
 
 
 def merge_messages(
-    version: PromptVersion, *, title: str, partials: list[dict[str, Any]]
+    version: PromptVersion,
+    *,
+    title: str,
+    partials: list[dict[str, Any]],
+    brief_language: str = "English",
 ) -> tuple[dict[str, str], ...]:
     data = partials_json(partials)
     user = render(
@@ -174,9 +200,10 @@ def merge_messages(
         partials=data,
         part_count=len(partials),
         delimiter=article_delimiter(data),
+        brief_language=brief_language,
     )
     return (
-        {"role": "system", "content": render(version, "system.j2")},
+        {"role": "system", "content": render(version, "system.j2", brief_language=brief_language)},
         {"role": "user", "content": user},
     )
 

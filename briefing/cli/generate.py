@@ -12,6 +12,7 @@ from briefing.cli.articles import load, resolve
 from briefing.cli.console import notify, stderr
 from briefing.cli.options import (
     BaseUrlOpt,
+    BriefLanguageOpt,
     ChunkTokensOpt,
     ConcurrencyOpt,
     FormatOpt,
@@ -93,6 +94,7 @@ def generate(
     chunk_tokens: ChunkTokensOpt = None,
     chunk_overlap: OverlapOpt = None,
     max_bytes: MaxBytesOpt = None,
+    brief_language: BriefLanguageOpt = None,
     cassette: Annotated[
         Path | None, typer.Option("--cassette", help="Cassette file to replay from / record to.")
     ] = None,
@@ -129,6 +131,7 @@ def generate(
         chunk_tokens=chunk_tokens,
         chunk_overlap=chunk_overlap,
         max_bytes=max_bytes,
+        brief_language=brief_language,
     )
     output_format(output, fmt)  # a bad -o or --format fails before any model call
     article = load(source, settings)

@@ -71,6 +71,14 @@ RecordModeOpt = Annotated[
         help="How the cassette is used: replay, record, once or off.",
     ),
 ]
+BriefLanguageOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--brief-language",
+        help="Language the brief is written in, as a code or name (fr, French); evidence "
+        "quotes stay in the article's language [env BRIEFING_BRIEF_LANGUAGE; default English].",
+    ),
+]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")]
 
 

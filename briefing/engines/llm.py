@@ -28,6 +28,7 @@ from briefing.prompts import (
     rendering_fingerprint,
 )
 from briefing.schema import Actor, Brief, brief_json_schema
+from briefing.text.language import resolve_language
 
 HAND_WRITTEN_ORIGIN = "hand-written reference response"
 
@@ -75,6 +76,7 @@ class ModelRun:
         self.meter = UsageMeter(settings.model, settings.max_cost)
         self.schema = brief_json_schema()
         self.fingerprint = rendering_fingerprint(version)
+        self.brief_language = resolve_language(settings.brief_language)[1]
         self.fallback_used = False
         self.limit = asyncio.Semaphore(settings.concurrency)
         self.responses: list[ModelResponse] = []
@@ -100,7 +102,12 @@ class ModelRun:
         self, transport: ChatTransport, chunk: Chunk, count: int, title: str
     ) -> Brief:
         messages = extraction_messages(
-            self.version, title=title, text=chunk.text, chunk_index=chunk.index, chunk_count=count
+            self.version,
+            title=title,
+            text=chunk.text,
+            chunk_index=chunk.index,
+            chunk_count=count,
+            brief_language=self.brief_language,
         )
         label = "extract" if count == 1 else f"extract chunk {chunk.index + 1}/{count}"
         return await self._call(transport, messages, label)
@@ -117,7 +124,12 @@ class ModelRun:
                 [
                     self._call(
                         transport,
-                        merge_messages(self.version, title=title, partials=group),
+                        merge_messages(
+                            self.version,
+                            title=title,
+                            partials=group,
+                            brief_language=self.brief_language,
+                        ),
                         f"merge level {level} group {i + 1}/{len(groups)}",
                     )
                     for i, group in enumerate(groups)
@@ -125,7 +137,11 @@ class ModelRun:
             )
             return await self._merge(transport, merged, title, level=level + 1)
         brief = await self._call(
-            transport, merge_messages(self.version, title=title, partials=payloads), "merge"
+            transport,
+            merge_messages(
+                self.version, title=title, partials=payloads, brief_language=self.brief_language
+            ),
+            "merge",
         )
         return dedupe_actors(brief)
 

@@ -38,6 +38,46 @@ class Item:
     figure_missing: bool = False  # the figure's number does not occur in the article
 
 
+@dataclass(frozen=True)
+class Languages:
+    """How the page is written: its own language and direction, and the article's, in
+    which the evidence quotes stay verbatim, with that language's quote marks."""
+
+    page: str  # lang attribute of the page: the brief's language
+    page_dir: str  # "ltr" or "rtl"
+    quotes: str  # lang of the evidence quotes: the article's language
+    quotes_dir: str
+    quotes_name: str | None  # "French", shown when it is not the page's language
+    open_quote: str
+    close_quote: str
+
+    @property
+    def mixed(self) -> bool:
+        return self.quotes != self.page
+
+
+def page_languages(doc: BriefDocument) -> Languages:
+    """The languages of a brief document's page (English when its metadata says none)."""
+    from briefing.text.language import UNDETERMINED, direction_of, language_data, language_name
+
+    meta = doc.metadata
+    article = meta.language if meta.language and meta.language != UNDETERMINED else None
+    brief = meta.brief_language if meta.brief_language not in (None, UNDETERMINED) else None
+    page = brief or article or "en"
+    quotes = article or page
+    data = language_data(quotes)
+    opening, closing = data.quotes if data else ("“", "”")
+    return Languages(
+        page=page,
+        page_dir=direction_of(page),
+        quotes=quotes,
+        quotes_dir=direction_of(quotes),
+        quotes_name=language_name(quotes) if quotes != page else None,
+        open_quote=opening,
+        close_quote=closing,
+    )
+
+
 @dataclass
 class View:
     doc: BriefDocument
@@ -48,6 +88,7 @@ class View:
     grounding_line: str | None
     origin_label: str | None  # set for hand-written briefs, shown in the header
     quote_chars: int  # printed length of a quote
+    languages: Languages
 
     def item(self, path: str) -> Item:
         return self.items[path]
@@ -110,7 +151,9 @@ def build_view(
     meta = doc.metadata
     hand_written = meta.engine == "hand-written" or "hand-written" in meta.origin.lower()
     label = HAND_WRITTEN_LABEL if hand_written else None
-    return View(doc, brief, items, refs, notes, _grounding_line(grounding), label, limit)
+    return View(
+        doc, brief, items, refs, notes, _grounding_line(grounding), label, limit, page_languages(doc)
+    )
 
 
 def _index_checks(
