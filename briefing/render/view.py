@@ -152,7 +152,15 @@ def build_view(
     hand_written = meta.engine == "hand-written" or "hand-written" in meta.origin.lower()
     label = HAND_WRITTEN_LABEL if hand_written else None
     return View(
-        doc, brief, items, refs, notes, _grounding_line(grounding), label, limit, page_languages(doc)
+        doc,
+        brief,
+        items,
+        refs,
+        notes,
+        _grounding_line(grounding),
+        label,
+        limit,
+        page_languages(doc),
     )
 
 

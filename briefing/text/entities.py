@@ -210,9 +210,10 @@ def _split_run(
     return [(tokens[0][0], tokens[-1][1], initial, of_y and not looks_like_org(name))]
 
 
-def analyse(text: str, *, skip_headings: bool = True) -> Analysis:
-    """Sentences, ranked entities and places of `text` (deterministic, offline)."""
-    sentences = split_sentences(text)
+def analyse(text: str, *, skip_headings: bool = True, language: str | None = None) -> Analysis:
+    """Sentences, ranked entities and places of `text` (deterministic, offline);
+    `language` adds its abbreviations, sentence openers and name words to English's."""
+    sentences = split_sentences(text, language)
     if not skip_headings:
         sentences = [Sentence(s.text, s.start, s.end, s.block, False) for s in sentences]
     groups: dict[str, _NameGroup] = {}

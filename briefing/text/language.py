@@ -134,6 +134,27 @@ def _load(path: Path) -> LanguageData:
     )
 
 
+# What is known of a language without a data file: nothing but its code.
+NO_LANGUAGE = LanguageData(
+    code=UNDETERMINED,
+    name="undetermined",
+    native_name="undetermined",
+    script="",
+    direction="ltr",
+    quotes=("“", "”"),
+    stopwords=frozenset(),
+    months=(),
+    weekdays=(),
+    abbreviations=frozenset(),
+    numbers=None,
+    chrome={},
+    cues={},
+    words={},
+    gaps={},
+    raw={},
+)
+
+
 @cache
 def all_languages() -> tuple[LanguageData, ...]:
     """Every language with a data file, by code."""

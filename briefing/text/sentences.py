@@ -82,7 +82,7 @@ def _item_like(block: str) -> tuple[bool, bool]:
     return re.search(r"\d", bare) is not None, _VERB.search(bare) is not None
 
 
-def split_sentences(text: str) -> list[Sentence]:
+def split_sentences(text: str, language: str | None = None) -> list[Sentence]:
     """Split `text` into sentences with offsets; short unpunctuated lines are headings,
     unless they are list items: a line after a list marker, one that states a number, or
     one with a verb next to another such line and not right above a paragraph (that is a
