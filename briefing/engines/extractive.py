@@ -44,6 +44,9 @@ from briefing.text.sentences import Sentence
 _AID_KINDS = (ActorKind.INTERNATIONAL_ORGANISATION, ActorKind.NGO)
 _PARTY_KINDS = (ActorKind.ARMED_GROUP, ActorKind.GOVERNMENT, ActorKind.FOREIGN_STATE)
 _FigureInSentence = tuple[Sentence, FigureReading]  # a figure read, and the sentence it is in
+# Actors and figures the document may hold, as a multiple of the page's budget: the page
+# shows the best, the JSON (and what compare scores) the rest too.
+_DOCUMENT_LISTS = 2
 
 
 # --- Sections ----------------------------------------------------------------------------
@@ -145,7 +148,12 @@ def _actors(reading: ArticleReading, b: Budgets, impact_starts: set[int]) -> lis
         if e not in chosen and taken < caps.get(kind_group(e), 1) and len(chosen) < b.actors:
             chosen.append(e)
     chosen += [e for e in pool if e not in chosen]
-    chosen = sorted(chosen[: b.actors], key=lambda e: (-score(e), e.first))
+    # The page shows `b.actors`; the document keeps as many again, ranked after them,
+    # for readers of the JSON (the page says how many it leaves out).
+    chosen = (
+        sorted(chosen[: b.actors], key=lambda e: (-score(e), e.first))
+        + chosen[b.actors : _DOCUMENT_LISTS * b.actors]
+    )
     return [_describe_actor(reading, e, b) for e in chosen]
 
 
@@ -196,7 +204,10 @@ def _figures(
             found.append((-(r.weight + (s.start in impact_starts) + late), r.start, s, r))
     fit = [f for f in sorted(found, key=lambda f: f[:2]) if word_count(f[3].value) <= b.label_words]
     figures = []
-    for _, _, s, r in sorted(fit[: b.figures], key=lambda f: f[1]):
+    # The best that fit the page in reading order, then as many again (see `_actors`).
+    page = sorted(fit[: b.figures], key=lambda f: f[1])
+    extra = sorted(fit[b.figures : _DOCUMENT_LISTS * b.figures], key=lambda f: f[1])
+    for _, _, s, r in page + extra:
         by = _figure_source(reading, s, r, b)
         quote = span_around(reading.text, s, r.start, b.claim_words, reading.lex)
         figures.append(

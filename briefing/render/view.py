@@ -18,11 +18,26 @@ from briefing.schema import Brief, BriefDocument, GroundingReport, QuoteCheck, i
 HAND_WRITTEN_LABEL = "Hand-written reference brief — not model output"
 
 
+_OPENING_MARKS = '“"‘«„‹「'
+_CLOSING_MARKS = '”"’»“›」'
+
+
 @dataclass
 class Ref:
     n: int
     quote: str  # whitespace-normalised, otherwise verbatim
     status: str | None  # "exact" | "fuzzy" | "not_found"; None without grounding
+
+    @property
+    def display(self) -> str:
+        """The quote as printed inside the page's own quote marks: marks that open or
+        close the quote itself go, so a quote of a quote is not marked twice."""
+        text = self.quote
+        if len(text) > 1 and text[0] in _OPENING_MARKS:
+            text = text[1:].lstrip()
+        if len(text) > 1 and text[-1] in _CLOSING_MARKS and text.count(text[-1]) % 2:
+            text = text[:-1].rstrip()
+        return text
 
 
 @dataclass
@@ -95,12 +110,12 @@ class View:
 
     def short(self, ref: Ref) -> str:
         """The printed form of a quote: its verbatim start, "…" when cut."""
-        return shorten_chars(ref.quote, self.quote_chars)
+        return shorten_chars(ref.display, self.quote_chars)
 
     @property
     def shortened(self) -> int:
         """Quotes whose printed form is cut (HTML shows the full one on screen)."""
-        return sum(self.short(r) != r.quote for r in self.refs)
+        return sum(self.short(r) != r.display for r in self.refs)
 
     def with_quote_chars(self, quote_chars: int | None) -> View:
         """The same view with quotes printed to `quote_chars` (None: unchanged)."""

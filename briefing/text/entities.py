@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from briefing.schema import ActorKind
+from briefing.text.long_names import acronym_long_forms, head_start
 from briefing.text.names import (
     CAPITALISED_WORD,
     DEMONYM,
@@ -36,9 +37,12 @@ from briefing.text.names import (
     looks_like_org,
     looks_like_person,
     name_words,
+    other_language_names,
+    sentence_starters,
     strip_particle,
 )
 from briefing.text.sentences import MONTHS, Sentence, split_sentences
+from briefing.text.states import state_mentions
 
 # "KESSARA, 14 March — ", "GENEVA (Reuters) - ", "Rivertown, 3 May — ": a dateline.
 DATELINE = re.compile(
@@ -53,16 +57,25 @@ _ACRONYM_DEF = re.compile(r"\s*\(([A-Z][A-Za-z&]{1,9})\)")
 POSSESSIVE = re.compile(r"[’']s?\s")  # "X's", "Xs'" before the next word
 _OF_NEXT = re.compile(r"\s+of\s")
 
+
 # Lower-case words next to a mention that say what kind of actor it is.
+def _context(kind: ActorKind) -> frozenset[str]:
+    """Other languages' context words for `kind` (`context_<kind>` in `[names]`)."""
+    return frozenset(" ".join(other_language_names(f"context_{kind.value}")).split())
+
+
 _CONTEXT_CUES = {
-    ActorKind.ARMED_GROUP: frozenset(
+    ActorKind.ARMED_GROUP: _context(ActorKind.ARMED_GROUP)
+    | frozenset(
         """rebel rebels insurgent insurgents militant militants fighters militia militias
         jihadist jihadists guerrillas guerrilla""".split()
     ),
-    ActorKind.GOVERNMENT: frozenset("government ministry regime cabinet troops".split()),
+    ActorKind.GOVERNMENT: _context(ActorKind.GOVERNMENT)
+    | frozenset("government ministry regime cabinet troops".split()),
     ActorKind.MEDIA: frozenset("channel newspaper broadcaster outlet television radio".split()),
     ActorKind.NGO: frozenset("charity ngo aid volunteers nonprofit non-governmental".split()),
-    ActorKind.PERSON: frozenset(
+    ActorKind.PERSON: _context(ActorKind.PERSON)
+    | frozenset(
         """spokesperson spokesman spokeswoman minister president governor commander analyst
         researcher director head chief envoy representative leader founder colonel general
         teacher schoolteacher doctor nurse resident farmer chair chairman chairwoman mayor
@@ -89,10 +102,14 @@ _SPEECH_AFTER = re.compile(
 # "government of Kaldera", "the Solen government", "Syrian forces", "Federation fighters".
 _COLLECTIVE = re.compile(
     r"(?<![\w-])(?:[Tt]he\s+)?government\s+of\s+(?P<y>(?:[A-Z][\w’'-]+\s+){0,3}[A-Z][\w’'-]+)"
-    r"|(?<![\w-])(?:[Tt]he\s+)?(?P<x>[A-Z][\w’']*(?:-[A-Z][\w’']*)*(?:\s+[A-Z][\w’']*)?)"
+    r"|(?<![\w-])(?:[Tt]he\s+)?(?P<x>(?:[A-Z][a-z]+-backed\s+)?[A-Z][\w’']*(?:-[A-Z][\w’']*)*"
+    r"(?:\s+[A-Z][\w’']*)?)"
     r"(?:’s|'s)?\s+(?P<noun>government|regime|authorities|administration|army|military|forces"
     r"|troops|rebels|militias?|fighters|insurgents|militants)\b"
+    r"|(?<![\w-])(?:[Tt]he\s+)?(?P<low>(?:national|central|federal|interim|transitional)"
+    r"\s+(?:government|authorities))\b"
 )
+_INSTITUTION = re.compile(r"(?:Hospital|Clinic|University|School|College)$")
 _ARMED_NOUNS = frozenset("rebels militia militias fighters insurgents militants".split())
 _STATE_NOUNS = frozenset("government regime authorities administration".split())
 
@@ -140,8 +157,11 @@ class _NameGroup:
     from_of: bool = False  # the "Y" of "Person of Y" with no organisation cue: a place
 
 
-def _name_spans(text: str, sentences: list[Sentence]) -> list[tuple[int, int, bool, bool]]:
-    """(start, end, sentence-initial, right part of "Person of Y") for every name run."""
+def _name_spans(
+    text: str, sentences: list[Sentence], starters: frozenset[str] = SENTENCE_STARTERS
+) -> list[tuple[int, int, bool, bool]]:
+    """(start, end, sentence-initial, right part of "Person of Y") for every name run,
+    with long forms that runs miss (`briefing.text.long_names`) in place of their parts."""
     out: list[tuple[int, int, bool, bool]] = []
     # Words capitalised mid-sentence are names; words also written in lower case are not.
     mid = set(re.findall(r"(?<=[\w,;] )[A-ZÀ-Þ][\w’'-]*", text))
@@ -173,7 +193,7 @@ def _name_spans(text: str, sentences: list[Sentence]) -> list[tuple[int, int, bo
                     or re.search(r"-[a-z]", word) is not None  # "Turkish-backed"
                     or word in MONTHS
                     or word in WEEKDAYS
-                    or (not tokens and word in SENTENCE_STARTERS)
+                    or (not tokens and word in starters)
                     or opener
                 )
                 if not bad:
@@ -182,7 +202,23 @@ def _name_spans(text: str, sentences: list[Sentence]) -> list[tuple[int, int, bo
                     out += _split_run(text, tokens, first, common, of_y)
                     tokens, of_y = [], opener  # "Residents of X": X is a place
             out += _split_run(text, tokens, first, common, of_y)
+        out = _with_long_forms(text, s, first, out)
     return out
+
+
+def _with_long_forms(
+    text: str, s: Sentence, first: int, spans: list[tuple[int, int, bool, bool]]
+) -> list[tuple[int, int, bool, bool]]:
+    """Spans of sentence `s` (appended to earlier sentences' in `spans`) with acronym long
+    forms and lower-case heads applied: "Programme alimentaire mondial", "ministère de
+    la Santé"."""
+    done = [sp for sp in spans if sp[0] < s.start]
+    mine = [sp for sp in spans if sp[0] >= s.start]
+    longs = acronym_long_forms(text, s.start, s.end)
+    mine = [sp for sp in mine if not any(a <= sp[0] and sp[1] <= z for a, z in longs)]
+    mine += [(a, z, a == first, False) for a, z in longs]
+    mine = [(head_start(text, a), z, initial, of_y) for a, z, initial, of_y in mine]
+    return done + sorted(mine)
 
 
 def _split_run(
@@ -217,7 +253,7 @@ def analyse(text: str, *, skip_headings: bool = True, language: str | None = Non
     if not skip_headings:
         sentences = [Sentence(s.text, s.start, s.end, s.block, False) for s in sentences]
     groups: dict[str, _NameGroup] = {}
-    for start, end, initial, of_part in _name_spans(text, sentences):
+    for start, end, initial, of_part in _name_spans(text, sentences, sentence_starters(language)):
         name = text[start:end]
         if all(t in TITLES for t in name.split()) or (" " not in name and DEMONYM.match(name)):
             continue  # "Interior Minister", "Supreme Leader": a title, not yet a name
@@ -235,6 +271,7 @@ def analyse(text: str, *, skip_headings: bool = True, language: str | None = Non
     home = _home_stems(sentences)
     kinds = {n: _classify(text, g, home, set()) for n, g in groups.items()}
     _add_collectives(text, sentences, groups, kinds)
+    _add_states(text, groups, home)
     persons = {t for n in groups if kinds.get(n) is ActorKind.PERSON for t in name_words(n)}
     entities = [
         Entity(g.forms[0], _classify(text, g, home, persons), tuple(g.forms[1:]), tuple(g.mentions))
@@ -252,7 +289,11 @@ def find_entities(text: str) -> list[Entity]:
 
 
 def _is_place(text: str, name: str, g: _NameGroup) -> bool:
-    if (PLACE_NAME.search(name) and not ORG_HEADS.search(name)) or g.from_of:
+    # An institution that speaks is an actor: "Doctors at Kessara General Hospital said".
+    speaks = _INSTITUTION.search(name) is not None and any(
+        _SPEECH_AFTER.match(text, m.end) for m in g.mentions
+    )
+    if (PLACE_NAME.search(name) and not ORG_HEADS.search(name) and not speaks) or g.from_of:
         return True
     if kind_from_name(name) or has_title(name) or is_acronym(name):
         return False
@@ -331,10 +372,12 @@ def _add_collectives(
     added: list[tuple[_NameGroup, Mention]] = []
     for s in sentences:
         for m in _COLLECTIVE.finditer(text, s.start, s.end) if not s.heading else ():
-            x = m.group("x") or m.group("y")
+            x = m.group("x") or m.group("y") or m.group("low")
             if x.split()[0] in SENTENCE_STARTERS or (x.split()[0] in TITLES and not m.group("y")):
                 continue
             key, noun = strip_particle(x.split()[-1]), (m.group("noun") or "government").lower()
+            if "-backed" in x or m.group("low"):  # "Turkish-backed Syrian rebels": their own
+                key = x
             armed, start, end = noun in _ARMED_NOUNS, m.start(), m.end()
             label = re.sub(r"^[Tt]he\s+", "", m.group())
             if key in by_token:
@@ -371,6 +414,21 @@ def _add_collectives(
             g.forms.sort(key=lambda f: "government" not in f and "regime" not in f)
 
 
+def _add_states(text: str, groups: dict[str, _NameGroup], home: set[str]) -> None:
+    """Foreign states acting through demonyms and possessives (`briefing.text.states`):
+    a place the article names becomes a state actor when its people act."""
+    names = {f for g in groups.values() for f in g.forms}
+    for sm in state_mentions(text, names, home):
+        g = groups.get(sm.state) or groups.setdefault(
+            sm.state, _NameGroup([sm.state], tentative=False)
+        )
+        g.place, g.from_of, g.collective = False, False, ActorKind.FOREIGN_STATE
+        if all(m.start != sm.start for m in g.mentions):
+            g.mentions = sorted(
+                [*g.mentions, Mention(sm.start, sm.end, sm.text)], key=_mention_start
+            )
+
+
 def _mention_start(m: Mention) -> int:
     return m.start
 
@@ -388,7 +446,8 @@ def _classify(text: str, g: _NameGroup, home: set[str], persons: set[str]) -> Ac
         key = strip_particle(
             name.split()[-1] if name.startswith("government of") else name.split()[0]
         )
-        if g.collective is ActorKind.GOVERNMENT and key not in persons and key[:4] not in home:
+        foreign = key[:1].isupper() and key not in persons and key[:4] not in home
+        if g.collective is ActorKind.GOVERNMENT and foreign:
             return ActorKind.FOREIGN_STATE
         return g.collective
     known = [KNOWN_ACRONYMS[f] for f in g.forms if f in KNOWN_ACRONYMS]

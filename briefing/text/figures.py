@@ -116,6 +116,11 @@ def _read_figure(
             unit, rest = name, after if name == "tonnes" else after[u.end() :]
             break
     money = unit in ("USD", "EUR", "GBP", "pounds")
+    sentence = text[s.start : s.end]
+    # Money counts for the crisis (an appeal, aid, a budget), not a bounty or a price.
+    near = text[max(s.start, m.start() - 40) : min(s.end, m.end() + 40)]
+    if money and (lex.not_crisis.search(near) or not lex.funding.search(sentence)):
+        return None
     of = (lex.money_of if money else lex.count_of).pattern
     lead = rf"^\s*{of}(?:\s+|(?<=['’]))(?:(?:{lex.article_words})\s+)?"
     phrase = _noun_phrase(re.sub(lead, " ", rest, count=1), lex)
@@ -144,10 +149,14 @@ def _read_figure(
         ]
         counts = verb[0][0] if verb else " ".join(clause[-b.figure_words :])
         kind = verb[0][1] if verb else kind
-    if not counts:
+    if not counts or lex.not_crisis.search(counts):
         return None
-    if unit is None and phrase:
-        unit = re.split(r"\s+of\s+", phrase)[0].split()[-1].lower()
+    # "Thousands of families": the vague amount keeps its "of", so the line reads whole.
+    of_next = re.match(rf"\s*((?:{lex.count_of.pattern}))\s", after)
+    if of_next and lex.vague.fullmatch(value) and phrase:
+        value = f"{value} {of_next.group(1)}"
+    # The counted noun is in `counts` ("people killed"); a unit is only a measure
+    # (currency, percent, tonnes), so a line never reads "23 people people killed".
     counts = " ".join(counts.split()[: b.figure_words])
     return FigureReading(
         value=value, unit=unit, counts=counts, start=m.start(), weight=weight, kind=kind
@@ -198,12 +207,23 @@ def _counted_status(
         (m.start() - h.end() if h.end() <= m.start() else h.start() - m.end(), n, h.group())
         for n, st in enumerate(lex.status)
         for h in st.pattern.finditer(text, lo, hi)
+        if not _owned_by_other(text, h, m, lex)
     ]
     if not near:
         return None
     _, n, said = min(near)
     st = lex.status[n]
     return Status(st.pattern, st.label or said, st.kind)
+
+
+def _owned_by_other(text: str, cue_at: re.Match[str], m: re.Match[str], lex: Lexicon) -> bool:
+    """Whether a status word belongs to another number: "23 dead and 412 cases" - "dead"
+    says nothing of the 412."""
+    if cue_at.end() <= m.start():  # before our number: does another number precede it?
+        lead = text[max(0, cue_at.start() - 30) : cue_at.start()]
+        return any(f.end() >= len(lead) - 1 for f in lex.figure.finditer(lead))
+    between = text[m.end() : cue_at.start()]  # after it: is another number in between?
+    return lex.figure.search(between) is not None
 
 
 def _actor_label(e: Entity, limit: int) -> str:

@@ -23,9 +23,9 @@ gets the partial, language-neutral brief. What each cue is for:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from collections.abc import Mapping
 from typing import Any
 
 from briefing.text.language import NO_LANGUAGE, LanguageData, language_data
@@ -66,6 +66,9 @@ class Lexicon:
     whether: Pattern
     past: Pattern
     people: Pattern
+    funding: Pattern  # money for the crisis: aid, an appeal, a budget
+    not_crisis: Pattern  # money or counts that are not humanitarian: a bounty, a price
+    vague: Pattern  # a vague amount on its own: "thousands"
     reporting: Pattern
     pronoun: Pattern
     place_noun: Pattern
@@ -186,6 +189,9 @@ def _build(lang: LanguageData, cues: dict[str, Any] | None = None) -> Lexicon:
         whether=words("whether"),
         past=words("past"),
         people=words("people"),
+        funding=words("funding"),
+        not_crisis=words("not_crisis"),
+        vague=re.compile(rf"(?i:{c.get('vague_amounts') or r'(?!)'})"),
         reporting=words("reporting"),
         pronoun=words("pronoun"),
         place_noun=raw("place_noun"),
