@@ -26,12 +26,16 @@ from briefing.engines.extractive_reading import (
     rank_by_cue,
     read_article,
 )
+from briefing.engines.extractive_roles import actor_role
 from briefing.engines.extractive_spans import (
     cue_position,
     display_text,
     join_summary,
+    opens_well,
     pick_sentences,
+    reported,
     span_around,
+    tidy_span,
 )
 from briefing.ingest.article import Article
 from briefing.schema import ActorKind, Brief, Claim, Figure, iter_evidence
@@ -107,9 +111,12 @@ def _situation(reading: ArticleReading, article: Article, b: Budgets) -> schema.
         return bool(lex.when.search(s.text)) - 2.0 * bool(lex.past.search(s.text))
 
     devs = []
-    events = rank_by_cue(reading, lex.event, used, dated_weight)[: b.key_developments]
-    for s in sorted(events, key=lambda s: s.start):
+    events: list[tuple[Sentence, str]] = []
+    for s in rank_by_cue(reading, lex.event, used, dated_weight):
         span = span_around(text, s, cue_position(text, s, lex.event, lex), b.development_words, lex)
+        if opens_well(text, s, span) and len(events) < b.key_developments:
+            events.append((s, span))  # a bullet a reader can start: not "holding rural..."
+    for s, span in sorted(events, key=lambda e: e[0].start):
         date = lex.when.search(span)
         where = _fit_label(_place_in_span(reading, s, span), b.label_words)
         when = _fit_label(date.group() if date else None, b.label_words)
@@ -182,6 +189,11 @@ def _describe_actor(reading: ArticleReading, e: Entity, b: Budgets) -> schema.Ac
         span_around(text, best[1], best[2], b.actor_role_words, lex) if best else e.mentions[0].text
     )
     role = display_text(text, best[1], quote, lex) if best else quote
+    phrase = actor_role(reading, e, b.actor_role_words) if lex.full else None
+    if phrase is not None:  # what the article calls it, not the sentence it is in
+        role = phrase.text
+        evidence = tidy_span(text[phrase.start : phrase.end])
+        quote = evidence if word_count(evidence) <= b.claim_words * 2 else quote
     return schema.Actor(
         name=name, kind=e.kind, role=role, aliases=aliases[: b.actor_aliases], evidence=[quote]
     )
@@ -250,7 +262,9 @@ def _outlook(reading: ArticleReading, b: Budgets) -> schema.Outlook:
     text, lex = reading.text, reading.lex
     indicators: list[Claim] = []
     used: set[int] = set()
-    for s in rank_by_cue(reading, lex.indicator, set())[: b.indicators]:
+    for s in rank_by_cue(reading, lex.indicator, set()):
+        if len(indicators) >= b.indicators:
+            break
         used.add(s.start)
         marks = [s.start + m.start() for m in lex.whether.finditer(s.text)]
         ends = [*marks[1:], s.end]  # "...: whether A, whether B, and whether C": one sign each
@@ -264,6 +278,10 @@ def _outlook(reading: ArticleReading, b: Budgets) -> schema.Outlook:
         for piece in pieces[: b.indicators - len(indicators)]:
             if word_count(piece) > b.claim_words:
                 piece = span_around(text, s, text.find(piece, s.start), b.claim_words, lex)
+            # "whether the permit backlog clears" is a sign to watch as it stands; a bullet
+            # opening mid-clause otherwise ("signaling that...") is not.
+            if not (opens_well(text, s, piece) or lex.whether.match(piece)):
+                continue
             indicators.append(Claim(text=display_text(text, s, piece, lex), evidence=[piece]))
 
     # Forward-looking weight; later sentences a little more.
@@ -275,15 +293,29 @@ def _outlook(reading: ArticleReading, b: Budgets) -> schema.Outlook:
     forward = rank_by_cue(reading, lex.forward, used, forward_weight)
     parts = pick_sentences(text, forward, b.outlook_summary_words, 2, lex)
     risks: list[schema.Risk] = []
-    for s in [s for s in forward if not any(p in s.text for p in parts)] or forward:
+    left = [s for s in forward if not any(p in s.text for p in parts)] or forward
+    # A risk needs a word of risk ("could", "warned"); a plan ("is expected in Damascus")
+    # is one only when the article gives nothing stronger.
+    strong_ones = [s for s in left if lex.forward_strong.search(s.text)]
+    for s in strong_ones or left:
         if len(risks) == b.risks:
             break
         strong = lex.forward_strong.search(s.text)
         anchor = cue_position(text, s, lex.forward_strong if strong else lex.forward, lex)
         span = span_around(text, s, anchor, b.risk_words, lex)
+        said = re.match(r"(\S+)\s+that\s+", span)  # "warned that X": the risk is X
+        if said and (
+            lex.reporting.fullmatch(said.group(1)) or lex.forward_strong.fullmatch(said.group(1))
+        ):
+            span = span[said.end() :]
+        # A risk may be what someone said ("said the most likely outcome was..."): it
+        # reads whole after an ellipsis. Any other lower-case start does not.
+        heard = not opens_well(text, s, span) and reported(text, s, span, lex)
+        if not opens_well(text, s, span) and not heard:
+            continue
         frame = lex.timeframe.search(span) or lex.timeframe.search(s.text)
         timeframe = _fit_label(frame.group() if frame else None, b.label_words)
-        shown = display_text(text, s, span, lex)
+        shown = ("…" if heard else "") + display_text(text, s, span, lex)
         risks.append(
             schema.Risk(description=shown, likelihood=None, timeframe=timeframe, evidence=[span])
         )

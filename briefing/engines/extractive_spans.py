@@ -30,13 +30,56 @@ def clause_bounds(text: str, s: Sentence, lex: Lexicon | None = None) -> list[tu
 
 
 def span_around(text: str, s: Sentence, lo: int, limit: int, lex: Lexicon | None = None) -> str:
-    """A verbatim span of `s` containing position `lo`, within `limit` words.
+    """A verbatim span of `s` containing position `lo`, within `limit` words, that starts
+    where a reader can start: at the sentence's start, or at a clause that opens with a
+    capital, a digit or a quote ("holding rural areas could..." is not such a start).
 
     The longest start of the sentence that reaches `lo` (the subject usually comes first);
     else the clause at `lo` grown by whole clauses to the right, run on word by word when
-    much room is left, then grown to the left; else a window of words.
+    much room is left, then grown to the left; else a window of words. When that span
+    would open mid-sentence in lower case, a window from the sentence's start (or from
+    the last capitalised clause before `lo`) is taken instead, if it still reaches `lo`.
     """
     lex = lex or english()
+    span = _clause_span(text, s, lo, limit, lex)
+    at = text.find(span, s.start)
+    if not span or at <= s.start or not span[0].islower():
+        return span
+    starts = [s.start] + [
+        a for a, _ in clause_bounds(text, s, lex)[1:] if a <= lo and _reads_as_start(text[a])
+    ]
+    for start in sorted(starts, reverse=True) if len(starts) > 1 else starts:
+        words = list(_WORD.finditer(text, start, s.end))[:limit]
+        if words and words[-1].end() > lo:
+            window = _drop_hanging_words(text[start : words[-1].end()], lex)
+            if text.find(window, start) + len(window) > lo:
+                return tidy_span(window)
+    return span
+
+
+def reported(text: str, s: Sentence, span: str, lex: Lexicon) -> bool:
+    """Whether the span is what someone said or warned: it follows such a verb ("said
+    the most likely outcome...", "warned that supplies..."), so it reads whole after an
+    ellipsis."""
+    at = text.find(span, s.start)
+    before = text[s.start : at].rstrip()
+    last = re.search(r"(\S+)(?:\s+that)?$", before)
+    verb = last.group(1) if last else ""
+    return bool(lex.reporting.fullmatch(verb) or lex.forward_strong.fullmatch(verb))
+
+
+def opens_well(text: str, s: Sentence, span: str) -> bool:
+    """Whether a reader can start at the span: the sentence's start, or a capital."""
+    at = text.find(span, s.start)
+    return bool(span) and (at <= s.start or _reads_as_start(span[0]))
+
+
+def _reads_as_start(ch: str) -> bool:
+    return ch.isupper() or ch in '"“‘«¿¡'
+
+
+def _clause_span(text: str, s: Sentence, lo: int, limit: int, lex: Lexicon) -> str:
+    """`span_around` without the check of where it starts."""
     if word_count(s.text) <= limit:
         return tidy_span(s.text)
     segs = clause_bounds(text, s, lex)
