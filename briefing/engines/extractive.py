@@ -287,7 +287,7 @@ def _outlook(reading: ArticleReading, b: Budgets) -> schema.Outlook:
     # Forward-looking weight; later sentences a little more.
     def forward_weight(s: Sentence) -> float:
         late = 0.5 * reading.order[s.start] / len(reading.body) - s.text.startswith(OPENING_QUOTES)
-        strong = len(lex.forward_strong.findall(s.text))
+        strong = len(lex.forward_strong.findall(s.text)) + len(lex.plan.findall(s.text))
         return 2 * strong + bool(lex.timeframe.search(s.text)) + late
 
     forward = rank_by_cue(reading, lex.forward, used, forward_weight)
@@ -296,7 +296,9 @@ def _outlook(reading: ArticleReading, b: Budgets) -> schema.Outlook:
     left = [s for s in forward if not any(p in s.text for p in parts)] or forward
     # A risk needs a word of risk ("could", "warned"); a plan ("is expected in Damascus")
     # is one only when the article gives nothing stronger.
-    strong_ones = [s for s in left if lex.forward_strong.search(s.text)]
+    strong_ones = [s for s in left if lex.forward_strong.search(s.text)] or [
+        s for s in forward if lex.forward_strong.search(s.text)
+    ]
     for s in strong_ones or left:
         if len(risks) == b.risks:
             break

@@ -78,8 +78,9 @@ def _candidates(reading: ArticleReading, m: Mention, limit: int) -> list[Role]:
     own = m.text in reading_forms(reading, m) and not possessive
     in_aside = _IN_ASIDE.search(head) is not None or lex.according_to.search(head) is not None
     after = _COMMA.match(text, m.end, s.end)
-    if after and own and not in_aside:  # "X, a senior analyst at ...", "X, who carries ..."
-        rel = _RELATIVE.match(text, after.end(), s.end)
+    rel = _RELATIVE.match(text, after.end(), s.end) if after else None
+    # A relative clause is about the name before it even inside "according to X, who".
+    if after and own and (not in_aside or rel):  # "X, a senior analyst", "X, who carries"
         span = _phrase(text, rel.end() if rel else after.end(), s.end)
         first = text[span[0] : span[1]].split()[0].lower() if span else ""
         nominal = rel is not None or first in ("a", "an", "the", "un", "une", "el", "la", "le")

@@ -48,9 +48,12 @@ def span_around(text: str, s: Sentence, lo: int, limit: int, lex: Lexicon | None
     starts = [s.start] + [
         a for a, _ in clause_bounds(text, s, lex)[1:] if a <= lo and _reads_as_start(text[a])
     ]
+    # The window must hold the words at `lo` (the cue), not stop right on them.
+    after = [w.end() for w in _WORD.finditer(text, lo, s.end)][:3]
+    reach = after[-1] if after else lo
     for start in sorted(starts, reverse=True) if len(starts) > 1 else starts:
         words = list(_WORD.finditer(text, start, s.end))[:limit]
-        if words and words[-1].end() > lo:
+        if words and words[-1].end() >= reach:
             window = _drop_hanging_words(text[start : words[-1].end()], lex)
             if text.find(window, start) + len(window) > lo:
                 return tidy_span(window)

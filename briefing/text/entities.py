@@ -20,7 +20,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from briefing.schema import ActorKind
-from briefing.text.long_names import acronym_long_forms, head_start
+from briefing.text.language import language_data
+from briefing.text.long_names import acronym_long_forms, head_start, headed_names
 from briefing.text.names import (
     CAPITALISED_WORD,
     DEMONYM,
@@ -31,6 +32,7 @@ from briefing.text.names import (
     SENTENCE_STARTERS,
     TITLES,
     WEEKDAYS,
+    capitalises_nouns,
     has_title,
     is_acronym,
     kind_from_name,
@@ -51,7 +53,7 @@ DATELINE = re.compile(
 )
 _NAME_RUN = re.compile(
     rf"(?<![\w’'-]){CAPITALISED_WORD}(?:\s+(?:(?:of|for|and|de|du|des|del|la|le|van|von|bin|ibn"
-    rf"|da|di|y)(?:\s+the)?\s+)?{CAPITALISED_WORD})*"
+    rf"|da|di|do|dos|y)(?:\s+(?:the|la|las|los|les))?\s+)?{CAPITALISED_WORD})*"
 )
 _ACRONYM_DEF = re.compile(r"\s*\(([A-Z][A-Za-z&]{1,9})\)")
 POSSESSIVE = re.compile(r"[’']s?\s")  # "X's", "Xs'" before the next word
@@ -84,11 +86,15 @@ _CONTEXT_CUES = {
     ),
 }
 # The text just before a place: a locative word, perhaps after other names ("in A, B and ").
+# Other languages add theirs (`[names] locative`: "à", "dans", "districts de", "en").
+_OTHER_LOCATIVES = "|".join(other_language_names("locative"))
 LOCATIVE = re.compile(
     r"\b(?:in|at|near|toward|towards|into|across|around|outside|inside|through|via|beyond"
     r"|within|northern|southern|eastern|western|central|(?:north|south|east|west) of"
     r"|(?:town|city|village|port|district|province|region|capital|outskirts|area|state|country"
-    r"|suburb)s? of)\s+(?:the\s+)?(?:[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*(?:,\s*|\s+(?:and|or)\s+))?$"
+    rf"|suburb)s? of{'|' + _OTHER_LOCATIVES if _OTHER_LOCATIVES else ''})"
+    r"\s+(?:(?:the|la|le|les|el|los|las|a|o|os|as)\s+)?"
+    r"(?:[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*(?:,\s*|\s+(?:and|or|et|y|e)\s+(?:de\s+)?))?$"
 )
 _PLACE_AFTER = re.compile(
     r"[’']?s?\s+(?:river|valley|province|district|city|town|village|region|bridge|checkpoint"
@@ -158,7 +164,10 @@ class _NameGroup:
 
 
 def _name_spans(
-    text: str, sentences: list[Sentence], starters: frozenset[str] = SENTENCE_STARTERS
+    text: str,
+    sentences: list[Sentence],
+    starters: frozenset[str] = SENTENCE_STARTERS,
+    language: str | None = None,
 ) -> list[tuple[int, int, bool, bool]]:
     """(start, end, sentence-initial, right part of "Person of Y") for every name run,
     with long forms that runs miss (`briefing.text.long_names`) in place of their parts."""
@@ -203,6 +212,7 @@ def _name_spans(
                     tokens, of_y = [], opener  # "Residents of X": X is a place
             out += _split_run(text, tokens, first, common, of_y)
         out = _with_long_forms(text, s, first, out)
+        out += [(a, z, False, False) for a, z in headed_names(text, first, s.end, language)]
     return out
 
 
@@ -253,7 +263,9 @@ def analyse(text: str, *, skip_headings: bool = True, language: str | None = Non
     if not skip_headings:
         sentences = [Sentence(s.text, s.start, s.end, s.block, False) for s in sentences]
     groups: dict[str, _NameGroup] = {}
-    for start, end, initial, of_part in _name_spans(text, sentences, sentence_starters(language)):
+    for start, end, initial, of_part in _name_spans(
+        text, sentences, sentence_starters(language), language
+    ):
         name = text[start:end]
         if all(t in TITLES for t in name.split()) or (" " not in name and DEMONYM.match(name)):
             continue  # "Interior Minister", "Supreme Leader": a title, not yet a name
@@ -261,6 +273,8 @@ def analyse(text: str, *, skip_headings: bool = True, language: str | None = Non
         g.mentions.append(Mention(start, end, name))
         g.tentative &= initial and " " not in name and not is_acronym(name)
         g.from_of |= of_part
+    if capitalises_nouns(language):  # German "Nacht", "Menschen": nouns, not names
+        groups = {n: g for n, g in groups.items() if " " in n or is_acronym(n) or kind_from_name(n)}
     # A word seen only at the start of sentences ("Meanwhile", "Drevon") is kept when it is
     # also the last word (surname, head noun) of a name used mid-sentence.
     confirmed = {name_words(n)[-1] for n, g in groups.items() if not g.tentative and name_words(n)}
@@ -269,12 +283,21 @@ def analyse(text: str, *, skip_headings: bool = True, language: str | None = Non
         g.place = _is_place(text, name, g)
     _join_aliases(text, groups)
     home = _home_stems(sentences)
-    kinds = {n: _classify(text, g, home, set()) for n, g in groups.items()}
+    # Context words are English and the cued languages': elsewhere only a name's own
+    # words (or a known acronym) say what kind of actor it is.
+    lang = language_data(language)
+    cued = language in (None, "en") or (lang is not None and lang.full_analysis)
+    kinds = {n: _classify(text, g, home, set(), cued) for n, g in groups.items()}
     _add_collectives(text, sentences, groups, kinds)
     _add_states(text, groups, home)
     persons = {t for n in groups if kinds.get(n) is ActorKind.PERSON for t in name_words(n)}
     entities = [
-        Entity(g.forms[0], _classify(text, g, home, persons), tuple(g.forms[1:]), tuple(g.mentions))
+        Entity(
+            g.forms[0],
+            _classify(text, g, home, persons, cued),
+            tuple(g.forms[1:]),
+            tuple(g.mentions),
+        )
         for g in groups.values()
         if not g.place and (g.collective or not g.from_of)
     ]
@@ -440,7 +463,9 @@ def _home_stems(sentences: list[Sentence]) -> set[str]:
     return {w[:4] for w in re.findall(r"[A-Z]\w+", text)}
 
 
-def _classify(text: str, g: _NameGroup, home: set[str], persons: set[str]) -> ActorKind:
+def _classify(
+    text: str, g: _NameGroup, home: set[str], persons: set[str], cued: bool = True
+) -> ActorKind:
     name = g.forms[0]
     if g.collective:  # a government not named in the opening is a foreign state's
         key = strip_particle(
@@ -454,8 +479,8 @@ def _classify(text: str, g: _NameGroup, home: set[str], persons: set[str]) -> Ac
     if known or has_title(name):
         return known[0] if known else ActorKind.PERSON
     kind = next((k for k in map(kind_from_name, g.forms) if k), None)
-    if kind:
-        return kind
+    if kind or not cued:
+        return kind or ActorKind.OTHER
     # Two or three plain capitalised words are a person unless a word right beside a
     # mention says otherwise ("opposition channel Aleppo Today"); a name with an acronym
     # is an organisation. Single words look a little further, within their sentence.
@@ -469,6 +494,16 @@ def _classify(text: str, g: _NameGroup, home: set[str], persons: set[str]) -> Ac
         # After a possessive the words name a role *of* this actor ("X's foreign minister").
         after = "" if POSSESSIVE.match(after) else after
         words = re.findall(r"[\w-]+", before.lower())[-reach:]
+        # "le porte-parole du ministère, Jean-Baptiste Mbarga": a person's role noun in
+        # the apposition before the name outweighs the organisation it names.
+        appositive = re.search(r"([\w\s'’-]{1,40}),\s*$", before)
+        if (
+            person_like
+            and appositive
+            and _CONTEXT_CUES[ActorKind.PERSON]
+            & set(re.findall(r"[\w-]+", appositive.group(1).lower())[-4:])
+        ):
+            return ActorKind.PERSON
         words += re.findall(r"[\w-]+", after.lower())[:reach]
         for k, cues in _CONTEXT_CUES.items():
             if k is not ActorKind.PERSON or not person_like:

@@ -187,6 +187,8 @@ def _noun_phrase(rest: str, lex: Lexicon) -> str:
             break
         if of and not out:
             break
+        if out and lex.prefixes and low[:1] in lex.prefixes and len(low) > 3:
+            break  # Arabic "و..." opens the next clause: "٢٣ شخصا وأصابت"
         out.append(word)
         if word != tok or len(out) == 4:
             break

@@ -6,7 +6,7 @@ gets the partial, language-neutral brief. What each cue is for:
 
 - sections: `event` (key developments), `humanitarian` (impact), `needs`, `blocked`,
   `closing`, `route` and `access` (access constraints), `forward_strong`,
-  `forward_weak` (outlook and risks), `indicator` and `whether` (indicators to watch),
+  `forward_weak`, `plan` (outlook; risks need a strong one), `indicator` and `whether` (indicators to watch),
   `past` (background, ranked last);
 - figures: `qualifier` ("at least"), `scale_words`, `vague_amounts`, `percent_words`,
   `range`, `people` (nouns that count people), `status` (what happened to them, each
@@ -61,6 +61,7 @@ class Lexicon:
     access: Pattern
     forward_strong: Pattern
     forward_weak: Pattern
+    plan: Pattern  # "scheduled to", "is expected in": outlook, but no risk
     forward: Pattern
     indicator: Pattern
     whether: Pattern
@@ -93,6 +94,7 @@ class Lexicon:
     stop_words: frozenset[str]
     hanging_words: frozenset[str]
     verb_endings: tuple[str, ...]
+    prefixes: str  # one-letter conjunctions written onto the next word ("و"): a new clause
     status: tuple[Status, ...]
     units: tuple[tuple[Pattern, str], ...]
     months: str  # alternation of month names, capitalised as in text
@@ -131,7 +133,7 @@ def _number_words(lang: LanguageData) -> tuple[str, str]:
 # What any language is read by when its file has no cues: clause breaks at punctuation
 # (Latin, Arabic and CJK marks), numbers, percent signs.
 _NEUTRAL_CUES: dict[str, Any] = {
-    "clause_break": r"[,;:،؛、][\"”’»]?\s*|\s+[—–]\s+",
+    "clause_break": r"[,;:][\"”’»]?\s+|[،؛、][\"”’»]?\s*|\s+[—–]\s+",
 }
 
 
@@ -157,10 +159,10 @@ def _build(lang: LanguageData, cues: dict[str, Any] | None = None) -> Lexicon:
 
     blocked, closing = words("blocked"), words("closing")
     access_parts = [str(c[k]) for k in ("blocked", "closing", "access") if c.get(k)]
-    forward_parts = [str(c[k]) for k in ("forward_strong", "forward_weak") if c.get(k)]
+    forward_parts = [str(c[k]) for k in ("forward_strong", "forward_weak", "plan") if c.get(k)]
     qualifier = c.get("qualifier") or r"(?!)"
     digits = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?" if lang.code == "en" else _digits()
-    scale = rf"(?: ?(?:{c.get('scale_words') or word_scales})\b)?"
+    scale = rf"(?: ?(?i:{c.get('scale_words') or word_scales})\b)?"
     percent = rf"(?: ?%| (?:{c['percent_words']}))?" if c.get("percent_words") else r"(?: ?%)?"
     between = _fill(c.get("range") or r"(?!){a}{b}", dict.fromkeys(("{a}", "{b}"), f"(?:{digits})"))
     optional_qualifier = rf"(?:(?i:{qualifier}) )?"
@@ -182,6 +184,7 @@ def _build(lang: LanguageData, cues: dict[str, Any] | None = None) -> Lexicon:
         access=cue("|".join(access_parts)) if access_parts else _NEVER,
         forward_strong=words("forward_strong"),
         forward_weak=words("forward_weak"),
+        plan=words("plan"),
         forward=re.compile("|".join(f"\\b(?:{p})\\b" for p in forward_parts), re.IGNORECASE)
         if forward_parts
         else _NEVER,
@@ -216,6 +219,7 @@ def _build(lang: LanguageData, cues: dict[str, Any] | None = None) -> Lexicon:
         stop_words=word_set("stop_words"),
         hanging_words=word_set("hanging_words"),
         verb_endings=tuple(str(c.get("verb_endings", "")).split()),
+        prefixes=str(c.get("prefixes", "")),
         status=tuple(
             Status(cue(_fill(e[0], holes)), e[1] or None, (e[2] if len(e) > 2 else e[1]) or None)
             for e in c.get("status", ())
@@ -254,7 +258,29 @@ def reading_lexicon(code: str | None) -> Lexicon:
     found = lexicon(code)
     if found is not None:
         return found
-    return _build(language_data(code) or NO_LANGUAGE, _NEUTRAL_CUES)
+    lang = language_data(code) or NO_LANGUAGE
+    return _build(lang, _neutral_cues(lang))
+
+
+def _neutral_cues(lang: LanguageData) -> dict[str, Any]:
+    """The neutral cues, with what the data file says without cue words: its frequent
+    words end a counted phrase, its "of" words join one ("1,8 milhão de pessoas"), and
+    months, time and measure words are not counts ("12 مارس", "quarenta anos")."""
+    words = lang.words
+    of = "|".join(map(re.escape, sorted(words.get("of_words", ()), key=len, reverse=True)))
+    not_counted = [*words.get("time_words", ()), *(n for m in lang.months for n in m)]
+    measures = "|".join(map(re.escape, words.get("measure_words", ())))
+    percent = [p for p in (lang.numbers.percent if lang.numbers else ()) if p not in ("%", "٪")]
+    attached = [c for c in (lang.numbers.connectors if lang.numbers else ()) if len(c) == 1]
+    return {
+        **_NEUTRAL_CUES,
+        "percent_words": "|".join(map(re.escape, percent)),
+        "prefixes": "".join(attached),
+        "stop_words": " ".join(lang.stopwords),
+        "count_of": of,
+        "not_count": rf"\s(?i:{'|'.join(map(re.escape, not_counted))})\b" if not_counted else "",
+        "not_count_before": rf"(?:{measures})\s$" if measures else "",
+    }
 
 
 def english() -> Lexicon:

@@ -12,7 +12,9 @@ a bounded window, so the pass stays linear.
 from __future__ import annotations
 
 import re
+from functools import cache
 
+from briefing.text.language import language_data
 from briefing.text.names import LOWER_ORG_HEADS, strip_particle
 
 # Lower-case words skipped when spelling an acronym from a long form.
@@ -70,3 +72,25 @@ def head_start(text: str, start: int) -> int:
         return start
     head = _HEAD.search(text, max(0, start - 40), start)
     return head.start() if head else start
+
+
+def headed_names(text: str, lo: int, hi: int, language: str | None) -> list[tuple[int, int]]:
+    """Names in a script without capitals (Arabic): a head word from the language's
+    `[names] heads` ("وزارة", "منظمة"), perhaps with a one-letter prefix ("و", "ب"),
+    and the words after it that carry the definite prefix ("الصحة العالمية")."""
+    pattern = _headed_pattern(language)
+    if pattern is None:
+        return []
+    return [(m.start("name"), m.end("name")) for m in pattern.finditer(text, lo, hi)]
+
+
+@cache
+def _headed_pattern(language: str | None) -> re.Pattern[str] | None:
+    lang = language_data(language)
+    names = lang.raw.get("names", {}) if lang else {}
+    heads, prefix = str(names.get("heads", "")).split(), str(names.get("continuation_prefix", ""))
+    if not heads or not prefix:
+        return None
+    head = "|".join(map(re.escape, sorted(heads, key=len, reverse=True)))
+    more = rf"(?:\s+{re.escape(prefix)}\w+){{0,3}}"
+    return re.compile(rf"(?<!\w)[وبلف]?(?P<name>(?:{head}){more})(?!\w)")

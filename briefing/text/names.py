@@ -48,10 +48,23 @@ SENTENCE_STARTERS = frozenset(
 
 
 def sentence_starters(language: str | None) -> frozenset[str]:
-    """English's openers plus those of `language` ("Le", "Selon", "Nos" for French)."""
+    """English's openers plus those of `language` ("Le", "Selon", "Nos" for French), and
+    its frequent words capitalised ("Die", "Nach"): no name starts with one."""
     lang = language_data(language)
-    extra = str(lang.raw.get("names", {}).get("sentence_starters", "")) if lang else ""
-    return SENTENCE_STARTERS | frozenset(extra.split())
+    if lang is None:
+        return SENTENCE_STARTERS
+    extra = str(lang.raw.get("names", {}).get("sentence_starters", "")).split()
+    # English's openers are listed by hand (its frequent words include names: "Said").
+    latin = lang.script == "Latin" and lang.code != "en"
+    frequent = [w.capitalize() for w in lang.stopwords] if latin else []
+    return SENTENCE_STARTERS | frozenset(extra) | frozenset(frequent)
+
+
+def capitalises_nouns(language: str | None) -> bool:
+    """Whether the language capitalises every noun (German): a single capitalised word
+    is then no sign of a name."""
+    lang = language_data(language)
+    return bool(lang and lang.raw.get("names", {}).get("capitalised_nouns"))
 
 
 # Lower-case words that open an organisation's name in some languages: "ministère de la

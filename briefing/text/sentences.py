@@ -89,6 +89,11 @@ def _item_like(block: str) -> tuple[bool, bool]:
     return re.search(r"\d", bare) is not None, _VERB.search(bare) is not None
 
 
+def _next_word(block: str, at: int) -> str:
+    found = re.match(r"\s*([^\W\d_]+)", block[at : at + 40])
+    return found.group(1) if found else ""
+
+
 def split_sentences(text: str, language: str | None = None) -> list[Sentence]:
     """Split `text` into sentences with offsets; short unpunctuated lines are headings,
     unless they are list items: a line after a list marker, one that states a number, or
@@ -98,6 +103,7 @@ def split_sentences(text: str, language: str | None = None) -> list[Sentence]:
     out: list[Sentence] = []
     lang = language_data(language)
     abbreviations = _ABBREVIATIONS | (lang.abbreviations if lang else frozenset())
+    months = {name for names in lang.months for name in names} if lang else set()
     blocks = _blocks(text)
     like = [_item_like(text[s:e]) if n else (False, False) for n, (s, e, _) in enumerate(blocks)]
     for n, (bs, be, listed) in enumerate(blocks):
@@ -117,6 +123,8 @@ def split_sentences(text: str, language: str | None = None) -> list[Sentence]:
             word = block[: m.start()].rsplit(None, 1)[-1].lstrip("(\"“'‘«").lower()
             if word in abbreviations or (len(word) == 1 and word.isalpha()):
                 continue
+            if word.isdigit() and _next_word(block, m.end()).lower() in months:
+                continue  # "3. März": a German or Scandinavian ordinal date
             out.append(Sentence(block[start : m.end()], bs + start, bs + m.end(), n, False))
             start = len(block) - len(block[m.end() :].lstrip())
         if start < len(block):
