@@ -5,9 +5,9 @@ once per language. A language without cues has no lexicon (`lexicon(code)` is No
 gets the partial, language-neutral brief. What each cue is for:
 
 - sections: `event` (key developments), `humanitarian` (impact), `needs`, `blocked`,
-  `closing`, `route` and `access` (access constraints), `forward_strong`,
-  `forward_weak`, `plan` (outlook; risks need a strong one), `indicator` and `whether` (indicators to watch),
-  `past` (background, ranked last);
+  `closing`, `route` and `access` (access constraints), `forward_strong`, `forward_weak`
+  and `plan` (outlook; risks need a strong one), `indicator` and `whether` (indicators
+  to watch), `past` (background, ranked last);
 - figures: `qualifier` ("at least"), `scale_words`, `vague_amounts`, `percent_words`,
   `range`, `people` (nouns that count people), `status` (what happened to them, each
   as [pattern, label shown, kind: killed, missing, displaced...]), `units`,
