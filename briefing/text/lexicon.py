@@ -125,7 +125,7 @@ def _number_words(lang: LanguageData) -> tuple[str, str]:
     sep = rf"(?:[\s\-]+(?:(?:{joiner})[\s\-]+)?|-)" if joiner else r"[\s\-]+"
     # A lone "un"/"une" is an article, not a count: a run may start with one only when
     # more number words follow ("un million").
-    lone = rf"(?:{_alternation(ones)})(?![\w-]|{sep}(?:{vocab}))" if ones else r"(?!)"
+    lone = rf"(?:{_alternation(ones)})(?![\w-]|{sep}(?:{vocab})(?![\w-]))" if ones else r"(?!)"
     words = rf"(?i:(?!{lone})(?:{vocab})(?:{sep}(?:{vocab}))*)(?![\w-])"
     return words, _alternation(list(nums.scales)) or r"(?!)"
 
