@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from briefing.choices import Engine, StructuredMode, TokenizerMode, names
+from briefing.choices import Engine, LanguageDetector, StructuredMode, TokenizerMode, names
 from briefing.errors import ConfigError, option
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -45,6 +45,7 @@ class Settings:
     # The language the brief is written in (a code or a name: "fr", "French"); evidence
     # quotes stay verbatim in the article's language.
     brief_language: str = "English"
+    language_detector: LanguageDetector = LanguageDetector.BUILTIN
     # Where the key came from; never the key itself.
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -78,6 +79,7 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "engine": ("BRIEFING_ENGINE",),
     "tokenizer": ("BRIEFING_TOKENIZER",),
     "brief_language": ("BRIEFING_BRIEF_LANGUAGE",),
+    "language_detector": ("BRIEFING_LANGUAGE_DETECTOR",),
 }
 
 
@@ -174,6 +176,7 @@ _PARSERS: dict[str, Any] = {
     "engine": _choice(Engine),
     "tokenizer": _choice(TokenizerMode),
     "brief_language": _language,
+    "language_detector": _choice(LanguageDetector),
 }
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from briefing.cli.console import notify, stdout
-from briefing.cli.options import ChunkTokensOpt, MaxBytesOpt, ModelOpt, OverlapOpt, SourceArg
+from briefing.cli.options import (
+    ChunkTokensOpt,
+    LanguageDetectorOpt,
+    MaxBytesOpt,
+    ModelOpt,
+    OverlapOpt,
+    SourceArg,
+)
 
 if TYPE_CHECKING:
     from briefing.config import Settings
@@ -21,14 +28,23 @@ def resolve(**flags: Any) -> Settings:
 def load(source: str, settings: Settings) -> Article:
     from briefing.ingest.article import load_article
 
-    return load_article(source, max_bytes=settings.max_bytes, timeout=settings.timeout)
+    return load_article(
+        source,
+        max_bytes=settings.max_bytes,
+        timeout=settings.timeout,
+        detector=settings.language_detector,
+    )
 
 
-def inspect(source: SourceArg, max_bytes: MaxBytesOpt = None) -> None:
-    """Show what cleaning kept and removed from an article, and why."""
+def inspect(
+    source: SourceArg,
+    max_bytes: MaxBytesOpt = None,
+    language_detector: LanguageDetectorOpt = None,
+) -> None:
+    """Show what cleaning kept and removed from an article, and why, and its language."""
     from rich.table import Table
 
-    settings = resolve(max_bytes=max_bytes)
+    settings = resolve(max_bytes=max_bytes, language_detector=language_detector)
     article = load(source, settings)
     out = stdout()
     out.print(f"[bold]Title:[/bold] {article.title or '(none)'}")

@@ -16,6 +16,7 @@ from briefing.cli.options import (
     ChunkTokensOpt,
     ConcurrencyOpt,
     FormatOpt,
+    LanguageDetectorOpt,
     MaxBytesOpt,
     ModelOpt,
     OutputOpt,
@@ -95,6 +96,7 @@ def generate(
     chunk_overlap: OverlapOpt = None,
     max_bytes: MaxBytesOpt = None,
     brief_language: BriefLanguageOpt = None,
+    language_detector: LanguageDetectorOpt = None,
     cassette: Annotated[
         Path | None, typer.Option("--cassette", help="Cassette file to replay from / record to.")
     ] = None,
@@ -132,6 +134,7 @@ def generate(
         chunk_overlap=chunk_overlap,
         max_bytes=max_bytes,
         brief_language=brief_language,
+        language_detector=language_detector,
     )
     output_format(output, fmt)  # a bad -o or --format fails before any model call
     article = load(source, settings)

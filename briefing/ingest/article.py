@@ -71,6 +71,7 @@ def make_article(
     removed: tuple[RemovedLine, ...] = (),
     notes: tuple[str, ...] = (),
     detected: Detection | None = None,
+    detector: str = "builtin",
 ) -> Article:
     """Build an Article from cleaned paragraphs (joined by blank lines, offsets computed);
     its language is detected unless `detected` is given."""
@@ -92,7 +93,7 @@ def make_article(
         author=author,
         removed=removed,
         notes=notes,
-        detected=detected or detect_language(joined),
+        detected=detected or detect_language(joined, detector),
     )
 
 
@@ -105,11 +106,13 @@ def load_article(
     max_bytes: int = DEFAULT_MAX_BYTES,
     timeout: float = 20.0,
     stdin: BinaryIO | None = None,
+    detector: str = "builtin",
 ) -> Article:
     """Read `source` (a path, "-" for stdin, or an http(s) URL) and return the clean article.
 
     Raises InputError, with one line that says how to fix it, for anything that is not a
-    readable article.
+    readable article. `detector` names its language: "builtin" or "lingua" (see
+    `briefing.text.detect`).
     """
     raw = read_source(source, max_bytes=max_bytes, timeout=timeout, stdin=stdin)
     text, label = raw.text, raw.label
@@ -139,4 +142,5 @@ def load_article(
         author=found.author,
         removed=tuple(found.removed),
         notes=tuple(dict.fromkeys(found.notes)),  # e.g. many "3 hours ago" lines, one note
+        detector=detector,
     )

@@ -58,6 +58,8 @@ _NAME_RUN = re.compile(
 _ACRONYM_DEF = re.compile(r"\s*\(([A-Z][A-Za-z&]{1,9})\)")
 POSSESSIVE = re.compile(r"[’']s?\s")  # "X's", "Xs'" before the next word
 _OF_NEXT = re.compile(r"\s+of\s")
+_ELISION = re.compile(r"[LlDd][’'](?=[A-ZÀ-Þ])")
+_ELIDED_COMMON = re.compile(r"[LlDd][’'][a-zà-ÿ]")
 
 
 # Lower-case words next to a mention that say what kind of actor it is.
@@ -188,15 +190,22 @@ def _name_spans(
             of_y = False
             for tok in NAME_WORD.finditer(text, run.start(), run.end()):
                 word, end = tok.group(), tok.end()
+                elided = _ELISION.match(word)
+                if elided and not tokens:  # "L'ONU", "d’Action": the article is no name
+                    tok_start = tok.start() + elided.end()
+                    word = word[elided.end() :]
+                else:
+                    tok_start = tok.start()
                 cut = re.search(r"(?:[’']s?|\.)$", word)  # a possessive or a full stop ends it
                 if cut:
                     end, word = end - len(cut.group()), word[: -len(cut.group())]
                 # "Residents of X": a common noun opening the sentence, not part of a name.
-                opener = not tokens and tok.start() == first and word not in mid
+                opener = not tokens and tok_start == first and word not in mid
                 opener = opener and bool(_OF_NEXT.match(text, end)) and word not in TITLES
                 opener = opener and not looks_like_org(word) and not PLACE_NAME.search(word)
                 bad = (
                     not word
+                    or _ELIDED_COMMON.match(word) is not None  # "L'organisation": common
                     or "." in word
                     or (is_acronym(word) and text.startswith(" dollar", end))
                     or re.search(r"-[a-z]", word) is not None  # "Turkish-backed"
@@ -206,7 +215,7 @@ def _name_spans(
                     or opener
                 )
                 if not bad:
-                    tokens.append((tok.start(), end))
+                    tokens.append((tok_start, end))
                 if bad or cut:
                     out += _split_run(text, tokens, first, common, of_y)
                     tokens, of_y = [], opener  # "Residents of X": X is a place
