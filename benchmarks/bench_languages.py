@@ -158,10 +158,9 @@ def _library_splitter(name: str) -> Callable[[str, str | None], list[Sentence]]:
                 piece = text[start + a : start + z]
                 lead = len(piece) - len(piece.lstrip())
                 piece = piece.strip()
+                at = start + a + lead
                 if piece:
-                    out.append(
-                        Sentence(piece, start + a + lead, start + a + lead + len(piece), block, False)
-                    )
+                    out.append(Sentence(piece, at, at + len(piece), block, False))
         return out
 
     return split
