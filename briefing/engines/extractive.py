@@ -150,10 +150,16 @@ def _actors(reading: ArticleReading, b: Budgets, impact_starts: set[int]) -> lis
     chosen: list[Entity] = []
     for kind in ("party", "aid", "person"):
         chosen += [e for e in pool if kind_group(e) == kind][:1]
-    for e in pool:
-        taken = sum(kind_group(c) == kind_group(e) for c in chosen)
-        if e not in chosen and taken < caps.get(kind_group(e), 1) and len(chosen) < b.actors:
-            chosen.append(e)
+    # The page's actors within the caps; then the document's, within twice the caps, so
+    # that people quoted as sources do not crowd out the parties.
+    rank = {"party": 0, "aid": 1, "person": 3}
+    by_kind = sorted(pool, key=lambda e: rank.get(kind_group(e), 2))  # stable: score within
+    for scale, most in ((1, b.actors), (_DOCUMENT_LISTS, _DOCUMENT_LISTS * b.actors)):
+        for e in pool if scale == 1 else by_kind:
+            taken = sum(kind_group(c) == kind_group(e) for c in chosen)
+            room = taken < scale * caps.get(kind_group(e), 1) and len(chosen) < most
+            if e not in chosen and room:
+                chosen.append(e)
     chosen += [e for e in pool if e not in chosen]
     # The page shows `b.actors`; the document keeps as many again, ranked after them,
     # for readers of the JSON (the page says how many it leaves out).

@@ -27,7 +27,7 @@ _ACRONYM_AFTER = re.compile(r"\s*\([A-Z]+\)")
 # Where an apposition or a predicate stops: punctuation, but not inside "46,000" or "2.5".
 _PHRASE_END = re.compile(r",(?!\d)|\.(?=\s+[A-Z]|\s*$)|[;:!?()\[\]“”\"«»—–]|\s[-–—]\s")
 # A name inside an aside: "HTS, led by X, has ...", "(including X".
-_IN_ASIDE = re.compile(r"(?:,\s+(?:\w+\s+){0,2}(?:by|including|as|with|like)|\()\s*$")
+_IN_ASIDE = re.compile(r",\s+[^,]*\b(?:by|including|as|with|like)\b[^,]*$|\([^)]*$")
 _POSSESSIVE = re.compile(r"[’']s?\s")
 # "X's foreign minister", "X's head of office": what X has is a person.
 _PERSON_NOUN = re.compile(
@@ -85,6 +85,7 @@ def _candidates(reading: ArticleReading, m: Mention, limit: int) -> list[Role]:
         first = text[span[0] : span[1]].split()[0].lower() if span else ""
         nominal = rel is not None or first in ("a", "an", "the", "un", "une", "el", "la", "le")
         nominal |= first.isalpha() and first not in lex.hanging_words | lex.stop_words
+        nominal &= not (lex.code == "en" and first.endswith("ed") and first != "led")
         if span and nominal and not lex.reporting.match(text, span[0], span[1]):
             out.append(Role(text[span[0] : span[1]], m.start, span[1], 2 if rel else 0))
     title = _TITLE_BEFORE.search(head)

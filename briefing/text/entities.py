@@ -402,6 +402,12 @@ def _add_collectives(
     created: dict[tuple[str, bool], str] = {}
     spans: list[tuple[int, int]] = []
     added: list[tuple[_NameGroup, Mention]] = []
+    persons = {
+        strip_particle(f.split()[-1])
+        for n, g in groups.items()
+        if kinds[n] is ActorKind.PERSON
+        for f in g.forms
+    }
     for s in sentences:
         for m in _COLLECTIVE.finditer(text, s.start, s.end) if not s.heading else ():
             x = m.group("x") or m.group("y") or m.group("low")
@@ -423,6 +429,10 @@ def _add_collectives(
                     g.forms.insert(0, label)
             elif (key, armed) in created:
                 g = groups[created[(key, armed)]]
+            elif (
+                noun in _STATE_NOUNS and key in persons and (home_gov := _home_government(created))
+            ):
+                g = groups[home_gov]  # "Assad's regime": the government its leader heads
             else:
                 created[(key, armed)] = label
                 g = groups.setdefault(label, _NameGroup([label], tentative=False))
@@ -446,9 +456,16 @@ def _add_collectives(
             g.forms.sort(key=lambda f: "government" not in f and "regime" not in f)
 
 
+def _home_government(created: dict[tuple[str, bool], str]) -> str | None:
+    """The one government (not armed group) named by a modifier so far, if only one."""
+    found = [name for (_, armed), name in created.items() if not armed]
+    return found[0] if len(found) == 1 else None
+
+
 def _add_states(text: str, groups: dict[str, _NameGroup], home: set[str]) -> None:
     """Foreign states acting through demonyms and possessives (`briefing.text.states`):
-    a place the article names becomes a state actor when its people act."""
+    a place the article names becomes a state actor when its people act, and its
+    people's forces ("Iranian militias") are that state's mentions."""
     names = {f for g in groups.values() for f in g.forms}
     for sm in state_mentions(text, names, home):
         g = groups.get(sm.state) or groups.setdefault(
@@ -459,6 +476,12 @@ def _add_states(text: str, groups: dict[str, _NameGroup], home: set[str]) -> Non
             g.mentions = sorted(
                 [*g.mentions, Mention(sm.start, sm.end, sm.text)], key=_mention_start
             )
+        for name in [n for n in groups if n.split()[0] == sm.text and n != sm.state]:
+            other = groups[name]
+            if other.collective is ActorKind.ARMED_GROUP and " " in name:
+                groups.pop(name)
+                g.forms += [f for f in other.forms if f not in g.forms]
+                g.mentions = sorted({*g.mentions, *other.mentions}, key=_mention_start)
 
 
 def _mention_start(m: Mention) -> int:
