@@ -100,3 +100,32 @@ def test_a_lone_group_after_a_comma_or_point_matches_either_reading() -> None:
     assert french.key == 8.5
     assert mentions("8.500", "es")[0].key == 8500.0
     assert english.matches(mentions("8 500", "fr")[0])
+
+
+def test_gold_figures_are_read_in_the_gold_language() -> None:
+    from briefing.compare.gold import figure_recalled
+
+    assert figure_recalled("vingt-trois", ["vingt-trois morts"], "fr")
+    assert figure_recalled("4 000", ["4,000"], "fr")
+    assert figure_recalled("1.200", ["1,200"], "es")
+    assert not figure_recalled("vingt-trois", ["23"], None)
+
+
+def test_inspect_shows_the_language_and_generate_takes_the_new_flags() -> None:
+    from typer.testing import CliRunner
+
+    from briefing.cli.app import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["inspect", str(LANGUAGE_ARTICLES / "es-valdera-inundaciones.txt")])
+    assert result.exit_code == 0, result.output
+    assert "Language: Spanish (es), Latin script, ltr" in " ".join(result.output.split())
+    help_text = " ".join(runner.invoke(app, ["generate", "--help"]).output.split())
+    assert "--brief-language" in help_text and "--language-detector" in help_text
+
+
+def test_lingua_when_installed_agrees_on_the_test_articles() -> None:
+    pytest.importorskip("lingua")
+    text = (LANGUAGE_ARTICLES / "fr-kivane-cholera.txt").read_text(encoding="utf-8")
+    found = detect_language(text, "lingua")
+    assert (found.code, found.method) == ("fr", "lingua")
