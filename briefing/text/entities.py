@@ -15,11 +15,12 @@ the word lists, are in `briefing.text.names`.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from briefing.schema import ActorKind
+from briefing.text.collectives import add_collectives, add_states
+from briefing.text.groups import Mention, NameGroup
 from briefing.text.language import language_data
 from briefing.text.long_names import acronym_long_forms, head_start, headed_names
 from briefing.text.names import (
@@ -44,7 +45,6 @@ from briefing.text.names import (
     strip_particle,
 )
 from briefing.text.sentences import MONTHS, Sentence, split_sentences
-from briefing.text.states import state_mentions
 
 # "KESSARA, 14 March — ", "GENEVA (Reuters) - ", "Rivertown, 3 May — ": a dateline.
 DATELINE = re.compile(
@@ -108,28 +108,14 @@ _SPEECH_AFTER = re.compile(
     r"|reported|confirmed|denied|claimed|called|urged|estimated|suggested|highlighted)\b"
 )
 # "government of Kaldera", "the Solen government", "Syrian forces", "Federation fighters".
-_COLLECTIVE = re.compile(
-    r"(?<![\w-])(?:[Tt]he\s+)?government\s+of\s+(?P<y>(?:[A-Z][\w’'-]+\s+){0,3}[A-Z][\w’'-]+)"
-    r"|(?<![\w-])(?:[Tt]he\s+)?(?P<x>(?:[A-Z][a-z]+-backed\s+)?[A-Z][\w’']*(?:-[A-Z][\w’']*)*"
-    r"(?:\s+[A-Z][\w’']*)?)"
-    r"(?:’s|'s)?\s+(?P<noun>government|regime|authorities|administration|army|military|forces"
-    r"|troops|rebels|militias?|fighters|insurgents|militants)\b"
-    r"|(?<![\w-])(?:[Tt]he\s+)?(?P<low>(?:national|central|federal|interim|transitional)"
-    r"\s+(?:government|authorities))\b"
-)
 _INSTITUTION = re.compile(r"(?:Hospital|Clinic|University|School|College)$")
-_ARMED_NOUNS = frozenset("rebels militia militias fighters insurgents militants".split())
-_STATE_NOUNS = frozenset("government regime authorities administration".split())
 
 
 # --- Entities ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Mention:
-    start: int
-    end: int
-    text: str
+# Mention is part of this module's API (Entity.mentions holds them).
+__all__ = ["DATELINE", "LOCATIVE", "POSSESSIVE", "Analysis", "Entity", "Mention", "analyse"]
 
 
 @dataclass(frozen=True)
@@ -153,16 +139,6 @@ class Analysis:
     sentences: tuple[Sentence, ...]
     entities: tuple[Entity, ...]  # most mentions first, then earliest
     places: tuple[str, ...]  # in order of first mention
-
-
-@dataclass
-class _NameGroup:
-    forms: list[str]  # distinct surface forms, the canonical name first
-    mentions: list[Mention] = field(default_factory=list)
-    tentative: bool = True  # one word, only ever seen at the start of a sentence
-    place: bool = False
-    collective: ActorKind | None = None
-    from_of: bool = False  # the "Y" of "Person of Y" with no organisation cue: a place
 
 
 def _name_spans(
@@ -271,14 +247,14 @@ def analyse(text: str, *, skip_headings: bool = True, language: str | None = Non
     sentences = split_sentences(text, language)
     if not skip_headings:
         sentences = [Sentence(s.text, s.start, s.end, s.block, False) for s in sentences]
-    groups: dict[str, _NameGroup] = {}
+    groups: dict[str, NameGroup] = {}
     for start, end, initial, of_part in _name_spans(
         text, sentences, sentence_starters(language), language
     ):
         name = text[start:end]
         if all(t in TITLES for t in name.split()) or (" " not in name and DEMONYM.match(name)):
             continue  # "Interior Minister", "Supreme Leader": a title, not yet a name
-        g = groups.setdefault(name, _NameGroup([name]))
+        g = groups.setdefault(name, NameGroup([name]))
         g.mentions.append(Mention(start, end, name))
         g.tentative &= initial and " " not in name and not is_acronym(name)
         g.from_of |= of_part
@@ -297,8 +273,8 @@ def analyse(text: str, *, skip_headings: bool = True, language: str | None = Non
     lang = language_data(language)
     cued = language in (None, "en") or (lang is not None and lang.full_analysis)
     kinds = {n: _classify(text, g, home, set(), cued) for n, g in groups.items()}
-    _add_collectives(text, sentences, groups, kinds)
-    _add_states(text, groups, home)
+    add_collectives(text, sentences, groups, kinds)
+    add_states(text, groups, home)
     persons = {t for n in groups if kinds.get(n) is ActorKind.PERSON for t in name_words(n)}
     entities = [
         Entity(
@@ -320,7 +296,7 @@ def find_entities(text: str) -> list[Entity]:
     return list(analyse(text).entities)
 
 
-def _is_place(text: str, name: str, g: _NameGroup) -> bool:
+def _is_place(text: str, name: str, g: NameGroup) -> bool:
     # An institution that speaks is an actor: "Doctors at Kessara General Hospital said".
     speaks = _INSTITUTION.search(name) is not None and any(
         _SPEECH_AFTER.match(text, m.end) for m in g.mentions
@@ -342,7 +318,7 @@ def _is_place(text: str, name: str, g: _NameGroup) -> bool:
     return located
 
 
-def _join_aliases(text: str, groups: dict[str, _NameGroup]) -> None:
+def _join_aliases(text: str, groups: dict[str, NameGroup]) -> None:
     """Fold acronyms, initials, surnames and short forms into the full name's group."""
     defined: dict[str, str] = {}
     for name, g in groups.items():
@@ -386,108 +362,6 @@ def _join_aliases(text: str, groups: dict[str, _NameGroup]) -> None:
         big.tentative = False
 
 
-def _add_collectives(
-    text: str, sentences: list[Sentence], groups: dict[str, _NameGroup], kinds: dict[str, ActorKind]
-) -> None:
-    """Governments and forces named by a modifier ("Syrian forces", "government of X").
-
-    The span joins the organisation or group it names ("Federation fighters"); a bare name
-    it governs ("Kaldera") becomes that state's government; else it is a new actor.
-    """
-    by_token: dict[str, str] = {}
-    for name, g in groups.items():
-        if not g.place and kinds[name] is not ActorKind.PERSON:
-            for form in g.forms:
-                by_token.setdefault(strip_particle(form), name)
-    created: dict[tuple[str, bool], str] = {}
-    spans: list[tuple[int, int]] = []
-    added: list[tuple[_NameGroup, Mention]] = []
-    persons = {
-        strip_particle(f.split()[-1])
-        for n, g in groups.items()
-        if kinds[n] is ActorKind.PERSON
-        for f in g.forms
-    }
-    for s in sentences:
-        for m in _COLLECTIVE.finditer(text, s.start, s.end) if not s.heading else ():
-            x = m.group("x") or m.group("y") or m.group("low")
-            if x.split()[0] in SENTENCE_STARTERS or (x.split()[0] in TITLES and not m.group("y")):
-                continue
-            key, noun = strip_particle(x.split()[-1]), (m.group("noun") or "government").lower()
-            if "-backed" in x or m.group("low"):  # "Turkish-backed Syrian rebels": their own
-                key = x
-            armed, start, end = noun in _ARMED_NOUNS, m.start(), m.end()
-            label = re.sub(r"^[Tt]he\s+", "", m.group())
-            if key in by_token:
-                g = groups[by_token[key]]
-                if (
-                    noun in _STATE_NOUNS
-                    and not g.collective
-                    and not any(map(kind_from_name, g.forms))
-                ):
-                    g.collective = ActorKind.GOVERNMENT
-                    g.forms.insert(0, label)
-            elif (key, armed) in created:
-                g = groups[created[(key, armed)]]
-            elif (
-                noun in _STATE_NOUNS and key in persons and (home_gov := _home_government(created))
-            ):
-                g = groups[home_gov]  # "Assad's regime": the government its leader heads
-            else:
-                created[(key, armed)] = label
-                g = groups.setdefault(label, _NameGroup([label], tentative=False))
-                g.collective = ActorKind.ARMED_GROUP if armed else ActorKind.GOVERNMENT
-            if label not in g.forms and g.collective:
-                g.forms.append(label)
-            spans.append((start, end))
-            added.append((g, Mention(end - len(label), end, label)))
-    # A name inside a span ("Kaldera" in "government of Kaldera") is that span's mention.
-    starts = [a for a, _ in spans]
-    for g in groups.values():
-        if not has_title(g.forms[0]):
-            inside = ((bisect_right(starts, n.start) - 1, n) for n in g.mentions)
-            g.mentions = [n for i, n in inside if i < 0 or n.start >= spans[i][1]]
-    for g, mention in added:
-        g.mentions = sorted([*g.mentions, mention], key=_mention_start)
-    for name in [n for n, g in groups.items() if not g.mentions]:
-        del groups[name]
-    for g in groups.values():
-        if g.collective:  # "Syrian government" names the actor better than "Syrian forces"
-            g.forms.sort(key=lambda f: "government" not in f and "regime" not in f)
-
-
-def _home_government(created: dict[tuple[str, bool], str]) -> str | None:
-    """The one government (not armed group) named by a modifier so far, if only one."""
-    found = [name for (_, armed), name in created.items() if not armed]
-    return found[0] if len(found) == 1 else None
-
-
-def _add_states(text: str, groups: dict[str, _NameGroup], home: set[str]) -> None:
-    """Foreign states acting through demonyms and possessives (`briefing.text.states`):
-    a place the article names becomes a state actor when its people act, and its
-    people's forces ("Iranian militias") are that state's mentions."""
-    names = {f for g in groups.values() for f in g.forms}
-    for sm in state_mentions(text, names, home):
-        g = groups.get(sm.state) or groups.setdefault(
-            sm.state, _NameGroup([sm.state], tentative=False)
-        )
-        g.place, g.from_of, g.collective = False, False, ActorKind.FOREIGN_STATE
-        if all(m.start != sm.start for m in g.mentions):
-            g.mentions = sorted(
-                [*g.mentions, Mention(sm.start, sm.end, sm.text)], key=_mention_start
-            )
-        for name in [n for n in groups if n.split()[0] == sm.text and n != sm.state]:
-            other = groups[name]
-            if other.collective is ActorKind.ARMED_GROUP and " " in name:
-                groups.pop(name)
-                g.forms += [f for f in other.forms if f not in g.forms]
-                g.mentions = sorted({*g.mentions, *other.mentions}, key=_mention_start)
-
-
-def _mention_start(m: Mention) -> int:
-    return m.start
-
-
 def _home_stems(sentences: list[Sentence]) -> set[str]:
     """Stems of capitalised words in the title and first two paragraphs: the home country."""
     blocks = sorted({s.block for s in sentences if not s.heading})[:2]
@@ -496,7 +370,7 @@ def _home_stems(sentences: list[Sentence]) -> set[str]:
 
 
 def _classify(
-    text: str, g: _NameGroup, home: set[str], persons: set[str], cued: bool = True
+    text: str, g: NameGroup, home: set[str], persons: set[str], cued: bool = True
 ) -> ActorKind:
     name = g.forms[0]
     if g.collective:  # a government not named in the opening is a foreign state's
