@@ -113,8 +113,10 @@ def _situation(reading: ArticleReading, article: Article, b: Budgets) -> schema.
     devs = []
     events: list[tuple[Sentence, str]] = []
     for s in rank_by_cue(reading, lex.event, used, dated_weight):
+        if len(events) == b.key_developments:
+            break
         span = span_around(text, s, cue_position(text, s, lex.event, lex), b.development_words, lex)
-        if opens_well(text, s, span) and len(events) < b.key_developments:
+        if opens_well(text, s, span):
             events.append((s, span))  # a bullet a reader can start: not "holding rural..."
     for s, span in sorted(events, key=lambda e: e[0].start):
         date = lex.when.search(span)

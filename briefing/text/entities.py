@@ -115,7 +115,16 @@ _INSTITUTION = re.compile(r"(?:Hospital|Clinic|University|School|College)$")
 
 
 # Mention is part of this module's API (Entity.mentions holds them).
-__all__ = ["DATELINE", "LOCATIVE", "POSSESSIVE", "Analysis", "Entity", "Mention", "analyse"]
+__all__ = [
+    "DATELINE",
+    "LOCATIVE",
+    "POSSESSIVE",
+    "Analysis",
+    "Entity",
+    "Mention",
+    "analyse",
+    "find_entities",
+]
 
 
 @dataclass(frozen=True)

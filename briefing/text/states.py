@@ -31,6 +31,11 @@ _POSSESSIVE_ROLE = re.compile(
 )
 
 
+_PAIR = re.compile(
+    r"(?<![\w-])([A-Z][a-z]+) and ([A-Z][a-z]+)\s+(?:air\s?strikes|strikes|forces|troops)\b"
+)
+
+
 @dataclass(frozen=True)
 class StateMention:
     state: str  # the name the article gives the state: "Iran"
@@ -62,23 +67,28 @@ def state_mentions(text: str, names: set[str], home: set[str]) -> list[StateMent
         if name[:4] not in home and name not in SENTENCE_STARTERS and name not in TITLES:
             out.append(StateMention(name, m.start("n"), m.end("n"), name))
             candidates.add(name)
+    ordered = sorted(candidates)
+    by_demonym: dict[str, str | None] = {}  # each demonym is matched to a state once
+
+    def state_of(demonym: str) -> str | None:
+        if demonym not in by_demonym:
+            by_demonym[demonym] = next((n for n in ordered if _stem_match(demonym, n)), None)
+        return by_demonym[demonym]
+
     for m in _ACTING.finditer(text):
         group = "d" if m.group("d") else "b"
         demonym = m.group(group)
         if not DEMONYM.match(demonym) or demonym[:4] in home:
             continue
-        state = next((n for n in sorted(candidates) if _stem_match(demonym, n)), None)
+        state = state_of(demonym)
         if state is not None:
             out.append(StateMention(state, m.start(group), m.end(group), demonym))
     # The second demonym of "Russian and Syrian airstrikes" acts as much as the first.
-    for m in re.finditer(
-        r"(?<![\w-])([A-Z][a-z]+) and ([A-Z][a-z]+)\s+(?:air\s?strikes|strikes|forces|troops)\b",
-        text,
-    ):
+    for m in _PAIR.finditer(text):
         for i in (1, 2):
             demonym = m.group(i)
             if DEMONYM.match(demonym) and demonym[:4] not in home:
-                state = next((n for n in sorted(candidates) if _stem_match(demonym, n)), None)
+                state = state_of(demonym)
                 if state and not any(x.start == m.start(i) for x in out):
                     out.append(StateMention(state, m.start(i), m.end(i), demonym))
     return sorted(out, key=lambda x: x.start)
