@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from briefing import schema
-from briefing.budgets import BUDGETS, Budgets, trim_words, word_count
+from briefing.budgets import BUDGETS, Budgets, body_words, trim_words, word_count
 from briefing.engines.extractive_reading import (
     OPENING_QUOTES,
     ArticleReading,
@@ -418,5 +418,22 @@ def extract_brief(article: Article, budgets: Budgets = BUDGETS) -> Brief:
         situation=situation, actors=actors, humanitarian=humanitarian, outlook=outlook, gaps=[]
     )
     brief.gaps = _gaps(brief, reading, found, b)
+    _within_page_words(brief, b)
     _check_quotes(brief, article.text, b)
     return brief
+
+
+def _within_page_words(brief: Brief, b: Budgets) -> None:
+    """The document's extra actors and figures (beyond the page's lists) go again, last
+    first, while the brief's body is over the page's word cap: extras never make the
+    brief itself too long for a page."""
+    h = brief.humanitarian
+    while body_words(brief) > b.total_words:
+        if len(brief.actors) > b.actors and len(brief.actors) >= len(h.figures):
+            brief.actors.pop()
+        elif len(h.figures) > b.figures:
+            h.figures.pop()
+        elif len(brief.actors) > b.actors:
+            brief.actors.pop()
+        else:
+            return
