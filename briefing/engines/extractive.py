@@ -424,16 +424,21 @@ def extract_brief(article: Article, budgets: Budgets = BUDGETS) -> Brief:
 
 
 def _within_page_words(brief: Brief, b: Budgets) -> None:
-    """The document's extra actors and figures (beyond the page's lists) go again, last
-    first, while the brief's body is over the page's word cap: extras never make the
-    brief itself too long for a page."""
+    """The document's extra actors and figures (beyond the page's lists) make room, while
+    the brief's body is over the page's word cap: their roles shorten first, then they go,
+    last first. Extras never make the brief itself too long for a page."""
     h = brief.humanitarian
+    if body_words(brief) > b.total_words:  # extras first keep only the start of a role
+        for a in brief.actors[b.actors :]:
+            a.role = trim_words(a.role, b.label_words + 2)
     while body_words(brief) > b.total_words:
-        if len(brief.actors) > b.actors and len(brief.actors) >= len(h.figures):
+        # The longer of the two lists of extras gives first: a figure line is short.
+        actors, figures = len(brief.actors) - b.actors, len(h.figures) - b.figures
+        if actors > 0 and actors >= 2 * figures:
             brief.actors.pop()
-        elif len(h.figures) > b.figures:
+        elif figures > 0:
             h.figures.pop()
-        elif len(brief.actors) > b.actors:
+        elif actors > 0:
             brief.actors.pop()
         else:
             return

@@ -24,9 +24,18 @@ _WORD = re.compile(r"\S+")
 
 def clause_bounds(text: str, s: Sentence, lex: Lexicon | None = None) -> list[tuple[int, int]]:
     """The [start, end) of each clause of sentence `s` of `text`."""
-    breaks = (lex or english()).clause_break.finditer(text, s.start, s.end)
-    bounds = [s.start, *(m.end() for m in breaks), s.end]
+    lex = lex or english()
+    breaks = lex.clause_break.finditer(text, s.start, s.end)
+    # A clause after a comma starts after its conjunction ("..., but the road is cut"):
+    # the conjunction is never shown, so it takes no room in a span either.
+    ends = [m.end() for m in breaks]
+    bounds = [s.start, *(_after_conjunction(text, a, s.end, lex) for a in ends), s.end]
     return [(a, z) for a, z in zip(bounds, bounds[1:], strict=False) if z > a]
+
+
+def _after_conjunction(text: str, at: int, end: int, lex: Lexicon) -> int:
+    found = lex.conjunction.match(text, at, end)
+    return found.end() if found else at
 
 
 def span_around(text: str, s: Sentence, lo: int, limit: int, lex: Lexicon | None = None) -> str:

@@ -17,7 +17,8 @@ gets the partial, language-neutral brief. What each cue is for:
   `according_to`, `article`, `pronoun` (who reported a figure);
 - dates and spans: `when`, `timeframe`, with {months}, {weekdays} and {small_number}
   filled in from the same file;
-- clauses: `clause_break`, `hanging_words`, `apposition`, `place_noun`, `title_stop`.
+- clauses: `clause_break`, `conjunctions`, `hanging_words`, `apposition`, `place_noun`,
+  `title_stop`.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ class Lexicon:
     not_count_before: Pattern
     determiner: Pattern
     clause_break: Pattern
+    conjunction: Pattern  # a conjunction opening a clause: "but ", "and ", "mais "
     alive: Pattern
     count_of: Pattern
     money_of: Pattern
@@ -209,6 +211,9 @@ def _build(lang: LanguageData, cues: dict[str, Any] | None = None) -> Lexicon:
         not_count_before=raw("not_count_before", re.IGNORECASE),
         determiner=raw("determiner", re.IGNORECASE),
         clause_break=raw("clause_break"),
+        conjunction=re.compile(rf"(?i:{c['conjunctions']})\s+")
+        if c.get("conjunctions")
+        else _NEVER,
         alive=re.compile(rf"\s+((?:{c['alive']})[^,;.]*)") if c.get("alive") else _NEVER,
         count_of=re.compile(rf"(?i:(?:{c.get('count_of') or r'(?!)'}))"),
         money_of=re.compile(rf"(?i:(?:{c.get('money_of') or r'(?!)'}))"),
