@@ -20,7 +20,7 @@ from briefing.config import Settings, resolve_settings
 from briefing.engines.llm import Notify, ProgressCallback
 from briefing.ingest.article import Article
 from briefing.model.exchange import ChatTransport
-from briefing.schema import SCHEMA_VERSION, Brief, BriefDocument, BriefMetadata
+from briefing.schema import PARTIAL_ANALYSIS, SCHEMA_VERSION, Brief, BriefDocument, BriefMetadata
 from briefing.text.language import UNDETERMINED, language_data, language_name, resolve_language
 
 
@@ -185,7 +185,7 @@ def _check_extractive_language(
             else (f"the offline engine has no cue words for {name}")
         )
         note = (
-            f"Partial analysis: {what}, so this brief holds only the title, the lead, "
+            f"{PARTIAL_ANALYSIS} {what}, so this brief holds only the title, the lead, "
             "numbers with their sentences and names; needs, access, risks and gaps are not "
             "analysed."
         )

@@ -172,6 +172,11 @@ class GroundingReport(BaseModel):
         return self.verified / len(self.quotes) if self.quotes else 1.0
 
 
+# How a note opens that every page shows (the offline engine's notice that it read an
+# article without cue words for its language); other notes stay in the JSON.
+PARTIAL_ANALYSIS = "Partial analysis:"
+
+
 class BriefMetadata(BaseModel):
     engine: Literal["llm", "extractive", "hand-written"]
     origin: str = Field(

@@ -13,7 +13,14 @@ from typing import Any
 
 from briefing.budgets import BUDGETS, Budgets, enforce_budgets, shorten_chars
 from briefing.render.environment import tidy as _tidy
-from briefing.schema import Brief, BriefDocument, GroundingReport, QuoteCheck, iter_evidence
+from briefing.schema import (
+    PARTIAL_ANALYSIS,
+    Brief,
+    BriefDocument,
+    GroundingReport,
+    QuoteCheck,
+    iter_evidence,
+)
 
 HAND_WRITTEN_LABEL = "Hand-written reference brief — not model output"
 
@@ -104,6 +111,11 @@ class View:
     origin_label: str | None  # set for hand-written briefs, shown in the header
     quote_chars: int  # printed length of a quote
     languages: Languages
+
+    @property
+    def notices(self) -> list[str]:
+        """Notes a reader must see on the page: the offline engine's partial analysis."""
+        return [n for n in self.doc.metadata.notes if n.startswith(PARTIAL_ANALYSIS)]
 
     def item(self, path: str) -> Item:
         return self.items[path]

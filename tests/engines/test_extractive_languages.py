@@ -195,3 +195,13 @@ def test_every_quote_is_in_its_article() -> None:
     for name in ENGLISH:
         text = article(_example(name)).text
         assert all(q in text for _, qs in iter_evidence(brief(_example(name))) for q in qs)
+
+
+def test_the_partial_notice_is_on_the_page() -> None:
+    doc = generate_brief(
+        article(_lang("de-morava-erdbeben.txt")), options=GenerateOptions(engine="extractive")
+    )
+    assert "**Note:** Partial analysis: the offline engine has no cue words for German" in (
+        render(doc, "md").decode("utf-8")
+    )
+    assert '<p class="notice">Partial analysis' in render(doc, "html").decode("utf-8")
