@@ -42,6 +42,15 @@ class StructuredMode(StrEnum):
     JSON_OBJECT = "json_object"
 
 
+class LanguageDetector(StrEnum):
+    """What names an article's language: the built-in detector (script and frequent
+    words; no dependency) or lingua (the `lingua` extra: better on short texts, but it
+    loads its models on first use, which takes seconds)."""
+
+    BUILTIN = "builtin"
+    LINGUA = "lingua"
+
+
 class TokenizerMode(StrEnum):
     """`offline` never tries to download tiktoken encodings and uses the bundled one."""
 

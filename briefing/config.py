@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from briefing.choices import Engine, StructuredMode, TokenizerMode, names
+from briefing.choices import Engine, LanguageDetector, StructuredMode, TokenizerMode, names
 from briefing.errors import ConfigError, option
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -50,6 +50,10 @@ class Settings:
     log_path: str | None = None
     run_log: bool = True
     log_briefs: bool = True
+    # The language the brief is written in (a code or a name: "fr", "French"); evidence
+    # quotes stay verbatim in the article's language.
+    brief_language: str = "English"
+    language_detector: LanguageDetector = LanguageDetector.BUILTIN
     # Where the key came from; never the key itself.
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -112,6 +116,8 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "log_path": ("BRIEFING_LOG_PATH",),
     "run_log": ("BRIEFING_RUN_LOG",),
     "log_briefs": ("BRIEFING_LOG_BRIEFS",),
+    "brief_language": ("BRIEFING_BRIEF_LANGUAGE",),
+    "language_detector": ("BRIEFING_LANGUAGE_DETECTOR",),
 }
 
 
@@ -185,6 +191,13 @@ def _switch(value: Any) -> bool:
     return text in _TRUE
 
 
+def _language(value: Any) -> str:
+    text = str(value).strip()
+    if not text or len(text) > 40 or not all(c.isalpha() or c in " -_()" for c in text):
+        raise ValueError("must be a language code or name, such as fr or French")
+    return text
+
+
 def _choice(choices: type[StrEnum]) -> Any:
     def parse(value: Any) -> StrEnum:
         if str(value) not in set(choices):
@@ -217,6 +230,8 @@ _PARSERS: dict[str, Any] = {
     "log_path": str,
     "run_log": _switch,
     "log_briefs": _switch,
+    "brief_language": _language,
+    "language_detector": _choice(LanguageDetector),
 }
 
 

@@ -44,30 +44,37 @@ __all__ = [
 
 
 @lru_cache(maxsize=32)
-def _numbers_in(text: str) -> list[Mention]:
+def _numbers_in(text: str, language: str | None) -> list[Mention]:
     """The numbers of one article, read once for all its figures and re-groundings."""
-    return mentions(text)
+    return mentions(text, language)
 
 
 # --- figures --------------------------------------------------------------------------
 
 
 def _check_figure(
-    text: str, path: str, value: str, unit: str | None, spans: Iterable[tuple[int, int]]
+    text: str,
+    path: str,
+    value: str,
+    unit: str | None,
+    spans: Iterable[tuple[int, int]],
+    language: str | None = None,
 ) -> FigureCheck:
-    wanted = mentions(value)
+    # The value is read with the article's language too: a brief may copy "4 000" or
+    # "vingt-trois" as written.
+    wanted = mentions(value, language)
     if not wanted:
         return FigureCheck(path=path, value=value, found=False, matched=None)
     percent_unit = bool(unit) and re.search(r"%|per\s?cent", unit or "", re.I) is not None
     spans = list(spans)
-    in_article = _numbers_in(text)
+    in_article = _numbers_in(text, language)
     chosen: list[Mention] = []
     for w in wanted:
         percent = w.percent or percent_unit
         hits = [
             m
             for m in in_article
-            if w.key == m.key
+            if w.matches(m)
             and (m.percent or not percent)
             and not m.bare_one
             and not (w.grouped and m.year)
@@ -85,17 +92,27 @@ def _check_figure(
 
 
 def locate_figure(
-    value: str, text: str, *, unit: str | None = None, spans: Sequence[tuple[int, int]] = ()
+    value: str,
+    text: str,
+    *,
+    unit: str | None = None,
+    spans: Sequence[tuple[int, int]] = (),
+    language: str | None = None,
 ) -> FigureCheck:
-    """Whether every number in `value` appears in `text`, preferring `spans` (offsets)."""
-    return _check_figure(text, "", value, unit, spans)
+    """Whether every number in `value` appears in `text`, preferring `spans` (offsets);
+    `language` is the text's (its number words and decimal mark)."""
+    return _check_figure(text, "", value, unit, spans, language)
 
 
 # --- the brief ------------------------------------------------------------------------
 
 
 def ground_brief(
-    brief: Brief, text: str, *, fuzzy_threshold: float = DEFAULT_FUZZY_THRESHOLD
+    brief: Brief,
+    text: str,
+    *,
+    fuzzy_threshold: float = DEFAULT_FUZZY_THRESHOLD,
+    language: str | None = None,
 ) -> GroundingReport:
     """Check every evidence quote and every humanitarian figure of `brief` against `text`.
 
@@ -118,7 +135,7 @@ def ground_brief(
             for q in quotes
             if q.path.startswith(f"{path}.evidence[") and q.start is not None and q.end is not None
         ]
-        figures.append(_check_figure(text, path, fig.value, fig.unit, spans))
+        figures.append(_check_figure(text, path, fig.value, fig.unit, spans, language))
     return GroundingReport(quotes=quotes, figures=figures)
 
 
@@ -200,15 +217,19 @@ def drop_unverified(brief: Brief, report: GroundingReport) -> tuple[Brief, list[
 
 
 def strict_grounding(
-    brief: Brief, text: str, *, fuzzy_threshold: float = DEFAULT_FUZZY_THRESHOLD
+    brief: Brief,
+    text: str,
+    *,
+    fuzzy_threshold: float = DEFAULT_FUZZY_THRESHOLD,
+    language: str | None = None,
 ) -> tuple[Brief, GroundingReport]:
     """Ground, drop what is unverified, ground again: the strict-grounding pipeline step.
 
     The returned report describes the returned brief, with `dropped` filled in.
     """
-    report = ground_brief(brief, text, fuzzy_threshold=fuzzy_threshold)
+    report = ground_brief(brief, text, fuzzy_threshold=fuzzy_threshold, language=language)
     kept, dropped = drop_unverified(brief, report)
-    final = ground_brief(kept, text, fuzzy_threshold=fuzzy_threshold)
+    final = ground_brief(kept, text, fuzzy_threshold=fuzzy_threshold, language=language)
     final.dropped = dropped
     return kept, final
 

@@ -21,7 +21,8 @@ from briefing.engines.llm import Notify, ProgressCallback
 from briefing.errors import ConfigError
 from briefing.ingest.article import Article
 from briefing.model.exchange import ChatTransport
-from briefing.schema import SCHEMA_VERSION, Brief, BriefDocument, BriefMetadata
+from briefing.schema import PARTIAL_ANALYSIS, SCHEMA_VERSION, Brief, BriefDocument, BriefMetadata
+from briefing.text.language import UNDETERMINED, language_data, language_name, resolve_language
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,14 @@ async def agenerate_brief(
         from briefing.engines.extractive import extract_brief
 
         brief = extract_brief(article)
-        metadata = _metadata(article, engine="extractive", origin="extractive engine (no model)")
+        # The engine quotes the article: its brief is in the article's language.
+        metadata = _metadata(
+            article,
+            engine="extractive",
+            origin="extractive engine (no model)",
+            brief_language=article.language,
+        )
+        _check_extractive_language(article, settings, metadata, options)
     else:
         brief, metadata = await _generate_with_model(
             article, settings, options, cassette, local=engine == Engine.LOCAL
@@ -123,7 +131,7 @@ async def _generate_with_model(
 ) -> tuple[Brief, BriefMetadata]:
     from briefing.engines.llm import Generating, ModelRun
     from briefing.model.transport import close_transport, open_transport
-    from briefing.prompts import load_version
+    from briefing.prompts import load_version, uses_variable
 
     def ignore(_: Any) -> None:
         return None
@@ -134,6 +142,13 @@ async def _generate_with_model(
         progress(Generating(stage, tokens, seconds))
 
     version = load_version(options.prompt_version or settings.prompt)
+    brief_code, brief_name = resolve_language(settings.brief_language)
+    if brief_code != "en" and not uses_variable(version, "brief_language"):
+        (options.notify or _ignore)(
+            f"prompt {version.id} does not take a brief language: the brief will be in English, "
+            f"not {brief_name} (use a prompt version that reads brief_language)"
+        )
+        brief_code = "en"
     run = ModelRun(
         article,
         settings,
@@ -180,8 +195,41 @@ async def _generate_with_model(
         ]
         if run.unknown_references
         else [],
+        brief_language=brief_code,
     )
     return brief, metadata
+
+
+def _ignore(_: str) -> None:
+    return None
+
+
+def _check_extractive_language(
+    article: Article, settings: Settings, metadata: BriefMetadata, options: GenerateOptions
+) -> None:
+    """Say what the extractive engine cannot do for this article's language."""
+    notify = options.notify or _ignore
+    wanted, wanted_name = resolve_language(settings.brief_language)
+    lang = language_data(article.language)
+    name = lang.name if lang else language_name(article.language)
+    if wanted != article.language and article.language != UNDETERMINED and wanted != "en":
+        notify(
+            f"the extractive engine quotes the article, so its brief is in {name}, not "
+            f"{wanted_name}; configure a model to write it in {wanted_name}"
+        )
+    if lang is None or not lang.full_analysis:
+        what = (
+            "the article's language was not recognised"
+            if article.language == UNDETERMINED
+            else (f"the offline engine has no cue words for {name}")
+        )
+        note = (
+            f"{PARTIAL_ANALYSIS} {what}, so this brief holds only the title, the lead, "
+            "numbers with their sentences and names; needs, access, risks and gaps are not "
+            "analysed."
+        )
+        metadata.notes.append(note)
+        notify(note)
 
 
 def _metadata(article: Article, *, engine: str, origin: str, **fields: Any) -> BriefMetadata:
@@ -194,6 +242,8 @@ def _metadata(article: Article, *, engine: str, origin: str, **fields: Any) -> B
         title=article.title,
         published=article.published,
         retrieved=article.retrieved,
+        language=article.language,
+        language_detector=article.detected.method if article.detected else None,
         **fields,
     )
 
@@ -204,8 +254,8 @@ def _ground(
     from briefing import grounding
 
     if strict:
-        brief, report = grounding.strict_grounding(brief, article.text)
+        brief, report = grounding.strict_grounding(brief, article.text, language=article.language)
     else:
-        report = grounding.ground_brief(brief, article.text)
+        report = grounding.ground_brief(brief, article.text, language=article.language)
     metadata.wall_seconds = round(time.perf_counter() - started, 3)
     return BriefDocument(metadata=metadata, brief=brief, grounding=report)

@@ -220,6 +220,19 @@ def _safe_title(version: PromptVersion, template: str, title: str) -> str:
     return title if _title_inside_block(version.templates[template]) else ""
 
 
+def uses_variable(version: PromptVersion, name: str) -> bool:
+    """Whether any template of the version reads the variable `name` (v1 and v2 do not
+    read `brief_language`: they always ask for English)."""
+    return any(name in _variables(source) for source in version.templates.values())
+
+
+@lru_cache(maxsize=64)
+def _variables(source: str) -> frozenset[str]:
+    from jinja2 import Environment, meta
+
+    return frozenset(meta.find_undeclared_variables(Environment().parse(source)))
+
+
 def extraction_messages(
     version: PromptVersion,
     *,

@@ -195,6 +195,11 @@ class GroundingReport(BaseModel):
         return self.verified / len(self.quotes) if self.quotes else 1.0
 
 
+# How a note opens that every page shows (the offline engine's notice that it read an
+# article without cue words for its language); other notes stay in the JSON.
+PARTIAL_ANALYSIS = "Partial analysis:"
+
+
 class BriefMetadata(BaseModel):
     engine: Literal["llm", "extractive", "hand-written"]
     origin: str = Field(
@@ -210,6 +215,17 @@ class BriefMetadata(BaseModel):
     title: str | None = None
     published: str | None = None
     retrieved: str | None = None
+    language: str | None = Field(
+        default=None, description="The article's language, ISO 639-1 ('und': undetermined)."
+    )
+    language_detector: str | None = Field(
+        default=None, description="What detected it: 'builtin' or 'lingua'."
+    )
+    brief_language: str | None = Field(
+        default=None,
+        description="The language the brief is written in; evidence quotes stay in the "
+        "article's language.",
+    )
     calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0

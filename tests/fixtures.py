@@ -43,6 +43,8 @@ DATA = ROOT / "tests" / "data"
 CASSETTES = DATA / "cassettes"
 # Recordings of a real model, shipped for the demo and the README comparison.
 REAL_CASSETTES = ROOT / "cassettes"
+# Fictional articles in other languages, one per language, with hand-written gold.
+LANGUAGE_ARTICLES = DATA / "languages"
 
 
 class NetworkAccessError(RuntimeError):

@@ -48,6 +48,8 @@ def test_wheel_contains_data_files(wheel: Path) -> None:
         "briefing/render/templates/brief.html",
         "briefing/compare/templates/compare.html.j2",
         "briefing/batch/templates/index.html.j2",
+        "briefing/text/languages/en.toml",
+        "briefing/text/languages/ar.toml",
     ):
         assert required in names, required
 

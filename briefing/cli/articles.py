@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from briefing.cli.console import notify, stdout
-from briefing.cli.options import ChunkTokensOpt, MaxBytesOpt, ModelOpt, OverlapOpt, SourceArg
+from briefing.cli.options import (
+    ChunkTokensOpt,
+    LanguageDetectorOpt,
+    MaxBytesOpt,
+    ModelOpt,
+    OverlapOpt,
+    SourceArg,
+)
 
 if TYPE_CHECKING:
     from briefing.config import Settings
@@ -21,14 +28,23 @@ def resolve(**flags: Any) -> Settings:
 def load(source: str, settings: Settings) -> Article:
     from briefing.ingest.article import load_article
 
-    return load_article(source, max_bytes=settings.max_bytes, timeout=settings.timeout or 20.0)
+    return load_article(
+        source,
+        max_bytes=settings.max_bytes,
+        timeout=settings.timeout or 20.0,
+        detector=settings.language_detector,
+    )
 
 
-def inspect(source: SourceArg, max_bytes: MaxBytesOpt = None) -> None:
-    """Show what cleaning kept and removed from an article, and why."""
+def inspect(
+    source: SourceArg,
+    max_bytes: MaxBytesOpt = None,
+    language_detector: LanguageDetectorOpt = None,
+) -> None:
+    """Show what cleaning kept and removed from an article, and why, and its language."""
     from rich.table import Table
 
-    settings = resolve(max_bytes=max_bytes)
+    settings = resolve(max_bytes=max_bytes, language_detector=language_detector)
     article = load(source, settings)
     out = stdout()
     out.print(f"[bold]Title:[/bold] {article.title or '(none)'}")
@@ -39,6 +55,13 @@ def inspect(source: SourceArg, max_bytes: MaxBytesOpt = None) -> None:
         f"Published: {article.published or 'not stated'}   Retrieved: {article.retrieved}"
         + (f"   Author: {article.author}" if article.author else "")
     )
+    if article.detected:
+        d = article.detected
+        out.print(
+            f"Language: {d.name} ({d.code}), {d.script} script, {d.direction}, confidence "
+            f"{d.confidence:.2f} ({d.method} detector)",
+            markup=False,
+        )
     for note in article.notes:
         out.print(f"Note: {note}", markup=False)
     removed = Table(title=f"Removed ({len(article.removed)} lines)", show_lines=False)

@@ -13,10 +13,12 @@ from briefing.cli.console import notify, stderr
 from briefing.cli.options import (
     ApiKeyEnvOpt,
     BaseUrlOpt,
+    BriefLanguageOpt,
     ChunkTokensOpt,
     ConcurrencyOpt,
     EngineOpt,
     FormatOpt,
+    LanguageDetectorOpt,
     MaxBytesOpt,
     ModelOpt,
     ModelPathOpt,
@@ -82,6 +84,8 @@ def generate(
     chunk_tokens: ChunkTokensOpt = None,
     chunk_overlap: OverlapOpt = None,
     max_bytes: MaxBytesOpt = None,
+    brief_language: BriefLanguageOpt = None,
+    language_detector: LanguageDetectorOpt = None,
     cassette: Annotated[
         Path | None, typer.Option("--cassette", help="Cassette file to replay from / record to.")
     ] = None,
@@ -120,6 +124,8 @@ def generate(
         chunk_tokens=chunk_tokens,
         chunk_overlap=chunk_overlap,
         max_bytes=max_bytes,
+        brief_language=brief_language,
+        language_detector=language_detector,
     )
     output_format(output, fmt)  # a bad -o or --format fails before any model call
     chosen = choose_engine(settings, cassette=cassette)

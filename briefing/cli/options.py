@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from briefing.choices import Engine, OutputFormat, RecordMode
+from briefing.choices import Engine, LanguageDetector, OutputFormat, RecordMode
 
 SourceArg = Annotated[
     str, typer.Argument(help="Article: a .txt/.md/.html file, '-' for stdin, or an http(s) URL.")
@@ -113,6 +113,23 @@ NoLogOpt = Annotated[
     typer.Option(
         "--no-log",
         help="Do not record this run in the run log [env BRIEFING_RUN_LOG=0 turns it off].",
+    ),
+]
+BriefLanguageOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--brief-language",
+        help="Language the brief is written in, as a code or name (fr, French); evidence "
+        "quotes stay in the article's language [env BRIEFING_BRIEF_LANGUAGE; default English].",
+    ),
+]
+LanguageDetectorOpt = Annotated[
+    LanguageDetector | None,
+    typer.Option(
+        "--language-detector",
+        case_sensitive=False,
+        help="What names the article's language: builtin, or lingua (briefing[lingua]; "
+        "better on short texts, slow to load) [env BRIEFING_LANGUAGE_DETECTOR].",
     ),
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")]

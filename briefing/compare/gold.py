@@ -64,6 +64,9 @@ class GoldFacts(BaseModel):
 
     label: str = Field(description="Says who wrote it, e.g. 'hand-written reference, ...'.")
     article: str = Field(description="The article file this gold belongs to.")
+    language: str | None = Field(
+        default=None, description="The article's language (ISO 639-1), for number words."
+    )
     actors: list[GoldActor] = Field(default_factory=list)
     figures: list[GoldFigure] = Field(default_factory=list)
     key_facts: list[str] = Field(default_factory=list)
@@ -251,10 +254,11 @@ def pair_actors(left: Sequence[ActorNames], right: Sequence[ActorNames]) -> dict
     return pairs
 
 
-def figure_recalled(gold_value: str, brief_values: list[str]) -> bool:
+def figure_recalled(gold_value: str, brief_values: list[str], language: str | None = None) -> bool:
     """Some brief figure value holds every number of `gold_value` (grounding's reading
-    of numbers: "8,500" = "8500", "$10 million" = "10,000,000", "thousands")."""
-    return any(locate_figure(gold_value, value).found for value in brief_values)
+    of numbers: "8,500" = "8500", "$10 million" = "10,000,000", "thousands"; with
+    `language`, its number words: "vingt-trois" = "23")."""
+    return any(locate_figure(gold_value, value, language=language).found for value in brief_values)
 
 
 # Function words dropped from key-fact phrases: they carry no fact and a paraphrase
@@ -290,7 +294,7 @@ def _share(hits: int, total: int) -> float | None:
 def score_against_gold(brief: Brief, gold: GoldFacts) -> GoldScores:
     pairs = pair_actors([actor_keys(a) for a in gold.actors], [actor_keys(a) for a in brief.actors])
     values = [f.value for f in brief.humanitarian.figures]
-    figure_hits = sum(1 for f in gold.figures if figure_recalled(f.value, values))
+    figure_hits = sum(1 for f in gold.figures if figure_recalled(f.value, values, gold.language))
     words = {_stem(w) for w in word_tokens(brief_text(brief))}
     fact_hits = sum(1 for fact in gold.key_facts if fact_recalled(fact, words))
     return GoldScores(

@@ -177,7 +177,9 @@ def _load_articles(
                 golds[path.stem] = load_gold(gpath)
                 info.gold, info.gold_label = str(gpath), golds[path.stem].label
         try:
-            article = load_article(str(path), max_bytes=settings.max_bytes)
+            article = load_article(
+                str(path), max_bytes=settings.max_bytes, detector=settings.language_detector
+            )
         except BriefingError as exc:
             info.error = f"{type(exc).__name__}: {exc}"
             loaded[path.stem] = exc

@@ -19,101 +19,45 @@ from __future__ import annotations
 import re
 
 from briefing import schema
-from briefing.budgets import BUDGETS, Budgets, trim_words, word_count
+from briefing.budgets import BUDGETS, Budgets, body_words, trim_words, word_count
 from briefing.engines.extractive_reading import (
     OPENING_QUOTES,
     ArticleReading,
     rank_by_cue,
     read_article,
 )
+from briefing.engines.extractive_roles import actor_role
 from briefing.engines.extractive_spans import (
-    CLAUSE_BREAK,
     cue_position,
     display_text,
     join_summary,
+    opens_well,
     pick_sentences,
+    reported,
     span_around,
+    tidy_span,
 )
 from briefing.ingest.article import Article
 from briefing.schema import ActorKind, Brief, Claim, Figure, iter_evidence
 from briefing.text.entities import LOCATIVE, POSSESSIVE, Entity
-from briefing.text.figures import (
-    TIMEFRAME,
-    WHEN,
-    FigureReading,
-    cue,
-    figures_in,
-    has_figure,
-    reported_by,
-)
+from briefing.text.figures import FigureReading, figures_in, has_figure, reported_by
+from briefing.text.language import language_data
 from briefing.text.names import TITLES
 from briefing.text.sentences import Sentence
 
-_EVENT = cue(
-    r"seiz\w*|captur\w*|withdr\w*|launch\w*|attack\w*|closed|clos(?:e|ing)|kill\w*|displac\w*"
-    r"|fled|flee\w*|struck|strikes?|declar\w*|exchang\w*|overr[au]n|storm\w*|advanc\w*"
-    r"|retreat\w*|bomb\w*|shell\w*|crossed|opened|evacuat\w*|swept|burst|collaps\w*"
-    r"|deliver\w*|distribut\w*|announc\w*|convened|agreed|signed|brokered|released|freed"
-    r"|arrest\w*|destroy\w*|damag\w*|flooded|injur\w*|wounded|push\w*|toppl\w*|occup\w*"
-    r"|retak\w*|recaptur\w*|ambush\w*|raid\w*|besieg\w*|deploy\w*|imposed|suspend\w*|halt\w*"
-    r"|(?:took|take|taken|taking|claimed) control|confirmed|denied|landed|hit"
-)
-_HUMANITARIAN = cue(
-    r"civilians?|displac\w*|shelter\w*|aid|humanitarian|killed|killing|dead|deaths?|died"
-    r"|wounded|injur\w*|refugees?|famil(?:y|ies)|winter|hospitals?|food|water|cholera|disease"
-    r"|evacuat\w*|missing|malnutrition|hunger|starv\w*|homeless|homes|medical|medicine|health"
-    r"|casualt\w*|victims?|children|camps?|rations|sanitation|outbreaks?|fled|flee\w*"
-    r"|survivors?|(?-i:doctors|nurses)|tents|blankets"
-)
-_NEEDS = cue(
-    r"needs?|needed|(?-i:without)|shortages?|short of|run(?:s|ning)? out|ran out|supplies|lack\w*"
-    r"|requir\w*|appeal\w*|asked for|(?:has|have|had) no|in need|rely|relied|depend\w*|rations"
-)
-_BLOCKED = cue(
-    r"can ?not reach|unable to reach|could not reach|checkpoints?|permits?|besieged|siege"
-    r"|denied access"
-)
-# "Blocked", "closed" are about access only on the way to people: a road, a convoy, supplies.
-_CLOSING = cue(
-    r"block\w*|impassable|washed (?:out|away)|cut off|(?:roads?|crossings?|bridges?|borders?"
-    r"|highways?|passes)(?: [\w-]+){0,3} (?:is|are|was|were|remains?|ha(?:s|ve) been)"
-    r" (?:closed|shut)"
-)
-_ROUTE = cue(
-    r"roads?|routes?|convoys?|trucks?|lorr(?:y|ies)|bridges?|crossings?|borders?|highways?"
-    r"|corridors?|passes|ports?|airports?|supplies|deliver\w*|relief|rescuers?"
-)
-_ACCESS = cue(
-    rf"{_BLOCKED.pattern}|{_CLOSING.pattern}|cut|road closures?|held at|not allowed|access"
-    r"|escorted|landmines?|not (?:yet )?(?:working|open|operating|passable)"
-)
-_FORWARD_STRONG = cue(
-    r"could(?! not)|(?-i:may)|might|(?:is|are|be|was|were) expected|expected to|likely|unlikely"
-    r"|risks?|warn\w*|forecasts?|feared|fears?|threat\w*|possible|potential|remains to be seen"
-    r"|scheduled|set to|plans? to|caution\w*|fragile"
-)
-_FORWARD_WEAK = cue(r"will|would|if|next|coming|hopes?")
-_FORWARD = re.compile(f"{_FORWARD_STRONG.pattern}|{_FORWARD_WEAK.pattern}", re.IGNORECASE)
-_INDICATOR = cue(
-    r"whether|watch\w*|signal\w*|indicators?|signs? of|will (?:tell|show|decide)|depends on"
-    r"|hinges on"
-)
-_WHETHER = cue("whether")
-# Background rather than news: "three years ago", "in 2019", "a former colonel".
-_PAST = cue(r"years? ago|in (?:19|20)\d\d|for years|decades?|last year|formerly|former")
-_PLACE_NOUN = re.compile(r" (?:province|district|city|town|region|valley|governorate)\b")
-_TITLE_STOP = frozenset("with from that this their into after over amid says said have".split())
-_APPOSITION = re.compile(r"\s*(?:\([A-Z]+\)\s*)?,\s+(?:who|whose|which|the|a|an|led by)\b")
 _AID_KINDS = (ActorKind.INTERNATIONAL_ORGANISATION, ActorKind.NGO)
 _PARTY_KINDS = (ActorKind.ARMED_GROUP, ActorKind.GOVERNMENT, ActorKind.FOREIGN_STATE)
 _FigureInSentence = tuple[Sentence, FigureReading]  # a figure read, and the sentence it is in
+# Actors and figures the document may hold, as a multiple of the page's budget: the page
+# shows the best, the JSON (and what compare scores) the rest too.
+_DOCUMENT_LISTS = 2
 
 
 # --- Sections ----------------------------------------------------------------------------
 
 
-def _word_stems(text: str) -> set[str]:
-    return {w[:4] for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in _TITLE_STOP}
+def _word_stems(text: str, stop: frozenset[str]) -> set[str]:
+    return {w[:4] for w in re.findall(r"[^\W\d_]{4,}", text.lower()) if w not in stop}
 
 
 def _place_in_span(reading: ArticleReading, s: Sentence, span: str) -> str | None:
@@ -123,7 +67,7 @@ def _place_in_span(reading: ArticleReading, s: Sentence, span: str) -> str | Non
     for place in reading.analysis.places:
         for m in re.finditer(rf"(?<![\w-]){re.escape(place)}(?![\w-]| [A-Z])", span):
             located = LOCATIVE.search(text[max(base + m.start() - 60, 0) : base + m.start()])
-            noun = _PLACE_NOUN.match(span, m.end())
+            noun = reading.lex.place_noun.match(span, m.end())
             found.append(
                 (not located, m.start(), span[m.start() : noun.end() if noun else m.end()])
             )
@@ -141,39 +85,44 @@ def _fit_label(label: str | None, limit: int) -> str | None:
 def _situation(reading: ArticleReading, article: Article, b: Budgets) -> schema.Situation:
     # The summary: opening sentences ranked by what the title is about (shared stems),
     # events, figures and position; the best that fit, in reading order, quotes left out.
-    text, title = reading.text, (article.title or "").strip()
-    stems, opening = _word_stems(title), reading.body[:6]
+    text, title, lex = reading.text, (article.title or "").strip(), reading.lex
+    stems, opening = _word_stems(title, lex.title_stop), reading.body[:6]
     lead = [s for s in opening if not s.text.startswith(OPENING_QUOTES)] or opening
 
     def lead_score(s: Sentence) -> float:
-        events, figure = len(_EVENT.findall(s.text)), has_figure(s.text)
+        events, figure = len(lex.event.findall(s.text)), has_figure(s.text, lex)
         return (
-            len(_word_stems(s.text) & stems)
+            len(_word_stems(s.text, lex.title_stop) & stems)
             + 1.5 * events
             + figure
             + max(2 - reading.order[s.start], 0)
         )
 
     ranked = sorted(lead, key=lambda s: (-lead_score(s), s.start))
-    parts = pick_sentences(text, ranked, b.situation_summary_words, 4)
+    parts = pick_sentences(text, ranked, b.situation_summary_words, 4, lex)
     used = {s.start for s in lead if any(p in s.text for p in parts)}
     title = title or (parts[0].rstrip(".…") if parts else "")
-    heads = [title[: m.start()] for m in CLAUSE_BREAK.finditer(title)] + [title]  # cut at a clause
+    heads = [title[: m.start()] for m in lex.clause_break.finditer(title)] + [title]
     fits = [h for h in heads if word_count(h) <= b.headline_words]
     headline = fits[-1] if fits else trim_words(title, b.headline_words)
 
     # Developments: event sentences, dated ones first, background ("years ago") last.
     def dated_weight(s: Sentence) -> float:
-        return bool(WHEN.search(s.text)) - 2.0 * bool(_PAST.search(s.text))
+        return bool(lex.when.search(s.text)) - 2.0 * bool(lex.past.search(s.text))
 
     devs = []
-    events = rank_by_cue(reading, _EVENT, used, dated_weight)[: b.key_developments]
-    for s in sorted(events, key=lambda s: s.start):
-        span = span_around(text, s, cue_position(text, s, _EVENT), b.development_words)
-        date = WHEN.search(span)
+    events: list[tuple[Sentence, str]] = []
+    for s in rank_by_cue(reading, lex.event, used, dated_weight):
+        if len(events) == b.key_developments:
+            break
+        span = span_around(text, s, cue_position(text, s, lex.event, lex), b.development_words, lex)
+        if opens_well(text, s, span):
+            events.append((s, span))  # a bullet a reader can start: not "holding rural..."
+    for s, span in sorted(events, key=lambda e: e[0].start):
+        date = lex.when.search(span)
         where = _fit_label(_place_in_span(reading, s, span), b.label_words)
         when = _fit_label(date.group() if date else None, b.label_words)
-        what = display_text(text, s, span)
+        what = display_text(text, s, span, lex)
         devs.append(schema.Development(what=what, where=where, when=when, evidence=[span]))
     summary = join_summary(text, parts)
     return schema.Situation(
@@ -203,12 +152,23 @@ def _actors(reading: ArticleReading, b: Budgets, impact_starts: set[int]) -> lis
     chosen: list[Entity] = []
     for kind in ("party", "aid", "person"):
         chosen += [e for e in pool if kind_group(e) == kind][:1]
-    for e in pool:
-        taken = sum(kind_group(c) == kind_group(e) for c in chosen)
-        if e not in chosen and taken < caps.get(kind_group(e), 1) and len(chosen) < b.actors:
-            chosen.append(e)
+    # The page's actors within the caps; then the document's, within twice the caps, so
+    # that people quoted as sources do not crowd out the parties.
+    rank = {"party": 0, "aid": 1, "person": 3}
+    by_kind = sorted(pool, key=lambda e: rank.get(kind_group(e), 2))  # stable: score within
+    for scale, most in ((1, b.actors), (_DOCUMENT_LISTS, _DOCUMENT_LISTS * b.actors)):
+        for e in pool if scale == 1 else by_kind:
+            taken = sum(kind_group(c) == kind_group(e) for c in chosen)
+            room = taken < scale * caps.get(kind_group(e), 1) and len(chosen) < most
+            if e not in chosen and room:
+                chosen.append(e)
     chosen += [e for e in pool if e not in chosen]
-    chosen = sorted(chosen[: b.actors], key=lambda e: (-score(e), e.first))
+    # The page shows `b.actors`; the document keeps as many again, ranked after them,
+    # for readers of the JSON (the page says how many it leaves out).
+    chosen = (
+        sorted(chosen[: b.actors], key=lambda e: (-score(e), e.first))
+        + chosen[b.actors : _DOCUMENT_LISTS * b.actors]
+    )
     return [_describe_actor(reading, e, b) for e in chosen]
 
 
@@ -228,12 +188,20 @@ def _describe_actor(reading: ArticleReading, e: Entity, b: Budgets) -> schema.Ac
         before, after = text[s.start : m.start], text[m.end : min(m.end + 30, s.end)]
         possessive = POSSESSIVE.match(after) is not None  # "X's allies" is not about X
         score = 3.0 * (len(before.split()) <= 1 and not possessive) + (m.text == e.name)
-        score += 2 * bool(_APPOSITION.match(after) or before.rstrip().endswith(","))
+        score += 2 * bool(reading.lex.apposition.match(after) or before.rstrip().endswith(","))
         score -= 3 * (word_count(m.text) > b.actor_name_words)  # a long name eats the role
         if best is None or score > best[0]:
             best = (score, s, m.start)
-    quote = span_around(text, best[1], best[2], b.actor_role_words) if best else e.mentions[0].text
-    role = display_text(text, best[1], quote) if best else quote
+    lex = reading.lex
+    quote = (
+        span_around(text, best[1], best[2], b.actor_role_words, lex) if best else e.mentions[0].text
+    )
+    role = display_text(text, best[1], quote, lex) if best else quote
+    phrase = actor_role(reading, e, b.actor_role_words) if lex.full else None
+    if phrase is not None:  # what the article calls it, not the sentence it is in
+        role = phrase.text
+        evidence = tidy_span(text[phrase.start : phrase.end])
+        quote = evidence if word_count(evidence) <= b.claim_words * 2 else quote
     return schema.Actor(
         name=name, kind=e.kind, role=role, aliases=aliases[: b.actor_aliases], evidence=[quote]
     )
@@ -248,7 +216,7 @@ def _figures(
     found: list[tuple[float, int, Sentence, FigureReading]] = []
     seen: set[tuple[str, str]] = set()  # (value, counts): a set keeps long reports linear
     for s in reading.body:
-        for r in figures_in(reading.text, s, b):
+        for r in figures_in(reading.text, s, b, reading.lex):
             if (r.value, r.counts) in seen:
                 continue
             seen.add((r.value, r.counts))
@@ -256,9 +224,12 @@ def _figures(
             found.append((-(r.weight + (s.start in impact_starts) + late), r.start, s, r))
     fit = [f for f in sorted(found, key=lambda f: f[:2]) if word_count(f[3].value) <= b.label_words]
     figures = []
-    for _, _, s, r in sorted(fit[: b.figures], key=lambda f: f[1]):
+    # The best that fit the page in reading order, then as many again (see `_actors`).
+    page = sorted(fit[: b.figures], key=lambda f: f[1])
+    extra = sorted(fit[b.figures : _DOCUMENT_LISTS * b.figures], key=lambda f: f[1])
+    for _, _, s, r in page + extra:
         by = _figure_source(reading, s, r, b)
-        quote = span_around(reading.text, s, r.start, b.claim_words)
+        quote = span_around(reading.text, s, r.start, b.claim_words, reading.lex)
         figures.append(
             Figure(value=r.value, unit=r.unit, counts=r.counts, reported_by=by, evidence=[quote])
         )
@@ -268,7 +239,7 @@ def _figures(
 def _figure_source(
     reading: ArticleReading, s: Sentence, r: FigureReading, b: Budgets
 ) -> str | None:
-    return reported_by(reading.text, s, r.start, reading.names_in, b.label_words)
+    return reported_by(reading.text, s, r.start, reading.names_in, b.label_words, reading.lex)
 
 
 def _cued_claims(
@@ -281,55 +252,80 @@ def _cued_claims(
 ) -> list[Claim]:
     """Needs or access constraints: sentences about people and aid with the cue; a sentence
     with more of the rival list's cues goes there instead."""
-    text = reading.text
+    text, lex = reading.text, reading.lex
     out: list[Claim] = []
     for s in rank_by_cue(reading, cue, taken):
-        route = _BLOCKED.search(s.text) or (_ROUTE.search(s.text) and _CLOSING.search(s.text))
-        aid = _HUMANITARIAN.search(s.text) or (cue is _ACCESS and route)
+        route = lex.blocked.search(s.text) or (
+            lex.route.search(s.text) and lex.closing.search(s.text)
+        )
+        aid = lex.humanitarian.search(s.text) or (cue is lex.access and route)
         if len(out) < most and aid and len(rival.findall(s.text)) <= len(cue.findall(s.text)):
-            span = span_around(text, s, cue_position(text, s, cue), limit)
-            out.append(Claim(text=display_text(text, s, span), evidence=[span]))
+            span = span_around(text, s, cue_position(text, s, cue, lex), limit, lex)
+            out.append(Claim(text=display_text(text, s, span, lex), evidence=[span]))
             taken.add(s.start)
     return out
 
 
 def _outlook(reading: ArticleReading, b: Budgets) -> schema.Outlook:
-    text = reading.text
+    text, lex = reading.text, reading.lex
     indicators: list[Claim] = []
     used: set[int] = set()
-    for s in rank_by_cue(reading, _INDICATOR, set())[: b.indicators]:
+    for s in rank_by_cue(reading, lex.indicator, set()):
+        if len(indicators) >= b.indicators:
+            break
         used.add(s.start)
-        marks = [s.start + m.start() for m in _WHETHER.finditer(s.text)]
+        marks = [s.start + m.start() for m in lex.whether.finditer(s.text)]
         ends = [*marks[1:], s.end]  # "...: whether A, whether B, and whether C": one sign each
         pieces = [
             re.sub(r"[\s,;.]+(?:and|or)?\s*$", "", text[a:z])
             for a, z in zip(marks, ends, strict=False)
         ]
         if len(marks) < 2:
-            cue = _WHETHER if marks else _INDICATOR
-            pieces = [span_around(text, s, cue_position(text, s, cue), b.claim_words)]
+            cue = lex.whether if marks else lex.indicator
+            pieces = [span_around(text, s, cue_position(text, s, cue, lex), b.claim_words, lex)]
         for piece in pieces[: b.indicators - len(indicators)]:
             if word_count(piece) > b.claim_words:
-                piece = span_around(text, s, text.find(piece, s.start), b.claim_words)
-            indicators.append(Claim(text=display_text(text, s, piece), evidence=[piece]))
+                piece = span_around(text, s, text.find(piece, s.start), b.claim_words, lex)
+            # "whether the permit backlog clears" is a sign to watch as it stands; a bullet
+            # opening mid-clause otherwise ("signaling that...") is not.
+            if not (opens_well(text, s, piece) or lex.whether.match(piece)):
+                continue
+            indicators.append(Claim(text=display_text(text, s, piece, lex), evidence=[piece]))
 
     # Forward-looking weight; later sentences a little more.
     def forward_weight(s: Sentence) -> float:
         late = 0.5 * reading.order[s.start] / len(reading.body) - s.text.startswith(OPENING_QUOTES)
-        return 2 * len(_FORWARD_STRONG.findall(s.text)) + bool(TIMEFRAME.search(s.text)) + late
+        strong = len(lex.forward_strong.findall(s.text)) + len(lex.plan.findall(s.text))
+        return 2 * strong + bool(lex.timeframe.search(s.text)) + late
 
-    forward = rank_by_cue(reading, _FORWARD, used, forward_weight)
-    parts = pick_sentences(text, forward, b.outlook_summary_words, 2)
+    forward = rank_by_cue(reading, lex.forward, used, forward_weight)
+    parts = pick_sentences(text, forward, b.outlook_summary_words, 2, lex)
     risks: list[schema.Risk] = []
-    for s in [s for s in forward if not any(p in s.text for p in parts)] or forward:
+    left = [s for s in forward if not any(p in s.text for p in parts)] or forward
+    # A risk needs a word of risk ("could", "warned"); a plan ("is expected in Damascus")
+    # is one only when the article gives nothing stronger.
+    strong_ones = [s for s in left if lex.forward_strong.search(s.text)] or [
+        s for s in forward if lex.forward_strong.search(s.text)
+    ]
+    for s in strong_ones or left:
         if len(risks) == b.risks:
             break
-        strong = _FORWARD_STRONG.search(s.text)
-        anchor = cue_position(text, s, _FORWARD_STRONG if strong else _FORWARD)
-        span = span_around(text, s, anchor, b.risk_words)
-        frame = TIMEFRAME.search(span) or TIMEFRAME.search(s.text)
+        strong = lex.forward_strong.search(s.text)
+        anchor = cue_position(text, s, lex.forward_strong if strong else lex.forward, lex)
+        span = span_around(text, s, anchor, b.risk_words, lex)
+        said = re.match(r"(\S+)\s+that\s+", span)  # "warned that X": the risk is X
+        if said and (
+            lex.reporting.fullmatch(said.group(1)) or lex.forward_strong.fullmatch(said.group(1))
+        ):
+            span = span[said.end() :]
+        # A risk may be what someone said ("said the most likely outcome was..."): it
+        # reads whole after an ellipsis. Any other lower-case start does not.
+        heard = not opens_well(text, s, span) and reported(text, s, span, lex)
+        if not opens_well(text, s, span) and not heard:
+            continue
+        frame = lex.timeframe.search(span) or lex.timeframe.search(s.text)
         timeframe = _fit_label(frame.group() if frame else None, b.label_words)
-        shown = display_text(text, s, span)
+        shown = ("…" if heard else "") + display_text(text, s, span, lex)
         risks.append(
             schema.Risk(description=shown, likelihood=None, timeframe=timeframe, evidence=[span])
         )
@@ -341,24 +337,42 @@ def _gaps(
     brief: Brief, reading: ArticleReading, found: list[_FigureInSentence], b: Budgets
 ) -> list[str]:
     """Standard questions the article leaves open, most important first; `found` holds
-    every figure read, kept or not."""
-    h, counts = brief.humanitarian, " | ".join(r.counts for _, r in found)
-    dead, fled = (re.search(rf"\b(?:{w})\b", counts) for w in ("killed|dead|deaths?", "displaced"))
+    every figure read, kept or not. A gap is claimed only when the engine can tell it is
+    one: never for a language it has no cue words for, and a missing casualty or
+    displacement figure only when no sentence states a number next to such a cue."""
+    lex = reading.lex
+    if not lex.full:
+        return []
+    h = brief.humanitarian
+    kinds = {r.kind for _, r in found}
     # Attributed: the brief's own figures first, then the others until one has a source.
     attributed = any(f.reported_by for f in h.figures) or any(
         _figure_source(reading, *f, b) for f in found
     )
     checks = [
-        (not h.summary, "Impact on civilians not described."),
-        (not dead, "No casualty figures given."),
-        (not fled, "No displacement figures given."),
-        (not h.needs, "Aid needs not stated."),
-        (not h.access_constraints, "Humanitarian access not described."),
-        (bool(found) and not attributed, "Figures not attributed."),
-        (not brief.outlook.risks, "No outlook given."),
-        (not WHEN.search(reading.text), "No dates given for events."),
+        (not h.summary, "impact"),
+        ("killed" not in kinds and not _stated(reading, "killed"), "casualties"),
+        ("displaced" not in kinds and not _stated(reading, "displaced"), "displacement"),
+        (not h.needs, "needs"),
+        (not h.access_constraints, "access"),
+        (bool(found) and not attributed, "attribution"),
+        (not brief.outlook.risks, "outlook"),
+        (not lex.when.search(reading.text), "dates"),
     ]
-    return [trim_words(g, b.gap_words) for wanted, g in checks if wanted][: b.gaps]
+    lang = language_data(lex.code)
+    english = language_data("en")
+    phrasing = {**(english.gaps if english else {}), **(lang.gaps if lang else {})}
+    return [trim_words(phrasing[g], b.gap_words) for wanted, g in checks if wanted][: b.gaps]
+
+
+def _stated(reading: ArticleReading, kind: str) -> bool:
+    """Whether some sentence puts a number next to a cue of `kind` ("killed"): a figure
+    the engine did not read is still a figure the article gives."""
+    cues = [st.pattern for st in reading.lex.status if st.kind == kind]
+    return any(
+        has_figure(s.text, reading.lex) and any(c.search(s.text) for c in cues)
+        for s in reading.body
+    )
 
 
 def _check_quotes(brief: Brief, text: str, b: Budgets) -> None:
@@ -378,13 +392,16 @@ def _check_quotes(brief: Brief, text: str, b: Budgets) -> None:
 def extract_brief(article: Article, budgets: Budgets = BUDGETS) -> Brief:
     """A brief filled from the article's own sentences: no model, no network, deterministic."""
     b, reading = budgets, read_article(article)
-    impact_starts = {s.start for s in reading.body if _HUMANITARIAN.search(s.text)}
-    about_people = rank_by_cue(reading, _HUMANITARIAN, set())
-    impact = pick_sentences(reading.text, about_people, b.humanitarian_summary_words, 3)
+    lex = reading.lex
+    impact_starts = {s.start for s in reading.body if lex.humanitarian.search(s.text)}
+    about_people = rank_by_cue(reading, lex.humanitarian, set())
+    impact = pick_sentences(reading.text, about_people, b.humanitarian_summary_words, 3, lex)
     figures, found = _figures(reading, b, impact_starts)
     taken: set[int] = set()
-    access = _cued_claims(reading, _ACCESS, _NEEDS, b.access_constraints, b.claim_words, taken)
-    needs = _cued_claims(reading, _NEEDS, _ACCESS, b.needs, b.claim_words, taken)
+    access = _cued_claims(
+        reading, lex.access, lex.needs, b.access_constraints, b.claim_words, taken
+    )
+    needs = _cued_claims(reading, lex.needs, lex.access, b.needs, b.claim_words, taken)
     humanitarian = schema.HumanitarianImpact(
         summary=join_summary(reading.text, impact),
         evidence=impact[:2],
@@ -401,5 +418,27 @@ def extract_brief(article: Article, budgets: Budgets = BUDGETS) -> Brief:
         situation=situation, actors=actors, humanitarian=humanitarian, outlook=outlook, gaps=[]
     )
     brief.gaps = _gaps(brief, reading, found, b)
+    _within_page_words(brief, b)
     _check_quotes(brief, article.text, b)
     return brief
+
+
+def _within_page_words(brief: Brief, b: Budgets) -> None:
+    """The document's extra actors and figures (beyond the page's lists) make room, while
+    the brief's body is over the page's word cap: their roles shorten first, then they go,
+    last first. Extras never make the brief itself too long for a page."""
+    h = brief.humanitarian
+    if body_words(brief) > b.total_words:  # extras first keep only the start of a role
+        for a in brief.actors[b.actors :]:
+            a.role = trim_words(a.role, b.label_words + 2)
+    while body_words(brief) > b.total_words:
+        # The longer of the two lists of extras gives first: a figure line is short.
+        actors, figures = len(brief.actors) - b.actors, len(h.figures) - b.figures
+        if actors > 0 and actors >= 2 * figures:
+            brief.actors.pop()
+        elif figures > 0:
+            h.figures.pop()
+        elif actors > 0:
+            brief.actors.pop()
+        else:
+            return

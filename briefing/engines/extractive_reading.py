@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from briefing.budgets import word_count
-from briefing.engines.extractive_spans import CLAUSE_BREAK
 from briefing.ingest.article import Article
 from briefing.text.entities import DATELINE, Analysis, Entity, analyse
+from briefing.text.lexicon import Lexicon, reading_lexicon
 from briefing.text.sentences import Sentence
 
 OPENING_QUOTES = ("“", '"', "‘")
@@ -33,6 +33,7 @@ class ArticleReading:
     order: dict[int, int]  # sentence start -> index in body
     starts: list[int]
     mentions: list[tuple[int, Entity]]  # (start, entity) for every mention, by start
+    lex: Lexicon  # the cues of the article's language (neutral ones when it has none)
 
     def sentence_at(self, pos: int) -> Sentence | None:
         i = bisect_right(self.starts, pos) - 1
@@ -43,33 +44,43 @@ class ArticleReading:
         return self.mentions[i:j]
 
 
+def article_language(article: Article) -> str:
+    """The language to read the article in. An article built without detection (by hand,
+    in code) is read as English, as it always was."""
+    return article.detected.code if article.detected else "en"
+
+
 def read_article(article: Article) -> ArticleReading:
     """Split, analyse and index the article's body for the sections."""
-    analysis = analyse(article.text)
+    language = article_language(article)
+    lex = reading_lexicon(language)
+    analysis = analyse(article.text, language=language)
     if all(s.heading for s in analysis.sentences):
         # Nothing but heading-like lines (a one-line flash without a full stop): they
         # are the article, so read them as body text.
-        analysis = analyse(article.text, skip_headings=False)
+        analysis = analyse(article.text, skip_headings=False, language=language)
     body: list[Sentence] = []
     for s in (s for s in analysis.sentences if not s.heading):
         date = DATELINE.match(s.text)
         if date and (not body or body[-1].block != s.block) and date.end() < len(s.text):
             s = Sentence(s.text[date.end() :], s.start + date.end(), s.end, s.block, False)
-        body += _split_run_on(article.text, s)
+        body += _split_run_on(article.text, s, lex)
     mentions = sorted(
         ((m.start, e) for e in analysis.entities for m in e.mentions), key=_mention_start
     )
     order = {s.start: n for n, s in enumerate(body)}
-    return ArticleReading(article.text, body, analysis, order, [s.start for s in body], mentions)
+    starts = [s.start for s in body]
+    return ArticleReading(article.text, body, analysis, order, starts, mentions, lex)
 
 
-def _split_run_on(text: str, s: Sentence, most: int = 80) -> list[Sentence]:
+def _split_run_on(text: str, s: Sentence, lex: Lexicon, most: int = 80) -> list[Sentence]:
     """A run-on "sentence" (a transcript, a text without full stops) cut at clauses, or at
     every `most`th word, into pieces of at most `most` words: work per sentence stays bounded."""
     if word_count(s.text) <= most:
         return [s]
     words = [s.start + m.end() for m in re.finditer(r"\S+\s+", s.text)][most - 1 :: most]
-    cuts = sorted({*(m.end() for m in CLAUSE_BREAK.finditer(text, s.start, s.end)), *words, s.end})
+    breaks = lex.clause_break.finditer(text, s.start, s.end)
+    cuts = sorted({*(m.end() for m in breaks), *words, s.end})
     out: list[Sentence] = []
     start = prev = s.start
     for cut in cuts:

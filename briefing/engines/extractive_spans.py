@@ -13,41 +13,88 @@ from __future__ import annotations
 import re
 
 from briefing.budgets import word_count
+from briefing.text.lexicon import Lexicon, english
 from briefing.text.sentences import Sentence
 
-# Clause boundaries: punctuation, after "said", and before words that open a lower-case
-# clause (never inside a name such as "Food and Agriculture Organization").
-CLAUSE_BREAK = re.compile(
-    r"[,;:][\"”’]?\s+|\s+[—–]\s+|(?<=\s(?:said|says|told))\s+"
-    r"|\s+(?=(?:and|or)\s+[a-z]+(?:ing|ed)\s|(?:but|while|whereas|although|though|after|before"
-    r"|because|which|who|whose|where|whether|following|amid|as|that|when|if|once|until|since)"
-    r"\s+[a-z0-9\"“$€£])"
-)
-_HANGING_WORDS = frozenset(
-    """a an the of in on at to for from by with and or but as that which who whose its their
-    his her this these those into onto than within without over under after before during about
-    against among between through toward towards across around near since until via said says
-    told""".split()
-)
+# Clause boundaries are the language's `clause_break` cue: punctuation, after "said", and
+# before words that open a lower-case clause (never inside a name such as "Food and
+# Agriculture Organization"); `hanging_words` cannot start or end a phrase cut short.
 _WORD = re.compile(r"\S+")
 
 
-def clause_bounds(text: str, s: Sentence) -> list[tuple[int, int]]:
+def clause_bounds(text: str, s: Sentence, lex: Lexicon | None = None) -> list[tuple[int, int]]:
     """The [start, end) of each clause of sentence `s` of `text`."""
-    bounds = [s.start, *(m.end() for m in CLAUSE_BREAK.finditer(text, s.start, s.end)), s.end]
+    lex = lex or english()
+    breaks = lex.clause_break.finditer(text, s.start, s.end)
+    # A clause after a comma starts after its conjunction ("..., but the road is cut"):
+    # the conjunction is never shown, so it takes no room in a span either.
+    ends = [m.end() for m in breaks]
+    bounds = [s.start, *(_after_conjunction(text, a, s.end, lex) for a in ends), s.end]
     return [(a, z) for a, z in zip(bounds, bounds[1:], strict=False) if z > a]
 
 
-def span_around(text: str, s: Sentence, lo: int, limit: int) -> str:
-    """A verbatim span of `s` containing position `lo`, within `limit` words.
+def _after_conjunction(text: str, at: int, end: int, lex: Lexicon) -> int:
+    found = lex.conjunction.match(text, at, end)
+    return found.end() if found else at
+
+
+def span_around(text: str, s: Sentence, lo: int, limit: int, lex: Lexicon | None = None) -> str:
+    """A verbatim span of `s` containing position `lo`, within `limit` words, that starts
+    where a reader can start: at the sentence's start, or at a clause that opens with a
+    capital, a digit or a quote ("holding rural areas could..." is not such a start).
 
     The longest start of the sentence that reaches `lo` (the subject usually comes first);
     else the clause at `lo` grown by whole clauses to the right, run on word by word when
-    much room is left, then grown to the left; else a window of words.
+    much room is left, then grown to the left; else a window of words. When that span
+    would open mid-sentence in lower case, a window from the sentence's start (or from
+    the last capitalised clause before `lo`) is taken instead, if it still reaches `lo`.
     """
+    lex = lex or english()
+    span = _clause_span(text, s, lo, limit, lex)
+    at = text.find(span, s.start)
+    if not span or at <= s.start or not span[0].islower():
+        return span
+    starts = [s.start] + [
+        a for a, _ in clause_bounds(text, s, lex)[1:] if a <= lo and _reads_as_start(text[a])
+    ]
+    # The window must hold the words at `lo` (the cue), not stop right on them.
+    after = [w.end() for w in _WORD.finditer(text, lo, s.end)][:3]
+    reach = after[-1] if after else lo
+    for start in sorted(starts, reverse=True) if len(starts) > 1 else starts:
+        words = list(_WORD.finditer(text, start, s.end))[:limit]
+        if words and words[-1].end() >= reach:
+            window = _drop_hanging_words(text[start : words[-1].end()], lex)
+            if text.find(window, start) + len(window) > lo:
+                return tidy_span(window)
+    return span
+
+
+def reported(text: str, s: Sentence, span: str, lex: Lexicon) -> bool:
+    """Whether the span is what someone said or warned: it follows such a verb ("said
+    the most likely outcome...", "warned that supplies..."), so it reads whole after an
+    ellipsis."""
+    at = text.find(span, s.start)
+    before = text[s.start : at].rstrip()
+    last = re.search(r"(\S+)(?:\s+that)?$", before)
+    verb = last.group(1) if last else ""
+    return bool(lex.reporting.fullmatch(verb) or lex.forward_strong.fullmatch(verb))
+
+
+def opens_well(text: str, s: Sentence, span: str) -> bool:
+    """Whether a reader can start at the span: the sentence's start, or a capital."""
+    at = text.find(span, s.start)
+    return bool(span) and (at <= s.start or _reads_as_start(span[0]))
+
+
+def _reads_as_start(ch: str) -> bool:
+    return ch.isupper() or ch in '"“‘«¿¡'
+
+
+def _clause_span(text: str, s: Sentence, lo: int, limit: int, lex: Lexicon) -> str:
+    """`span_around` without the check of where it starts."""
     if word_count(s.text) <= limit:
         return tidy_span(s.text)
-    segs = clause_bounds(text, s)
+    segs = clause_bounds(text, s, lex)
     i = next((k for k, (_, z) in enumerate(segs) if lo < z), len(segs) - 1)
     j = i
     if word_count(text[s.start : segs[j][1]]) <= limit:
@@ -63,11 +110,11 @@ def span_around(text: str, s: Sentence, lo: int, limit: int) -> str:
         if j + 1 < len(segs) and (room > 0.4 * limit or said):
             more = list(_WORD.finditer(text, end, segs[j + 1][1]))
             return tidy_span(
-                _drop_hanging_words(text[start : more[min(room, len(more)) - 1].end()])
+                _drop_hanging_words(text[start : more[min(room, len(more)) - 1].end()], lex)
             )
         while i > 0 and word_count(text[segs[i - 1][0] : end]) <= limit:
             i -= 1
-        return tidy_span(_drop_hanging_words(text[segs[i][0] : end]))
+        return tidy_span(_drop_hanging_words(text[segs[i][0] : end], lex))
     # The anchor's clause alone is too long: `limit` of its words around the anchor.
     words = list(_WORD.finditer(text, segs[i][0], segs[i][1]))
     at = next((k for k, w in enumerate(words) if w.end() > lo), 0)
@@ -75,17 +122,16 @@ def span_around(text: str, s: Sentence, lo: int, limit: int) -> str:
     while 0 < first and words[first].group()[0].isupper() and words[first - 1].group()[0].isupper():
         first -= 1  # never start inside a name ("…Today shows")
     last = min(first + limit, len(words)) - 1
-    return tidy_span(_drop_hanging_words(text[words[first].start() : words[last].end()]))
+    return tidy_span(_drop_hanging_words(text[words[first].start() : words[last].end()], lex))
 
 
-def _drop_hanging_words(span: str) -> str:
+def _drop_hanging_words(span: str, lex: Lexicon) -> str:
     """Drop words that cannot start or end a phrase cut short ("of", "in an", "said")."""
+    hanging = lex.hanging_words
     span = span.strip()
-    while (m := re.search(r"\s+(\S+)$", span)) and m.group(1).strip(
-        ",;:"
-    ).lower() in _HANGING_WORDS:
+    while (m := re.search(r"\s+(\S+)$", span)) and m.group(1).strip(",;:").lower() in hanging:
         span = span[: m.start()]
-    while (m := re.match(r"(\S+)\s+", span)) and m.group(1) in _HANGING_WORDS - {"a", "an", "the"}:
+    while (m := re.match(r"(\S+)\s+", span)) and m.group(1) in hanging - {"a", "an", "the"}:
         span = span[m.end() :]
     return span
 
@@ -105,30 +151,32 @@ def tidy_span(span: str) -> str:
     return span.strip()
 
 
-def display_text(text: str, s: Sentence, span: str) -> str:
+def display_text(text: str, s: Sentence, span: str, lex: Lexicon | None = None) -> str:
     """Display text for a span: an ellipsis marks a cut inside a clause."""
     end = text.find(span, s.start) + len(span)
     rest = text[end : s.end].strip()
     if not rest or span.endswith((".", "!", "?")) or rest[0] in ',;:—–)”"’.':
         return span
-    return span if CLAUSE_BREAK.match(text, end) else span + "…"
+    return span if (lex or english()).clause_break.match(text, end) else span + "…"
 
 
-def cue_position(text: str, s: Sentence, cue: re.Pattern[str]) -> int:
+def cue_position(text: str, s: Sentence, cue: re.Pattern[str], lex: Lexicon | None = None) -> int:
     """Where the cue sits in the clause of `s` with the most cue words (first of equals)."""
     best: tuple[int, int] | None = None
-    for a, z in clause_bounds(text, s):
+    for a, z in clause_bounds(text, s, lex):
         hits = [m.start() for m in cue.finditer(text, a, z)]
         if hits and (best is None or len(hits) > best[0]):
             best = (len(hits), hits[0])
     return best[1] if best else s.start
 
 
-def pick_sentences(text: str, ranked: list[Sentence], limit: int, most: int) -> list[str]:
+def pick_sentences(
+    text: str, ranked: list[Sentence], limit: int, most: int, lex: Lexicon | None = None
+) -> list[str]:
     """The best whole sentences that fit `limit` words together, in reading order; only a
     best sentence too long on its own is cut to its first clauses."""
     if ranked and word_count(ranked[0].text) > limit:
-        return [span_around(text, ranked[0], ranked[0].start, limit)]
+        return [span_around(text, ranked[0], ranked[0].start, limit, lex)]
     chosen: list[Sentence] = []
     for s in ranked:
         if len(chosen) < most and sum(map(word_count, (c.text for c in chosen + [s]))) <= limit:

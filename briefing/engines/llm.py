@@ -43,6 +43,7 @@ from briefing.schema import (
     model_json_schema,
     with_item_limits,
 )
+from briefing.text.language import resolve_language
 
 HAND_WRITTEN_ORIGIN = "hand-written reference response"
 
@@ -106,6 +107,7 @@ class ModelRun:
         self.unknown_references: list[str] = []
         self.schema = self._schema_for(Brief)
         self.fingerprint = rendering_fingerprint(version)
+        self.brief_language = resolve_language(settings.brief_language)[1]
         self.fallback_used = False
         self.salvaged: list[str] = []  # near-misses repaired in code, per call
         self.discarded: list[str] = []  # invalid parts left out, per call
@@ -154,6 +156,7 @@ class ModelRun:
                 section=section,
                 chunk_index=chunk.index,
                 chunk_count=count,
+                brief_language=self.brief_language,
             )
 
         if self.version.calls != CALLS_PER_SECTION:
@@ -180,7 +183,12 @@ class ModelRun:
                 [
                     self._call(
                         transport,
-                        merge_messages(self.version, title=title, partials=group),
+                        merge_messages(
+                            self.version,
+                            title=title,
+                            partials=group,
+                            brief_language=self.brief_language,
+                        ),
                         f"merge level {level} group {i + 1}/{len(groups)}",
                     )
                     for i, group in enumerate(groups)
@@ -188,7 +196,11 @@ class ModelRun:
             )
             return await self._merge(transport, merged, title, level=level + 1)
         brief = await self._call(
-            transport, merge_messages(self.version, title=title, partials=payloads), "merge"
+            transport,
+            merge_messages(
+                self.version, title=title, partials=payloads, brief_language=self.brief_language
+            ),
+            "merge",
         )
         return dedupe_actors(brief)
 

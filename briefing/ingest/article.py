@@ -18,6 +18,7 @@ from briefing.config import DEFAULT_MAX_BYTES
 from briefing.errors import InputError
 from briefing.ingest.cleaning import Findings, RemovedLine, clean_html, clean_lines, sniff_format
 from briefing.ingest.sources import read_source
+from briefing.text.detect import Detection, detect_language
 
 # RemovedLine lives with the cleaners that record it; it is part of this module's API as
 # the type of Article.removed.
@@ -44,10 +45,18 @@ class Article:
     author: str | None = None
     removed: tuple[RemovedLine, ...] = field(default=())
     notes: tuple[str, ...] = field(default=())  # e.g. "decoded as cp1252"
+    # The language the text is written in, as detected at ingestion (None: not detected,
+    # for articles built by hand; read it through `language`).
+    detected: Detection | None = None
 
     @property
     def word_count(self) -> int:
         return len(self.text.split())
+
+    @property
+    def language(self) -> str:
+        """ISO 639-1 code of the article's language; "und" when undetermined."""
+        return self.detected.code if self.detected else "und"
 
 
 def make_article(
@@ -61,8 +70,11 @@ def make_article(
     author: str | None = None,
     removed: tuple[RemovedLine, ...] = (),
     notes: tuple[str, ...] = (),
+    detected: Detection | None = None,
+    detector: str = "builtin",
 ) -> Article:
-    """Build an Article from cleaned paragraphs (joined by blank lines, offsets computed)."""
+    """Build an Article from cleaned paragraphs (joined by blank lines, offsets computed);
+    its language is detected unless `detected` is given."""
     paragraphs: list[Paragraph] = []
     pos = 0
     for text in paragraphs_text:
@@ -81,6 +93,7 @@ def make_article(
         author=author,
         removed=removed,
         notes=notes,
+        detected=detected or detect_language(joined, detector),
     )
 
 
@@ -93,11 +106,13 @@ def load_article(
     max_bytes: int = DEFAULT_MAX_BYTES,
     timeout: float = 20.0,
     stdin: BinaryIO | None = None,
+    detector: str = "builtin",
 ) -> Article:
     """Read `source` (a path, "-" for stdin, or an http(s) URL) and return the clean article.
 
     Raises InputError, with one line that says how to fix it, for anything that is not a
-    readable article.
+    readable article. `detector` names its language: "builtin" or "lingua" (see
+    `briefing.text.detect`).
     """
     raw = read_source(source, max_bytes=max_bytes, timeout=timeout, stdin=stdin)
     text, label = raw.text, raw.label
@@ -127,4 +142,5 @@ def load_article(
         author=found.author,
         removed=tuple(found.removed),
         notes=tuple(dict.fromkeys(found.notes)),  # e.g. many "3 hours ago" lines, one note
+        detector=detector,
     )

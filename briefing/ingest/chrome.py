@@ -29,11 +29,21 @@ class ChromeRule:
 
 ChromeHit = tuple[ChromeRule, re.Match[str]]
 
+_LETTER = r"[^\W\d_]"  # a letter of any script
+# A date as pages print it, in any language: "Sunday, July 6th, 2025", "6 July 2025",
+# "12 mars 2025", "3 de marzo de 2025", "3. März 2025", "12 مارس 2025", "2025-07-06",
+# "06/07/2025". Month words are checked by `parse_date`, so any word of letters may
+# stand for one here.
 DATE_PATTERN = (
-    r"(?:[a-z]+day,?\s+)?(?:[a-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
-    r"|\d{1,2}(?:st|nd|rd|th)?\s+[a-z]{3,9}\.?,?\s+\d{4}|\d{4}-\d{2}-\d{2})"
+    rf"(?:{_LETTER}+(?:-{_LETTER}+)?,?\s+)?"
+    rf"(?:{_LETTER}{{3,12}}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th|er|º|\.)?\s+(?:de\s+)?{_LETTER}{{3,12}}\.?,?\s+(?:de\s+)?\d{{4}}"
+    r"|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{4})"
 )
-_CLOCK = r"(?:\s*(?:(?:at|,)\s*)?\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*[a-z]{2,5})?)?"
+_CLOCK = (
+    r"(?:\s*(?:(?:at|à|a las|às|um|,)\s*)?\d{1,2}(?:[:.]|\s?h\s?)\d{2}"
+    r"(?:\s*[ap]\.?m\.?)?(?:\s*[a-z]{2,5})?)?"
+)
 _AGE = r"(?:\d+|an?|one)\s+(?:second|minute|min|hour|hr|day|week|month|year)s?\s+ago"
 _SHARE = (
     r"(?:share(?: (?:this|the) (?:article|story|post))?(?: (?:on|via|to) \w+)?|tweet|e-?mail"
@@ -43,7 +53,13 @@ _SHARE = (
 _SHARE_SEP = r"(?:\s*[|·•/,]\s*|\s+)"
 _FOOTER_SEP = r"(?:\s*[|·•]\s*|\s+)"
 _FOOTER = r"(?:privacy policy|terms of (?:use|service)|terms & conditions|cookie policy|contact us)"
-_BYLINE_NAME = r"(?-i:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})"  # capitalised: not "By then, ..."
+# Capitalised words ("By then, ..." is no byline), with the particles of names between
+# them ("João Carlos da Silva", "Paul-Henri de Villiers").
+_CAPITAL = r"[A-ZÀ-ÖØ-ÞĀ-Ž]"
+_BYLINE_NAME = (
+    rf"(?-i:{_CAPITAL}[\w.'’-]*(?:\s+(?:(?:da|de|do|dos|das|del|della|di|du|van|von|der|den"
+    rf"|le|la|al|el|bin|ibn)\s+)?{_CAPITAL}[\w.'’-]*){{0,3}})"
+)
 _RULE_TABLE: tuple[tuple[str, str], ...] = (
     (
         rf"today\s*(?::\s*)?(?P<today>{DATE_PATTERN})",
@@ -65,7 +81,7 @@ _RULE_TABLE: tuple[tuple[str, str], ...] = (
         r"|reading time\s*(?::\s*)?\d+\s*(?:min|minute)s?\.?",
         "reading time",
     ),
-    (rf"(?:written )?by\s+(?P<author>{_BYLINE_NAME})(?:\s*[·|•]\s*.*)?", "byline"),
+    (rf"(?:(?:written|posted) )?by\s+(?P<author>{_BYLINE_NAME})(?:\s*[·|•]\s*.*)?", "byline"),
     (
         r"advertisements?|ads?|sponsored(?: content)?|promoted(?: content)?|paid (?:content|post)"
         r"|(?:story|article) continues (?:below|after) (?:this )?(?:advertisement|ad)",
@@ -104,9 +120,66 @@ _RULE_TABLE: tuple[tuple[str, str], ...] = (
     ),
     (r"(?:[-=_*~#•·]\s*){3,}", "separator line"),
 )
+# The reason shown for each key of a language file's [chrome] table.
+_DATA_REASONS = {
+    "published": "publication date line",
+    "updated": "update date line",
+    "age": "relative age",
+    "views": "view counter",
+    "reading_time": "reading time",
+    "byline": "byline",
+    "advertisement": "advertisement",
+    "comments": "comment form",
+    "share": "share links",
+    "subscribe": "subscription or sign-in prompt",
+    "cookies": "cookie notice",
+    "related": "related stories",
+    "tags": "tag list",
+    "footer": "site footer",
+}
+# A breadcrumb trail: "Accueil > International > Afrique", "Home / World". A segment
+# neither starts nor ends with a space, so each line splits into segments one way only.
+_CRUMB = r"[^>›»|/.!?:\s](?:[^>›»|/.!?:\n]{0,38}[^>›»|/.!?:\s])?"
+
+
+def _data_rules() -> list[tuple[str, str]]:
+    """The rules of every language's [chrome] table, placeholders filled in. All
+    languages apply to every article: a line of another language's chrome is chrome too."""
+    from briefing.text.language import all_languages
+
+    fill = {
+        "{clock}": _CLOCK,
+        "{name}": f"(?P<author>{_BYLINE_NAME})",
+        "{words}": r"(?P<author>\S+(?:\s+\S+){0,3})",
+        "{n}": r"\d+",
+    }
+    rules: list[tuple[str, str]] = []
+    homes: list[str] = []
+    for lang in all_languages():
+        for key, patterns in lang.chrome.items():
+            if key == "breadcrumb_home":
+                homes += [re.escape(h) for h in patterns]
+                continue
+            for pattern in patterns:
+                date = "(?P<published>" + DATE_PATTERN + ")" if key == "published" else DATE_PATTERN
+                for hole, value in {**fill, "{date}": date}.items():
+                    pattern = pattern.replace(hole, value)
+                if key == "age":
+                    pattern = f"(?P<age>{pattern})"
+                rules.append((pattern, _DATA_REASONS[key]))
+    home = "|".join(sorted(set(homes), key=len, reverse=True))
+    rules.append(
+        (
+            rf"(?:{home}|{_CRUMB})(?:\s*[>›»]\s*{_CRUMB}){{1,6}}|(?:{home})(?:\s*[/|]\s*{_CRUMB}){{1,6}}",
+            "breadcrumb trail",
+        )
+    )
+    return rules
+
+
 CHROME_RULES: tuple[ChromeRule, ...] = tuple(
     ChromeRule(re.compile(rf"(?:{pattern})\Z", re.IGNORECASE), reason)
-    for pattern, reason in _RULE_TABLE
+    for pattern, reason in (*_RULE_TABLE, *_data_rules())
 )
 
 
@@ -119,7 +192,8 @@ def match_chrome_rule(line: str) -> ChromeHit | None:
 
 
 def parse_date(text: str) -> str | None:
-    """'Sunday, July 6th, 2025' / '6 July 2025' / '2025-07-06' -> '2025-07-06'."""
+    """'Sunday, July 6th, 2025' / '6 July 2025' / '12 mars 2025' / '3 de marzo de 2025' /
+    '3. März 2025' / '2025-07-06' / '06/07/2025' (day first) -> '2025-07-06'."""
     cleaned = re.sub(r"(\d)(?:st|nd|rd|th)\b|^[a-z]+day\b|(?<=\bsep)t\b", r"\1", text, flags=re.I)
     cleaned = " ".join(cleaned.replace(",", " ").replace(".", " ").split())
     for fmt in ("%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d"):
@@ -127,7 +201,34 @@ def parse_date(text: str) -> str | None:
             return datetime.strptime(cleaned, fmt).date().isoformat()
         except ValueError:
             continue
-    return None
+    return _parse_date_any_language(text)
+
+
+def _parse_date_any_language(text: str) -> str | None:
+    from briefing.text.language import all_languages
+
+    tokens = re.findall(r"\d+|[^\W\d_]+", text.lower())
+    digits = [int(t) for t in tokens if t.isdigit()]
+    month = next(
+        (
+            n + 1
+            for t in tokens
+            for lang in all_languages()
+            for n, names in enumerate(lang.months)
+            if t in names
+        ),
+        None,
+    )
+    if month is None and len(digits) == 3:  # 06/07/2025: day first, as outside the US
+        day, month, year = digits
+    elif month is not None and len(digits) == 2:
+        day, year = digits if digits[1] > 31 else digits[::-1]
+    else:
+        return None
+    try:
+        return datetime(year, month, day).date().isoformat()
+    except ValueError:
+        return None
 
 
 def iso_timestamp(value: str) -> str | None:

@@ -6,7 +6,7 @@ Jinja2 is imported on first use, so importing the render package stays cheap.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from briefing.budgets import shorten_chars
 
@@ -35,12 +35,24 @@ def template(name: str) -> Template:
         _ENV.filters["tidy"] = tidy
         _ENV.filters["clip"] = shorten_chars
         _ENV.filters["kind"] = _kind_label
+        _ENV.filters["shown_unit"] = shown_unit
     return _ENV.get_template(name)
 
 
 def tidy(text: str) -> str:
     """Model text may carry newlines; inside a bullet or table cell they break the layout."""
     return " ".join(str(text).split())
+
+
+def shown_unit(figure: Any) -> str:
+    """A figure's unit as printed after its value, or "" when the value or what it
+    counts already says it ("23 people" + "people killed" is not "23 people people")."""
+    unit = " ".join(str(figure.unit or "").split())
+    low = unit.lower()
+    value, counts = str(figure.value).lower(), str(figure.counts).lower()
+    if not unit or value.endswith(low) or counts.startswith(low) or f" {low} " in f" {counts} ":
+        return ""
+    return unit
 
 
 # Actor kinds as printed in the small tag; the long ones are shortened so that a tag

@@ -13,9 +13,20 @@ from typing import Any
 
 from briefing.budgets import BUDGETS, Budgets, enforce_budgets, shorten_chars
 from briefing.render.environment import tidy as _tidy
-from briefing.schema import Brief, BriefDocument, GroundingReport, QuoteCheck, iter_evidence
+from briefing.schema import (
+    PARTIAL_ANALYSIS,
+    Brief,
+    BriefDocument,
+    GroundingReport,
+    QuoteCheck,
+    iter_evidence,
+)
 
 HAND_WRITTEN_LABEL = "Hand-written reference brief — not model output"
+
+
+_OPENING_MARKS = '“"‘«„‹「'
+_CLOSING_MARKS = '”"’»“›」'
 
 
 @dataclass
@@ -23,6 +34,17 @@ class Ref:
     n: int
     quote: str  # whitespace-normalised, otherwise verbatim
     status: str | None  # "exact" | "fuzzy" | "not_found"; None without grounding
+
+    @property
+    def display(self) -> str:
+        """The quote as printed inside the page's own quote marks: marks that open or
+        close the quote itself go, so a quote of a quote is not marked twice."""
+        text = self.quote
+        if len(text) > 1 and text[0] in _OPENING_MARKS:
+            text = text[1:].lstrip()
+        if len(text) > 1 and text[-1] in _CLOSING_MARKS and text.count(text[-1]) % 2:
+            text = text[:-1].rstrip()
+        return text
 
 
 @dataclass
@@ -38,6 +60,46 @@ class Item:
     figure_missing: bool = False  # the figure's number does not occur in the article
 
 
+@dataclass(frozen=True)
+class Languages:
+    """How the page is written: its own language and direction, and the article's, in
+    which the evidence quotes stay verbatim, with that language's quote marks."""
+
+    page: str  # lang attribute of the page: the brief's language
+    page_dir: str  # "ltr" or "rtl"
+    quotes: str  # lang of the evidence quotes: the article's language
+    quotes_dir: str
+    quotes_name: str | None  # "French", shown when it is not the page's language
+    open_quote: str
+    close_quote: str
+
+    @property
+    def mixed(self) -> bool:
+        return self.quotes != self.page
+
+
+def page_languages(doc: BriefDocument) -> Languages:
+    """The languages of a brief document's page (English when its metadata says none)."""
+    from briefing.text.language import UNDETERMINED, direction_of, language_data, language_name
+
+    meta = doc.metadata
+    article = meta.language if meta.language and meta.language != UNDETERMINED else None
+    brief = meta.brief_language if meta.brief_language not in (None, UNDETERMINED) else None
+    page = brief or article or "en"
+    quotes = article or page
+    data = language_data(quotes)
+    opening, closing = data.quotes if data else ("“", "”")
+    return Languages(
+        page=page,
+        page_dir=direction_of(page),
+        quotes=quotes,
+        quotes_dir=direction_of(quotes),
+        quotes_name=language_name(quotes) if quotes != page else None,
+        open_quote=opening,
+        close_quote=closing,
+    )
+
+
 @dataclass
 class View:
     doc: BriefDocument
@@ -48,6 +110,12 @@ class View:
     grounding_line: str | None
     origin_label: str | None  # set for hand-written briefs, shown in the header
     quote_chars: int  # printed length of a quote
+    languages: Languages
+
+    @property
+    def notices(self) -> list[str]:
+        """Notes a reader must see on the page: the offline engine's partial analysis."""
+        return [n for n in self.doc.metadata.notes if n.startswith(PARTIAL_ANALYSIS)]
 
     @property
     def repair_line(self) -> str | None:
@@ -67,12 +135,12 @@ class View:
 
     def short(self, ref: Ref) -> str:
         """The printed form of a quote: its verbatim start, "…" when cut."""
-        return shorten_chars(ref.quote, self.quote_chars)
+        return shorten_chars(ref.display, self.quote_chars)
 
     @property
     def shortened(self) -> int:
         """Quotes whose printed form is cut (HTML shows the full one on screen)."""
-        return sum(self.short(r) != r.quote for r in self.refs)
+        return sum(self.short(r) != r.display for r in self.refs)
 
     def with_quote_chars(self, quote_chars: int | None) -> View:
         """The same view with quotes printed to `quote_chars` (None: unchanged)."""
@@ -123,7 +191,17 @@ def build_view(
     meta = doc.metadata
     hand_written = meta.engine == "hand-written" or "hand-written" in meta.origin.lower()
     label = HAND_WRITTEN_LABEL if hand_written else None
-    return View(doc, brief, items, refs, notes, _grounding_line(grounding), label, limit)
+    return View(
+        doc,
+        brief,
+        items,
+        refs,
+        notes,
+        _grounding_line(grounding),
+        label,
+        limit,
+        page_languages(doc),
+    )
 
 
 def _index_checks(

@@ -15,11 +15,14 @@ the word lists, are in `briefing.text.names`.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from briefing.schema import ActorKind
+from briefing.text.collectives import add_collectives, add_states
+from briefing.text.groups import Mention, NameGroup
+from briefing.text.language import language_data
+from briefing.text.long_names import acronym_long_forms, head_start, headed_names
 from briefing.text.names import (
     CAPITALISED_WORD,
     DEMONYM,
@@ -30,12 +33,15 @@ from briefing.text.names import (
     SENTENCE_STARTERS,
     TITLES,
     WEEKDAYS,
+    capitalises_nouns,
     has_title,
     is_acronym,
     kind_from_name,
     looks_like_org,
     looks_like_person,
     name_words,
+    other_language_names,
+    sentence_starters,
     strip_particle,
 )
 from briefing.text.sentences import MONTHS, Sentence, split_sentences
@@ -47,22 +53,33 @@ DATELINE = re.compile(
 )
 _NAME_RUN = re.compile(
     rf"(?<![\w’'-]){CAPITALISED_WORD}(?:\s+(?:(?:of|for|and|de|du|des|del|la|le|van|von|bin|ibn"
-    rf"|da|di|y)(?:\s+the)?\s+)?{CAPITALISED_WORD})*"
+    rf"|da|di|do|dos|y)(?:\s+(?:the|la|las|los|les))?\s+)?{CAPITALISED_WORD})*"
 )
 _ACRONYM_DEF = re.compile(r"\s*\(([A-Z][A-Za-z&]{1,9})\)")
 POSSESSIVE = re.compile(r"[’']s?\s")  # "X's", "Xs'" before the next word
 _OF_NEXT = re.compile(r"\s+of\s")
+_ELISION = re.compile(r"[LlDd][’'](?=[A-ZÀ-Þ])")
+_ELIDED_COMMON = re.compile(r"[LlDd][’'][a-zà-ÿ]")
+
 
 # Lower-case words next to a mention that say what kind of actor it is.
+def _context(kind: ActorKind) -> frozenset[str]:
+    """Other languages' context words for `kind` (`context_<kind>` in `[names]`)."""
+    return frozenset(" ".join(other_language_names(f"context_{kind.value}")).split())
+
+
 _CONTEXT_CUES = {
-    ActorKind.ARMED_GROUP: frozenset(
+    ActorKind.ARMED_GROUP: _context(ActorKind.ARMED_GROUP)
+    | frozenset(
         """rebel rebels insurgent insurgents militant militants fighters militia militias
         jihadist jihadists guerrillas guerrilla""".split()
     ),
-    ActorKind.GOVERNMENT: frozenset("government ministry regime cabinet troops".split()),
+    ActorKind.GOVERNMENT: _context(ActorKind.GOVERNMENT)
+    | frozenset("government ministry regime cabinet troops".split()),
     ActorKind.MEDIA: frozenset("channel newspaper broadcaster outlet television radio".split()),
     ActorKind.NGO: frozenset("charity ngo aid volunteers nonprofit non-governmental".split()),
-    ActorKind.PERSON: frozenset(
+    ActorKind.PERSON: _context(ActorKind.PERSON)
+    | frozenset(
         """spokesperson spokesman spokeswoman minister president governor commander analyst
         researcher director head chief envoy representative leader founder colonel general
         teacher schoolteacher doctor nurse resident farmer chair chairman chairwoman mayor
@@ -71,11 +88,15 @@ _CONTEXT_CUES = {
     ),
 }
 # The text just before a place: a locative word, perhaps after other names ("in A, B and ").
+# Other languages add theirs (`[names] locative`: "à", "dans", "districts de", "en").
+_OTHER_LOCATIVES = "|".join(other_language_names("locative"))
 LOCATIVE = re.compile(
     r"\b(?:in|at|near|toward|towards|into|across|around|outside|inside|through|via|beyond"
     r"|within|northern|southern|eastern|western|central|(?:north|south|east|west) of"
     r"|(?:town|city|village|port|district|province|region|capital|outskirts|area|state|country"
-    r"|suburb)s? of)\s+(?:the\s+)?(?:[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*(?:,\s*|\s+(?:and|or)\s+))?$"
+    rf"|suburb)s? of{'|' + _OTHER_LOCATIVES if _OTHER_LOCATIVES else ''})"
+    r"\s+(?:(?:the|la|le|les|el|los|las|a|o|os|as)\s+)?"
+    r"(?:[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*(?:,\s*|\s+(?:and|or|et|y|e)\s+(?:de\s+)?))?$"
 )
 _PLACE_AFTER = re.compile(
     r"[’']?s?\s+(?:river|valley|province|district|city|town|village|region|bridge|checkpoint"
@@ -87,24 +108,23 @@ _SPEECH_AFTER = re.compile(
     r"|reported|confirmed|denied|claimed|called|urged|estimated|suggested|highlighted)\b"
 )
 # "government of Kaldera", "the Solen government", "Syrian forces", "Federation fighters".
-_COLLECTIVE = re.compile(
-    r"(?<![\w-])(?:[Tt]he\s+)?government\s+of\s+(?P<y>(?:[A-Z][\w’'-]+\s+){0,3}[A-Z][\w’'-]+)"
-    r"|(?<![\w-])(?:[Tt]he\s+)?(?P<x>[A-Z][\w’']*(?:-[A-Z][\w’']*)*(?:\s+[A-Z][\w’']*)?)"
-    r"(?:’s|'s)?\s+(?P<noun>government|regime|authorities|administration|army|military|forces"
-    r"|troops|rebels|militias?|fighters|insurgents|militants)\b"
-)
-_ARMED_NOUNS = frozenset("rebels militia militias fighters insurgents militants".split())
-_STATE_NOUNS = frozenset("government regime authorities administration".split())
+_INSTITUTION = re.compile(r"(?:Hospital|Clinic|University|School|College)$")
 
 
 # --- Entities ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Mention:
-    start: int
-    end: int
-    text: str
+# Mention is part of this module's API (Entity.mentions holds them).
+__all__ = [
+    "DATELINE",
+    "LOCATIVE",
+    "POSSESSIVE",
+    "Analysis",
+    "Entity",
+    "Mention",
+    "analyse",
+    "find_entities",
+]
 
 
 @dataclass(frozen=True)
@@ -130,18 +150,14 @@ class Analysis:
     places: tuple[str, ...]  # in order of first mention
 
 
-@dataclass
-class _NameGroup:
-    forms: list[str]  # distinct surface forms, the canonical name first
-    mentions: list[Mention] = field(default_factory=list)
-    tentative: bool = True  # one word, only ever seen at the start of a sentence
-    place: bool = False
-    collective: ActorKind | None = None
-    from_of: bool = False  # the "Y" of "Person of Y" with no organisation cue: a place
-
-
-def _name_spans(text: str, sentences: list[Sentence]) -> list[tuple[int, int, bool, bool]]:
-    """(start, end, sentence-initial, right part of "Person of Y") for every name run."""
+def _name_spans(
+    text: str,
+    sentences: list[Sentence],
+    starters: frozenset[str] = SENTENCE_STARTERS,
+    language: str | None = None,
+) -> list[tuple[int, int, bool, bool]]:
+    """(start, end, sentence-initial, right part of "Person of Y") for every name run,
+    with long forms that runs miss (`briefing.text.long_names`) in place of their parts."""
     out: list[tuple[int, int, bool, bool]] = []
     # Words capitalised mid-sentence are names; words also written in lower case are not.
     mid = set(re.findall(r"(?<=[\w,;] )[A-ZÀ-Þ][\w’'-]*", text))
@@ -159,30 +175,54 @@ def _name_spans(text: str, sentences: list[Sentence]) -> list[tuple[int, int, bo
             of_y = False
             for tok in NAME_WORD.finditer(text, run.start(), run.end()):
                 word, end = tok.group(), tok.end()
+                elided = _ELISION.match(word)
+                if elided and not tokens:  # "L'ONU", "d’Action": the article is no name
+                    tok_start = tok.start() + elided.end()
+                    word = word[elided.end() :]
+                else:
+                    tok_start = tok.start()
                 cut = re.search(r"(?:[’']s?|\.)$", word)  # a possessive or a full stop ends it
                 if cut:
                     end, word = end - len(cut.group()), word[: -len(cut.group())]
                 # "Residents of X": a common noun opening the sentence, not part of a name.
-                opener = not tokens and tok.start() == first and word not in mid
+                opener = not tokens and tok_start == first and word not in mid
                 opener = opener and bool(_OF_NEXT.match(text, end)) and word not in TITLES
                 opener = opener and not looks_like_org(word) and not PLACE_NAME.search(word)
                 bad = (
                     not word
+                    or _ELIDED_COMMON.match(word) is not None  # "L'organisation": common
                     or "." in word
                     or (is_acronym(word) and text.startswith(" dollar", end))
                     or re.search(r"-[a-z]", word) is not None  # "Turkish-backed"
                     or word in MONTHS
                     or word in WEEKDAYS
-                    or (not tokens and word in SENTENCE_STARTERS)
+                    or (not tokens and word in starters)
                     or opener
                 )
                 if not bad:
-                    tokens.append((tok.start(), end))
+                    tokens.append((tok_start, end))
                 if bad or cut:
                     out += _split_run(text, tokens, first, common, of_y)
                     tokens, of_y = [], opener  # "Residents of X": X is a place
             out += _split_run(text, tokens, first, common, of_y)
+        out = _with_long_forms(text, s, first, out)
+        out += [(a, z, False, False) for a, z in headed_names(text, first, s.end, language)]
     return out
+
+
+def _with_long_forms(
+    text: str, s: Sentence, first: int, spans: list[tuple[int, int, bool, bool]]
+) -> list[tuple[int, int, bool, bool]]:
+    """Spans of sentence `s` (appended to earlier sentences' in `spans`) with acronym long
+    forms and lower-case heads applied: "Programme alimentaire mondial", "ministère de
+    la Santé"."""
+    done = [sp for sp in spans if sp[0] < s.start]
+    mine = [sp for sp in spans if sp[0] >= s.start]
+    longs = acronym_long_forms(text, s.start, s.end)
+    mine = [sp for sp in mine if not any(a <= sp[0] and sp[1] <= z for a, z in longs)]
+    mine += [(a, z, a == first, False) for a, z in longs]
+    mine = [(head_start(text, a), z, initial, of_y) for a, z, initial, of_y in mine]
+    return done + sorted(mine)
 
 
 def _split_run(
@@ -210,20 +250,25 @@ def _split_run(
     return [(tokens[0][0], tokens[-1][1], initial, of_y and not looks_like_org(name))]
 
 
-def analyse(text: str, *, skip_headings: bool = True) -> Analysis:
-    """Sentences, ranked entities and places of `text` (deterministic, offline)."""
-    sentences = split_sentences(text)
+def analyse(text: str, *, skip_headings: bool = True, language: str | None = None) -> Analysis:
+    """Sentences, ranked entities and places of `text` (deterministic, offline);
+    `language` adds its abbreviations, sentence openers and name words to English's."""
+    sentences = split_sentences(text, language)
     if not skip_headings:
         sentences = [Sentence(s.text, s.start, s.end, s.block, False) for s in sentences]
-    groups: dict[str, _NameGroup] = {}
-    for start, end, initial, of_part in _name_spans(text, sentences):
+    groups: dict[str, NameGroup] = {}
+    for start, end, initial, of_part in _name_spans(
+        text, sentences, sentence_starters(language), language
+    ):
         name = text[start:end]
         if all(t in TITLES for t in name.split()) or (" " not in name and DEMONYM.match(name)):
             continue  # "Interior Minister", "Supreme Leader": a title, not yet a name
-        g = groups.setdefault(name, _NameGroup([name]))
+        g = groups.setdefault(name, NameGroup([name]))
         g.mentions.append(Mention(start, end, name))
         g.tentative &= initial and " " not in name and not is_acronym(name)
         g.from_of |= of_part
+    if capitalises_nouns(language):  # German "Nacht", "Menschen": nouns, not names
+        groups = {n: g for n, g in groups.items() if " " in n or is_acronym(n) or kind_from_name(n)}
     # A word seen only at the start of sentences ("Meanwhile", "Drevon") is kept when it is
     # also the last word (surname, head noun) of a name used mid-sentence.
     confirmed = {name_words(n)[-1] for n, g in groups.items() if not g.tentative and name_words(n)}
@@ -232,11 +277,21 @@ def analyse(text: str, *, skip_headings: bool = True) -> Analysis:
         g.place = _is_place(text, name, g)
     _join_aliases(text, groups)
     home = _home_stems(sentences)
-    kinds = {n: _classify(text, g, home, set()) for n, g in groups.items()}
-    _add_collectives(text, sentences, groups, kinds)
+    # Context words are English and the cued languages': elsewhere only a name's own
+    # words (or a known acronym) say what kind of actor it is.
+    lang = language_data(language)
+    cued = language in (None, "en") or (lang is not None and lang.full_analysis)
+    kinds = {n: _classify(text, g, home, set(), cued) for n, g in groups.items()}
+    add_collectives(text, sentences, groups, kinds)
+    add_states(text, groups, home)
     persons = {t for n in groups if kinds.get(n) is ActorKind.PERSON for t in name_words(n)}
     entities = [
-        Entity(g.forms[0], _classify(text, g, home, persons), tuple(g.forms[1:]), tuple(g.mentions))
+        Entity(
+            g.forms[0],
+            _classify(text, g, home, persons, cued),
+            tuple(g.forms[1:]),
+            tuple(g.mentions),
+        )
         for g in groups.values()
         if not g.place and (g.collective or not g.from_of)
     ]
@@ -250,8 +305,12 @@ def find_entities(text: str) -> list[Entity]:
     return list(analyse(text).entities)
 
 
-def _is_place(text: str, name: str, g: _NameGroup) -> bool:
-    if (PLACE_NAME.search(name) and not ORG_HEADS.search(name)) or g.from_of:
+def _is_place(text: str, name: str, g: NameGroup) -> bool:
+    # An institution that speaks is an actor: "Doctors at Kessara General Hospital said".
+    speaks = _INSTITUTION.search(name) is not None and any(
+        _SPEECH_AFTER.match(text, m.end) for m in g.mentions
+    )
+    if (PLACE_NAME.search(name) and not ORG_HEADS.search(name) and not speaks) or g.from_of:
         return True
     if kind_from_name(name) or has_title(name) or is_acronym(name):
         return False
@@ -268,7 +327,7 @@ def _is_place(text: str, name: str, g: _NameGroup) -> bool:
     return located
 
 
-def _join_aliases(text: str, groups: dict[str, _NameGroup]) -> None:
+def _join_aliases(text: str, groups: dict[str, NameGroup]) -> None:
     """Fold acronyms, initials, surnames and short forms into the full name's group."""
     defined: dict[str, str] = {}
     for name, g in groups.items():
@@ -312,68 +371,6 @@ def _join_aliases(text: str, groups: dict[str, _NameGroup]) -> None:
         big.tentative = False
 
 
-def _add_collectives(
-    text: str, sentences: list[Sentence], groups: dict[str, _NameGroup], kinds: dict[str, ActorKind]
-) -> None:
-    """Governments and forces named by a modifier ("Syrian forces", "government of X").
-
-    The span joins the organisation or group it names ("Federation fighters"); a bare name
-    it governs ("Kaldera") becomes that state's government; else it is a new actor.
-    """
-    by_token: dict[str, str] = {}
-    for name, g in groups.items():
-        if not g.place and kinds[name] is not ActorKind.PERSON:
-            for form in g.forms:
-                by_token.setdefault(strip_particle(form), name)
-    created: dict[tuple[str, bool], str] = {}
-    spans: list[tuple[int, int]] = []
-    added: list[tuple[_NameGroup, Mention]] = []
-    for s in sentences:
-        for m in _COLLECTIVE.finditer(text, s.start, s.end) if not s.heading else ():
-            x = m.group("x") or m.group("y")
-            if x.split()[0] in SENTENCE_STARTERS or (x.split()[0] in TITLES and not m.group("y")):
-                continue
-            key, noun = strip_particle(x.split()[-1]), (m.group("noun") or "government").lower()
-            armed, start, end = noun in _ARMED_NOUNS, m.start(), m.end()
-            label = re.sub(r"^[Tt]he\s+", "", m.group())
-            if key in by_token:
-                g = groups[by_token[key]]
-                if (
-                    noun in _STATE_NOUNS
-                    and not g.collective
-                    and not any(map(kind_from_name, g.forms))
-                ):
-                    g.collective = ActorKind.GOVERNMENT
-                    g.forms.insert(0, label)
-            elif (key, armed) in created:
-                g = groups[created[(key, armed)]]
-            else:
-                created[(key, armed)] = label
-                g = groups.setdefault(label, _NameGroup([label], tentative=False))
-                g.collective = ActorKind.ARMED_GROUP if armed else ActorKind.GOVERNMENT
-            if label not in g.forms and g.collective:
-                g.forms.append(label)
-            spans.append((start, end))
-            added.append((g, Mention(end - len(label), end, label)))
-    # A name inside a span ("Kaldera" in "government of Kaldera") is that span's mention.
-    starts = [a for a, _ in spans]
-    for g in groups.values():
-        if not has_title(g.forms[0]):
-            inside = ((bisect_right(starts, n.start) - 1, n) for n in g.mentions)
-            g.mentions = [n for i, n in inside if i < 0 or n.start >= spans[i][1]]
-    for g, mention in added:
-        g.mentions = sorted([*g.mentions, mention], key=_mention_start)
-    for name in [n for n, g in groups.items() if not g.mentions]:
-        del groups[name]
-    for g in groups.values():
-        if g.collective:  # "Syrian government" names the actor better than "Syrian forces"
-            g.forms.sort(key=lambda f: "government" not in f and "regime" not in f)
-
-
-def _mention_start(m: Mention) -> int:
-    return m.start
-
-
 def _home_stems(sentences: list[Sentence]) -> set[str]:
     """Stems of capitalised words in the title and first two paragraphs: the home country."""
     blocks = sorted({s.block for s in sentences if not s.heading})[:2]
@@ -381,21 +378,24 @@ def _home_stems(sentences: list[Sentence]) -> set[str]:
     return {w[:4] for w in re.findall(r"[A-Z]\w+", text)}
 
 
-def _classify(text: str, g: _NameGroup, home: set[str], persons: set[str]) -> ActorKind:
+def _classify(
+    text: str, g: NameGroup, home: set[str], persons: set[str], cued: bool = True
+) -> ActorKind:
     name = g.forms[0]
     if g.collective:  # a government not named in the opening is a foreign state's
         key = strip_particle(
             name.split()[-1] if name.startswith("government of") else name.split()[0]
         )
-        if g.collective is ActorKind.GOVERNMENT and key not in persons and key[:4] not in home:
+        foreign = key[:1].isupper() and key not in persons and key[:4] not in home
+        if g.collective is ActorKind.GOVERNMENT and foreign:
             return ActorKind.FOREIGN_STATE
         return g.collective
     known = [KNOWN_ACRONYMS[f] for f in g.forms if f in KNOWN_ACRONYMS]
     if known or has_title(name):
         return known[0] if known else ActorKind.PERSON
     kind = next((k for k in map(kind_from_name, g.forms) if k), None)
-    if kind:
-        return kind
+    if kind or not cued:
+        return kind or ActorKind.OTHER
     # Two or three plain capitalised words are a person unless a word right beside a
     # mention says otherwise ("opposition channel Aleppo Today"); a name with an acronym
     # is an organisation. Single words look a little further, within their sentence.
@@ -409,6 +409,16 @@ def _classify(text: str, g: _NameGroup, home: set[str], persons: set[str]) -> Ac
         # After a possessive the words name a role *of* this actor ("X's foreign minister").
         after = "" if POSSESSIVE.match(after) else after
         words = re.findall(r"[\w-]+", before.lower())[-reach:]
+        # "le porte-parole du ministère, Jean-Baptiste Mbarga": a person's role noun in
+        # the apposition before the name outweighs the organisation it names.
+        appositive = re.search(r"([\w\s'’-]{1,40}),\s*$", before)
+        if (
+            person_like
+            and appositive
+            and _CONTEXT_CUES[ActorKind.PERSON]
+            & set(re.findall(r"[\w-]+", appositive.group(1).lower())[-4:])
+        ):
+            return ActorKind.PERSON
         words += re.findall(r"[\w-]+", after.lower())[:reach]
         for k, cues in _CONTEXT_CUES.items():
             if k is not ActorKind.PERSON or not person_like:

@@ -5,7 +5,11 @@ title, a month or a sentence opener, whether a name reads as an organisation, a 
 a person, and which kind of actor a cue word inside it names ("Ministry", "Red Cross",
 "Brigades"). `briefing.text.entities` finds the names in a text and weighs the context;
 these lists change for their own reasons (a new kind of organisation, a missed title).
-Word lists are generic: no list of real actors beyond well-known acronyms.
+Word lists are generic: no list of real actors beyond well-known acronyms. English's
+are here; every other language adds its own from the `[names]` table of its data file
+(titles, kind cues, context words): they are specific words, so all languages' apply to
+every article, except sentence openers ("Le", "El"), which apply to their language only
+(`sentence_starters`).
 """
 
 from __future__ import annotations
@@ -13,7 +17,18 @@ from __future__ import annotations
 import re
 
 from briefing.schema import ActorKind
+from briefing.text.language import all_languages, language_data
 from briefing.text.sentences import MONTHS
+
+
+def other_language_names(key: str) -> list[str]:
+    """The `[names]` entry `key` of every language file, English's excepted."""
+    return [
+        str(lang.raw.get("names", {}).get(key, ""))
+        for lang in all_languages()
+        if lang.code != "en" and lang.raw.get("names", {}).get(key)
+    ]
+
 
 WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 # Capitalised because they open a sentence, not because they are names.
@@ -30,12 +45,38 @@ SENTENCE_STARTERS = frozenset(
     + MONTHS
     + WEEKDAYS
 )
+
+
+def sentence_starters(language: str | None) -> frozenset[str]:
+    """English's openers plus those of `language` ("Le", "Selon", "Nos" for French), and
+    its frequent words capitalised ("Die", "Nach"): no name starts with one."""
+    lang = language_data(language)
+    if lang is None:
+        return SENTENCE_STARTERS
+    extra = str(lang.raw.get("names", {}).get("sentence_starters", "")).split()
+    # English's openers are listed by hand (its frequent words include names: "Said").
+    latin = lang.script == "Latin" and lang.code != "en"
+    frequent = [w.capitalize() for w in lang.stopwords] if latin else []
+    return SENTENCE_STARTERS | frozenset(extra) | frozenset(frequent)
+
+
+def capitalises_nouns(language: str | None) -> bool:
+    """Whether the language capitalises every noun (German): a single capitalised word
+    is then no sign of a name."""
+    lang = language_data(language)
+    return bool(lang and lang.raw.get("names", {}).get("capitalised_nouns"))
+
+
+# Lower-case words that open an organisation's name in some languages: "ministère de la
+# Santé", "ministerio de Salud".
+LOWER_ORG_HEADS = frozenset(" ".join(other_language_names("org_heads")).split())
 TITLES = frozenset(
     """President Vice Prime Minister Governor General Gen Colonel Col Major Captain Lieutenant
     Commander Dr Mr Mrs Ms Miss Prof Professor Sheikh Imam King Queen Prince Princess Emir
     Sultan Pope Bishop Archbishop Senator Sen Ambassador Judge Justice Mayor Chancellor
     Secretary Secretary-General Envoy Chief Speaker Deputy Foreign Interior Defence Defense
     Health Finance Supreme Leader Premier Chairman Chairwoman Director Commissioner""".split()
+    + " ".join(other_language_names("titles")).split()
 )
 _CONNECTORS = frozenset("of for and de du des del la le van von bin ibn da di y the".split())
 NAME_PARTICLE = r"(?:al|el|ad|as|ash|an|ar|az|bin|ibn|de|da|di|du|van|von|der|le|la)"
@@ -60,7 +101,10 @@ _NAME_CUES = {
     ActorKind.MEDIA: r"News\b|Times\b|Post\b|\bTV\b|Television|Radio|Broadcasting"
     r"|Press\b|Herald|Gazette|Tribune|Journal\b|Ledger|Channel|Network|Reuters|Agence",
 }
-_NAME_PATTERNS = {kind: re.compile(pattern) for kind, pattern in _NAME_CUES.items()}
+_NAME_PATTERNS = {
+    kind: re.compile("|".join([pattern, *other_language_names(kind.value)]))
+    for kind, pattern in _NAME_CUES.items()
+}
 KNOWN_ACRONYMS: dict[str, ActorKind] = dict.fromkeys(
     """UN UNHCR UNICEF WFP WHO OCHA IOM FAO UNDP UNFPA UNRWA ICRC IFRC NATO EU AU IMF ICC ECOWAS
     ASEAN IAEA""".split(),

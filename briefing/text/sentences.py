@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from briefing.text.language import language_data
+
 # Month names; dates, years and clock times state no figure (see `_item_like`).
 MONTHS = (
     "January February March April May June July August September October November December"
@@ -30,8 +32,13 @@ _ABBREVIATIONS = frozenset(
     u.k e.g i.e jan feb mar apr jun jul aug sep sept oct nov dec inc ltd co corp approx""".split()
 )
 # A sentence ends at . ! ? (and closing quotes) before whitespace and a capital, digit or
-# opening quote; the look-ahead keeps "U.S. bounty" in one piece.
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]*_]*(?=\s+[\"'“‘(\[*_]*[A-Z0-9À-Þ])")
+# opening quote (« ¿ ¡ „ too); the look-ahead keeps "U.S. bounty" in one piece. Scripts
+# without capitals (Arabic, Hebrew...) end a sentence before any letter: the loop in
+# `split_sentences` checks that the next letter is not a lower-case one. "؟" is Arabic's
+# question mark; "。！？" end CJK sentences, which need no space after them.
+_SENTENCE_END = re.compile(
+    r"[.!?…؟]+[\"'”’»)\]*_]*(?=\s+[\"'“‘«„¿¡(\[*_]*\s?[^\W_])|[。！？]+[”’」』)]*"
+)
 _FINAL = tuple(".!?:;\"'”’)…")
 HEADING_MAX_WORDS = 14
 _LIST_MARKER = re.compile(r"[ \t]*(?:[-*+•]|\d{1,2}[.)])[ \t]+\S")
@@ -82,12 +89,21 @@ def _item_like(block: str) -> tuple[bool, bool]:
     return re.search(r"\d", bare) is not None, _VERB.search(bare) is not None
 
 
-def split_sentences(text: str) -> list[Sentence]:
+def _next_word(block: str, at: int) -> str:
+    found = re.match(r"\s*([^\W\d_]+)", block[at : at + 40])
+    return found.group(1) if found else ""
+
+
+def split_sentences(text: str, language: str | None = None) -> list[Sentence]:
     """Split `text` into sentences with offsets; short unpunctuated lines are headings,
     unless they are list items: a line after a list marker, one that states a number, or
     one with a verb next to another such line and not right above a paragraph (that is a
-    subheading). The first line, the title, stays a heading."""
+    subheading). The first line, the title, stays a heading. `language` adds its
+    abbreviations ("M.", "Sra.") to English's."""
     out: list[Sentence] = []
+    lang = language_data(language)
+    abbreviations = _ABBREVIATIONS | (lang.abbreviations if lang else frozenset())
+    months = {name for names in lang.months for name in names} if lang else set()
     blocks = _blocks(text)
     like = [_item_like(text[s:e]) if n else (False, False) for n, (s, e, _) in enumerate(blocks)]
     for n, (bs, be, listed) in enumerate(blocks):
@@ -101,9 +117,14 @@ def split_sentences(text: str) -> list[Sentence]:
             continue
         start = 0
         for m in _SENTENCE_END.finditer(block):
-            word = block[: m.start()].rsplit(None, 1)[-1].lstrip("(\"“'‘").lower()
-            if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+            nxt = block[m.end() :].lstrip(" \t\n\"'“‘«„¿¡([*_")[:1]
+            if nxt.islower():
+                continue  # "e.g. the", "approx. five": not a new sentence
+            word = block[: m.start()].rsplit(None, 1)[-1].lstrip("(\"“'‘«").lower()
+            if word in abbreviations or (len(word) == 1 and word.isalpha()):
                 continue
+            if word.isdigit() and _next_word(block, m.end()).lower() in months:
+                continue  # "3. März": a German or Scandinavian ordinal date
             out.append(Sentence(block[start : m.end()], bs + start, bs + m.end(), n, False))
             start = len(block) - len(block[m.end() :].lstrip())
         if start < len(block):
