@@ -32,6 +32,7 @@ from briefing.ingest.article import load_article
 from briefing.model.gguf import read_gguf, sha256_prefix
 from briefing.pipeline import GenerateOptions, generate_brief
 from briefing.prompts import load_version
+from briefing.text.language import resolve_language
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -56,11 +57,19 @@ def main() -> int:
     parser.add_argument("--articles", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, default=CASSETTES)
     parser.add_argument("--force", action="store_true", help="record again what exists")
+    parser.add_argument(
+        "--brief-language",
+        help="write the briefs in this language (cassettes get a .brief-<code> suffix)",
+    )
     args = parser.parse_args()
 
     model = read_gguf(args.model_path).stem
     local = args.base_url is None
     flags: dict[str, object] = {"model": model, "max_repairs": 1, "tokenizer": "offline"}
+    suffix = ""
+    if args.brief_language:
+        flags["brief_language"] = args.brief_language
+        suffix = f".brief-{resolve_language(args.brief_language)[0]}"
     if local:
         flags |= {"engine": Engine.LOCAL, "model_path": str(args.model_path)}
         from briefing.model.local import LocalModel
@@ -82,6 +91,7 @@ def main() -> int:
         origin = provenance(args.model_path, runtime, note)
         for path in articles:
             name = cassette_name(path.stem, Variant(label=version, version=version, model=model))
+            name = name.removesuffix(".json") + f"{suffix}.json"
             cassette = args.out / name
             if cassette.exists() and not args.force:
                 print(f"skip {name} (exists; --force records it again)", file=sys.stderr)

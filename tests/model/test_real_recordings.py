@@ -16,7 +16,7 @@ from briefing.model.cassette import Cassette, CassetteTransport, stale_entries
 from briefing.pipeline import GenerateOptions, generate_brief
 from briefing.prompts import list_versions, load_version, rendering_fingerprint
 from briefing.schema import BriefDocument
-from tests.fixtures import EXAMPLES, REAL_CASSETTES
+from tests.fixtures import EXAMPLES, LANGUAGE_ARTICLES, REAL_CASSETTES
 
 RECORDINGS = sorted(REAL_CASSETTES.glob("*.json"))
 # What every entry's origin must name: the file, its hash, quantisation, runtime.
@@ -26,24 +26,26 @@ PROVENANCE = re.compile(
 )
 
 
-def split_name(path: Path) -> tuple[str, str, str]:
-    """`<article>.<version>.<model>.json` -> (article, version, model)."""
-    name = path.name.removesuffix(".json")
+def split_name(path: Path) -> tuple[str, str, str, str | None]:
+    """`<article>.<version>.<model>[.brief-<lang>].json` -> (article, version, model, lang)."""
+    name, _, language = path.name.removesuffix(".json").partition(".brief-")
     for version in sorted(list_versions(), key=len, reverse=True):
         marker = f".{version}."
         if marker in name:
             article, _, model = name.partition(marker)
-            return article, version, model
+            return article, version, model, language or None
     raise AssertionError(f"{path.name} is not named <article>.<version>.<model>.json")
 
 
 def replay(path: Path, home: Path) -> tuple[Cassette, BriefDocument]:
-    article, version, model = split_name(path)
-    source = next(p for p in EXAMPLES.glob(f"{article}.*") if p.suffix in ARTICLE_SUFFIXES)
+    article, version, model, language = split_name(path)
+    sources = [*EXAMPLES.glob(f"{article}.*"), *LANGUAGE_ARTICLES.glob(f"{article}.*")]
+    source = next(p for p in sources if p.suffix in ARTICLE_SUFFIXES)
     cassette = Cassette.load(path, must_exist=True)
+    flags = {"model": model, "brief_language": language}
     doc = generate_brief(
         load_article(str(source)),
-        resolve_settings({"model": model}, env={"HOME": str(home)}),
+        resolve_settings(flags, env={"HOME": str(home)}),
         GenerateOptions(
             prompt_version=version,
             engine="llm",
