@@ -41,7 +41,7 @@ class Settings:
     # Input budget of one merge call (partial briefs are compact, so larger than a chunk).
     merge_tokens: int = 8000
     max_bytes: int = DEFAULT_MAX_BYTES
-    prompt: str = "v2"
+    prompt: str = "v3"
     engine: Engine = Engine.AUTO
     tokenizer: TokenizerMode = TokenizerMode.AUTO
     model_path: str | None = None  # a GGUF file, for the local engine

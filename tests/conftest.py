@@ -85,6 +85,10 @@ def private_home(
         "BRIEFING_LOG_BRIEFS",
     ):
         monkeypatch.delenv(var, raising=False)
+    # The hand-written fixture cassettes (tests/data/cassettes) and the stand-in answers of
+    # the stub server were written for prompt v2, which tests pin here; tests of another
+    # version, or of the default (v3), name it or resolve settings without this variable.
+    monkeypatch.setenv("BRIEFING_PROMPT", "v2")
     # tiktoken must never try to download: point its cache at an empty private dir.
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(home / "tiktoken-cache"))
     yield home

@@ -35,6 +35,7 @@ def settings_for(stub: StubServer, **changes: Any) -> Settings:
         "max_retries": 0,
         "timeout": 10.0,
         "tokenizer": "offline",
+        "prompt": "v2",  # the stand-in answers are written for v2
     }
     return resolve_settings({**flags, **changes}, env={"HOME": "/nonexistent"})
 

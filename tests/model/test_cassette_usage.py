@@ -74,14 +74,16 @@ def replay(cassette_path: Path, settings: Settings) -> tuple[Cassette, BriefDocu
 def test_the_defaults_these_cassettes_are_keyed_on(settings: Settings) -> None:
     # Requests carry the model name: the cassettes replay for the default model only.
     assert settings.model == "gpt-4o-mini"
-    assert settings.prompt == "v2"
+    assert settings.prompt == "v3"  # the default; the tests here ask for v1 and v2 by name
     assert not settings.model_configured  # so nothing could ever be recorded here
 
 
-def test_every_example_article_has_a_cassette_per_released_version() -> None:
-    released = [v for v in list_versions() if load_version(v).released]
+def test_every_example_article_has_a_cassette_for_v1_and_v2() -> None:
+    # The hand-written fixtures cover the first two versions; later ones are recorded
+    # from a real model (cassettes/, tests/model/test_real_recordings.py).
+    released = ["v1", "v2"]
     articles = sorted(p.stem for p in EXAMPLES.iterdir() if p.suffix in ARTICLE_SUFFIXES)
-    assert len(articles) == 4 and released == ["v1", "v2"]
+    assert len(articles) == 4
     expected = {f"{stem}.{version}.json" for stem in articles for version in released}
     assert {p.name for p in SHIPPED} == expected
 
