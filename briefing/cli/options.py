@@ -36,7 +36,7 @@ BaseUrlOpt = Annotated[
 ]
 PromptOpt = Annotated[
     str | None,
-    typer.Option("--prompt", "-p", help="Prompt version [env BRIEFING_PROMPT; default v2]."),
+    typer.Option("--prompt", "-p", help="Prompt version [env BRIEFING_PROMPT; default v3]."),
 ]
 EngineOpt = Annotated[
     Engine | None,
