@@ -149,6 +149,15 @@ METRICS: tuple[MetricSpec, ...] = (
         "seconds",
         "Wall-clock seconds the pipeline took (metadata.wall_seconds); replayed runs are fast.",
     ),
+    MetricSpec(
+        "model_seconds",
+        "model time (s)",
+        "lower",
+        "seconds",
+        "Seconds the model spent answering, summed over calls (metadata.model_seconds): for "
+        "a brief replayed from a cassette, the time recorded with it, so a comparison of "
+        "recordings still shows how fast the model behind them was.",
+    ),
 )
 
 
@@ -176,6 +185,7 @@ class BriefMetrics(BaseModel):
     completion_tokens: int | None = None
     cost_usd: float | None = None
     wall_seconds: float | None = None
+    model_seconds: float | None = None
 
     def values(self) -> dict[str, float | None]:
         """Numeric values keyed like `METRICS` (booleans as 0/1), for aggregation."""
@@ -365,6 +375,7 @@ def compute_metrics(doc: BriefDocument, article_text: str) -> BriefMetrics:
         completion_tokens=meta.completion_tokens,
         cost_usd=meta.cost_usd,
         wall_seconds=meta.wall_seconds,
+        model_seconds=meta.model_seconds,
     )
 
 

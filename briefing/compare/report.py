@@ -48,6 +48,7 @@ CHART_METRICS = (
     "words",
     "cost_usd",
     "wall_seconds",
+    "model_seconds",
 )
 BEST_MARK = "★"
 PARTIAL_MARK = "†"
