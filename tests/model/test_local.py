@@ -91,3 +91,50 @@ def test_a_real_small_model_briefs_a_short_article_in_process(tmp_path: Path) ->
     assert doc.metadata.engine == "llm" and doc.metadata.calls >= 1
     assert doc.brief.situation.headline and doc.grounding is not None
     assert doc.grounding.rate > 0.5
+
+
+@pytest.mark.real_model
+@needs_model
+def test_a_real_small_model_briefs_a_short_article_through_its_server(tmp_path: Path) -> None:
+    pytest.importorskip("llama_cpp.server", reason="needs llama-cpp-python[server]")
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(REAL_MODEL)]
+        + ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/models", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(1)
+        out = tmp_path / "brief.json"
+        result = runner.invoke(
+            app,
+            ["generate", KESSARA, "--base-url", base, "--model", "local", "--prompt", "v3"]
+            + ["-o", str(out)],
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert result.exit_code == 0, result.stderr
+    assert "JSON mode with the schema as a grammar" in " ".join(result.stderr.split())
+    from briefing.render.document import load_document
+
+    doc = load_document(out)
+    assert doc.metadata.structured_fallback and doc.grounding is not None
+    assert doc.grounding.rate > 0.5
