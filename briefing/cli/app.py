@@ -8,8 +8,10 @@ need them, so `briefing --help` stays fast.
 
 from __future__ import annotations
 
+import os
+import sys
 import traceback
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -18,7 +20,7 @@ from briefing.cli import articles, compare, generate, maintenance
 from briefing.cli.console import stderr
 from briefing.cli.exit_codes import EXIT_CODES, INTERNAL_ERROR, exit_code_for
 from briefing.cli.options import DebugOpt, flag
-from briefing.errors import BriefingError
+from briefing.errors import BriefingError, OutputError
 
 
 class _ErrorBoundary(TyperGroup):
@@ -29,12 +31,14 @@ class _ErrorBoundary(TyperGroup):
     def invoke(self, ctx: Any) -> Any:  # typer re-exports click's Context under a private path
         debug = bool(ctx.params.get("debug"))
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a reader that left shows up here, inside the boundary
+            return result
         except BriefingError as exc:
-            if debug:
-                traceback.print_exc()
-            stderr().print(f"error: {exc.render(flag)}", markup=False, soft_wrap=True)
-            raise typer.Exit(exit_code_for(exc)) from None
+            _fail(exc, debug)
+        except BrokenPipeError:
+            _detach_stdout()
+            _fail(OutputError(_CLOSED_STDOUT), debug)
         except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt):
             raise
         except Exception as exc:
@@ -48,6 +52,31 @@ class _ErrorBoundary(TyperGroup):
                 soft_wrap=True,
             )
             raise typer.Exit(INTERNAL_ERROR) from None
+
+
+_CLOSED_STDOUT = (
+    "standard output was closed before everything was written (the program reading it "
+    "stopped early), so the output is incomplete; let the reader take all of it, or "
+    "redirect it to a file"
+)
+
+
+def _fail(exc: BriefingError, debug: bool) -> NoReturn:
+    if debug:
+        traceback.print_exc()
+    stderr().print(f"error: {exc.render(flag)}", markup=False, soft_wrap=True)
+    raise typer.Exit(exit_code_for(exc)) from None
+
+
+def _detach_stdout() -> None:
+    """Point standard output at /dev/null once its reader is gone, so the interpreter's
+    final flush does not fail again (the Python documentation's advice for SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real descriptor (an in-process test runner)
+        pass
 
 
 app = typer.Typer(

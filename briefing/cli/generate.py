@@ -39,7 +39,7 @@ def render_command(
     """Render a brief JSON document to Markdown, HTML, PDF or JSON."""
     from briefing.render.document import load_document
 
-    emit_brief(load_document(brief), output, fmt)
+    emit_brief(load_document(brief), output, fmt, inputs=[brief])
 
 
 def generate(
@@ -130,7 +130,9 @@ def generate(
         chunk_overlap=chunk_overlap,
         max_bytes=max_bytes,
     )
-    output_format(output, fmt)  # a bad -o or --format fails before any model call
+    # A bad -o or --format fails before any model call; -o never overwrites what is read.
+    inputs = [Path(source), *([cassette] if cassette else [])]
+    output_format(output, fmt, inputs=inputs)
     article = load(source, settings)
     chosen = choose_engine(settings, cassette=cassette)
     if chosen == Engine.EXTRACTIVE and settings.engine == Engine.AUTO:
@@ -152,7 +154,7 @@ def generate(
                 notify=notify,
             ),
         )
-    emit_brief(doc, output, fmt)
+    emit_brief(doc, output, fmt, inputs=inputs)
     dropped = doc.grounding.dropped if doc.grounding is not None else []
     if dropped:
         shown = ", ".join(dropped[:5]) + (

@@ -96,6 +96,8 @@ def parse_output(
         data = extract_json(content)
     except json.JSONDecodeError as exc:
         return None, [f"the answer is not valid JSON: {exc}"]
+    except RecursionError:
+        return None, ["the answer nests arrays or objects far too deeply to be a brief"]
     if not isinstance(data, dict):
         return None, [f"the answer is a JSON {type(data).__name__}, not an object"]
     try:
