@@ -7,6 +7,7 @@ when a client is built (`Settings.api_key`), so it never lands in a brief or a c
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -129,6 +130,10 @@ def _positive_count(value: Any) -> int:
 
 def _amount(value: Any) -> float:
     number = float(value)
+    # "nan" and "inf" parse as floats (TOML has them too) and would switch a limit off:
+    # nan compares false with everything, inf never trips.
+    if not math.isfinite(number):
+        raise ValueError("must be a finite number")
     if number < 0:
         raise ValueError("must not be negative")
     return number
