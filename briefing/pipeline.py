@@ -100,12 +100,12 @@ async def _generate_with_model(
 ) -> tuple[Brief, BriefMetadata]:
     from briefing.engines.llm import ModelRun
     from briefing.model.transport import close_transport, open_transport
-    from briefing.prompts import load_version
+    from briefing.prompts import usable_version
 
     def ignore(_: Any) -> None:
         return None
 
-    version = load_version(options.prompt_version or settings.prompt)
+    version = usable_version(options.prompt_version or settings.prompt)
     run = ModelRun(
         article,
         settings,
