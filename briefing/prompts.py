@@ -139,10 +139,39 @@ def render(version: PromptVersion, template: str, **variables: Any) -> str:
         ) from exc
 
 
+# Stands in for the title to find where a template prints it; never sent to a model.
+_TITLE_PROBE = "\u27e6title-probe-5c1e\u27e7"
+
+
+def render_data(
+    version: PromptVersion, template: str, *, title: str, delimiter: str, **variables: Any
+) -> str:
+    """Render a user template so that article data appears only inside its delimited block.
+
+    The title is article data (an HTML page's og:title included), but released v1 and v2
+    print it outside the block, even inside a quoted instruction, where a title with a
+    quote mark or a delimiter could pose as instructions. Each rendering is therefore
+    checked: the template is rendered with a probe title and with none, and when the
+    text outside the delimiter lines differs, the title leaks out and the template is
+    rendered without it. Nothing is lost: the cleaned article starts with its title,
+    inside the block. A template that keeps the title inside the block gets it as given.
+    """
+
+    def rendered(value: str) -> str:
+        return render(version, template, title=value, delimiter=delimiter, **variables)
+
+    def outside(text: str) -> list[str]:
+        return text.split(delimiter)[0::2]
+
+    if delimiter in title or outside(rendered(_TITLE_PROBE)) != outside(rendered("")):
+        title = ""
+    return rendered(title)
+
+
 def extraction_messages(
     version: PromptVersion, *, title: str, text: str, chunk_index: int, chunk_count: int
 ) -> tuple[dict[str, str], ...]:
-    user = render(
+    user = render_data(
         version,
         "extract.j2",
         title=title,
@@ -167,7 +196,7 @@ def merge_messages(
     version: PromptVersion, *, title: str, partials: list[dict[str, Any]]
 ) -> tuple[dict[str, str], ...]:
     data = partials_json(partials)
-    user = render(
+    user = render_data(
         version,
         "merge.j2",
         title=title,
