@@ -43,6 +43,8 @@ class Settings:
     prompt: str = "v2"
     engine: Engine = Engine.AUTO
     tokenizer: TokenizerMode = TokenizerMode.AUTO
+    # Lowest acceptable grounding rate (0..1); below it the CLI exits 9, brief written.
+    min_grounding: float = 0.0
     # Where the key came from; never the key itself.
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -75,6 +77,7 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "prompt": ("BRIEFING_PROMPT",),
     "engine": ("BRIEFING_ENGINE",),
     "tokenizer": ("BRIEFING_TOKENIZER",),
+    "min_grounding": ("BRIEFING_MIN_GROUNDING",),
 }
 
 
@@ -139,6 +142,13 @@ def _amount(value: Any) -> float:
     return number
 
 
+def _rate(value: Any) -> float:
+    number = _amount(value)
+    if number > 1:
+        raise ValueError("must be a rate between 0 and 1, e.g. 0.8 for 80%")
+    return number
+
+
 def _choice(choices: type[StrEnum]) -> Any:
     def parse(value: Any) -> StrEnum:
         if str(value) not in set(choices):
@@ -167,6 +177,7 @@ _PARSERS: dict[str, Any] = {
     "prompt": str,
     "engine": _choice(Engine),
     "tokenizer": _choice(TokenizerMode),
+    "min_grounding": _rate,
 }
 
 

@@ -101,26 +101,38 @@ def json_depth(value: Any) -> int:
 
 @contextlib.contextmanager
 def exclusive_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on `path` (a small lock file, created if missing).
+    """Hold an exclusive lock named by `path`, a lock file that exists only while held.
 
     Used to serialise read-modify-write cycles between processes. On POSIX systems the
     lock is `flock`, released by the kernel when the process dies, so a crash never
-    leaves it held. Where `fcntl` does not exist (Windows), this holds no lock: callers
-    that re-read before they write then lose only what lands in that short window.
+    leaves it held (a crash may leave the empty file behind; it is harmless). The holder
+    removes the file on release; a waiter that then wakes up on the removed file notices
+    and locks the new one. Where `fcntl` does not exist (Windows), this holds no lock:
+    callers that re-read before they write then lose only what lands in that short window.
     """
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not on POSIX
         yield
         return
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
-    except OSError as exc:
-        raise _write_error(path, exc) from None
-    try:
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+        except OSError as exc:
+            raise _write_error(path, exc) from None
         fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            named, held = os.stat(path), os.fstat(fd)
+            if (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino):
+                break  # still the file the name points to: the lock is ours
+        except FileNotFoundError:
+            pass  # the holder before us removed it
+        os.close(fd)
+    try:
         yield
     finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
         os.close(fd)  # closing the descriptor releases the lock
 
 

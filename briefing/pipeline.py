@@ -146,6 +146,13 @@ async def _generate_with_model(
 
 
 def _metadata(article: Article, *, engine: str, origin: str, **fields: Any) -> BriefMetadata:
+    flagged = [f"{line.reason}: {line.text}" for line in article.suspicious]
+    notes = []
+    if flagged and article.suspicious_kept:
+        notes.append(
+            f"{len(flagged)} passage(s) addressed to automated readers were kept "
+            "(keep_suspicious) and read with the article"
+        )
     return BriefMetadata(
         engine=engine,
         origin=origin,
@@ -155,6 +162,8 @@ def _metadata(article: Article, *, engine: str, origin: str, **fields: Any) -> B
         title=article.title,
         published=article.published,
         retrieved=article.retrieved,
+        suspicious_removed=[] if article.suspicious_kept else flagged,
+        notes=notes,
         **fields,
     )
 

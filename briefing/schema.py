@@ -193,6 +193,11 @@ class BriefMetadata(BaseModel):
     cost_usd: float | None = None
     wall_seconds: float = 0.0
     structured_fallback: bool = False
+    suspicious_removed: list[str] = Field(
+        default_factory=list,
+        description="Passages of the article addressed to automated readers (AI systems), "
+        "removed before any engine read it: 'why: text' each.",
+    )
     created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     notes: list[str] = Field(default_factory=list)
 

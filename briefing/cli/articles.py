@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from briefing.cli.console import notify, stdout
-from briefing.cli.options import ChunkTokensOpt, MaxBytesOpt, ModelOpt, OverlapOpt, SourceArg
+from briefing.cli.options import (
+    ChunkTokensOpt,
+    KeepSuspiciousOpt,
+    MaxBytesOpt,
+    ModelOpt,
+    OverlapOpt,
+    SourceArg,
+)
 
 if TYPE_CHECKING:
     from briefing.config import Settings
@@ -18,18 +25,25 @@ def resolve(**flags: Any) -> Settings:
     return resolve_settings(flags)
 
 
-def load(source: str, settings: Settings) -> Article:
+def load(source: str, settings: Settings, *, keep_suspicious: bool = False) -> Article:
     from briefing.ingest.article import load_article
 
-    return load_article(source, max_bytes=settings.max_bytes, timeout=settings.timeout)
+    return load_article(
+        source,
+        max_bytes=settings.max_bytes,
+        timeout=settings.timeout,
+        keep_suspicious=keep_suspicious,
+    )
 
 
-def inspect(source: SourceArg, max_bytes: MaxBytesOpt = None) -> None:
+def inspect(
+    source: SourceArg, max_bytes: MaxBytesOpt = None, keep_suspicious: KeepSuspiciousOpt = False
+) -> None:
     """Show what cleaning kept and removed from an article, and why."""
     from rich.table import Table
 
     settings = resolve(max_bytes=max_bytes)
-    article = load(source, settings)
+    article = load(source, settings, keep_suspicious=keep_suspicious)
     out = stdout()
     out.print(f"[bold]Title:[/bold] {article.title or '(none)'}")
     out.print(
@@ -41,6 +55,14 @@ def inspect(source: SourceArg, max_bytes: MaxBytesOpt = None) -> None:
     )
     for note in article.notes:
         out.print(f"Note: {note}", markup=False)
+    if article.suspicious:
+        done = "kept (--keep-suspicious)" if article.suspicious_kept else "removed"
+        out.print(
+            f"[bold]Addressed to automated readers: {len(article.suspicious)} passage(s) "
+            f"{done}[/bold]"
+        )
+        for line in article.suspicious:
+            out.print(f"  {done}: {line.text[:120]!r} — {line.reason}", markup=False)
     removed = Table(title=f"Removed ({len(article.removed)} lines)", show_lines=False)
     removed.add_column("line", justify="right")
     removed.add_column("text")

@@ -15,6 +15,7 @@ from briefing.cli.options import (
     ChunkTokensOpt,
     ConcurrencyOpt,
     FormatOpt,
+    KeepSuspiciousOpt,
     MaxBytesOpt,
     ModelOpt,
     OutputOpt,
@@ -110,6 +111,16 @@ def generate(
             help="Drop claims whose evidence is not in the article; exit 9 if any.",
         ),
     ] = False,
+    min_grounding: Annotated[
+        float | None,
+        typer.Option(
+            "--min-grounding",
+            metavar="RATE",
+            help="Exit 9 (brief still written) when fewer than this share of evidence quotes "
+            "is found in the article, e.g. 0.9 [env BRIEFING_MIN_GROUNDING; default 0].",
+        ),
+    ] = None,
+    keep_suspicious: KeepSuspiciousOpt = False,
 ) -> None:
     """Generate a brief for an article with a model (or the offline extractive engine)."""
     from briefing.pipeline import GenerateOptions, choose_engine, generate_brief
@@ -129,11 +140,17 @@ def generate(
         chunk_tokens=chunk_tokens,
         chunk_overlap=chunk_overlap,
         max_bytes=max_bytes,
+        min_grounding=min_grounding,
     )
     # A bad -o or --format fails before any model call; -o never overwrites what is read.
     inputs = [Path(source), *([cassette] if cassette else [])]
     output_format(output, fmt, inputs=inputs)
-    article = load(source, settings)
+    article = load(source, settings, keep_suspicious=keep_suspicious)
+    if article.suspicious and not keep_suspicious:
+        notify(
+            f"removed {len(article.suspicious)} passage(s) addressed to automated readers "
+            "(see `briefing inspect`; --keep-suspicious keeps them)"
+        )
     chosen = choose_engine(settings, cassette=cassette)
     if chosen == Engine.EXTRACTIVE and settings.engine == Engine.AUTO:
         notify(
@@ -155,7 +172,20 @@ def generate(
             ),
         )
     emit_brief(doc, output, fmt, inputs=inputs)
-    dropped = doc.grounding.dropped if doc.grounding is not None else []
+    notify(summary_line(doc))
+    _judge_grounding(doc, settings.min_grounding)
+
+
+def _judge_grounding(doc: BriefDocument, minimum: float) -> None:
+    """After the brief is written: say when it is weakly grounded, and exit 9 when
+    strict grounding dropped claims or grounding is below ⟨min_grounding⟩."""
+    from briefing.grounding import below_minimum, weak_grounding_warning
+
+    if doc.grounding is None:
+        return
+    if weak := weak_grounding_warning(doc.grounding):
+        notify(f"warning: {weak}")
+    dropped = doc.grounding.dropped
     if dropped:
         shown = ", ".join(dropped[:5]) + (
             f" and {len(dropped) - 5} more" if len(dropped) > 5 else ""
@@ -164,7 +194,8 @@ def generate(
             f"--strict-grounding dropped {len(dropped)} unverified item(s): {shown}; the brief "
             "was written without them — check the quotes or rerun without --strict-grounding"
         )
-    notify(summary_line(doc))
+    if problem := below_minimum(doc.grounding, minimum):
+        raise GroundingError(problem)
 
 
 def summary_line(doc: BriefDocument) -> str:

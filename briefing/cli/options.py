@@ -71,6 +71,14 @@ RecordModeOpt = Annotated[
         help="How the cassette is used: replay, record, once or off.",
     ),
 ]
+KeepSuspiciousOpt = Annotated[
+    bool,
+    typer.Option(
+        "--keep-suspicious",
+        help="Keep paragraphs addressed to automated readers ('ignore previous instructions', "
+        "notes to AI summarisers); by default they are removed and listed by inspect.",
+    ),
+]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")]
 
 

@@ -18,6 +18,7 @@ from briefing.config import DEFAULT_MAX_BYTES
 from briefing.errors import InputError
 from briefing.ingest.cleaning import Findings, RemovedLine, clean_html, clean_lines, sniff_format
 from briefing.ingest.sources import read_source
+from briefing.ingest.suspicious import screen_for_machines
 
 # RemovedLine lives with the cleaners that record it; it is part of this module's API as
 # the type of Article.removed.
@@ -44,6 +45,10 @@ class Article:
     author: str | None = None
     removed: tuple[RemovedLine, ...] = field(default=())
     notes: tuple[str, ...] = field(default=())  # e.g. "decoded as cp1252"
+    # Paragraphs (or the title) addressed to automated readers (`ingest.suspicious`):
+    # removed from `text` and listed in `removed` too, unless `suspicious_kept`.
+    suspicious: tuple[RemovedLine, ...] = field(default=())
+    suspicious_kept: bool = False
 
     @property
     def word_count(self) -> int:
@@ -61,6 +66,8 @@ def make_article(
     author: str | None = None,
     removed: tuple[RemovedLine, ...] = (),
     notes: tuple[str, ...] = (),
+    suspicious: tuple[RemovedLine, ...] = (),
+    suspicious_kept: bool = False,
 ) -> Article:
     """Build an Article from cleaned paragraphs (joined by blank lines, offsets computed)."""
     paragraphs: list[Paragraph] = []
@@ -81,6 +88,8 @@ def make_article(
         author=author,
         removed=removed,
         notes=notes,
+        suspicious=suspicious,
+        suspicious_kept=suspicious_kept,
     )
 
 
@@ -93,17 +102,21 @@ def load_article(
     max_bytes: int = DEFAULT_MAX_BYTES,
     timeout: float = 20.0,
     stdin: BinaryIO | None = None,
+    keep_suspicious: bool = False,
 ) -> Article:
     """Read `source` (a path, "-" for stdin, or an http(s) URL) and return the clean article.
 
-    Raises InputError, with one line that says how to fix it, for anything that is not a
-    readable article.
+    Paragraphs addressed to automated readers ("ignore previous instructions", notes to
+    AI summarisers) are removed and listed (`Article.suspicious`), unless
+    `keep_suspicious`. Raises InputError, with one line that says how to fix it, for
+    anything that is not a readable article.
     """
     raw = read_source(source, max_bytes=max_bytes, timeout=timeout, stdin=stdin)
     text, label = raw.text, raw.label
     fmt = raw.format_hint or sniff_format(text)
     found = Findings(notes=list(raw.notes))
     paragraphs = clean_html(text, found) if fmt == "html" else clean_lines(text, fmt, found)
+    paragraphs, suspicious = screen_for_machines(paragraphs, found, keep=keep_suspicious)
     if found.title and found.title not in paragraphs[:1]:
         # Downstream code relies on the title being the first paragraph of the text: move
         # it there. Only its first copy moves; a body paragraph that repeats it stays.
@@ -127,4 +140,6 @@ def load_article(
         author=found.author,
         removed=tuple(found.removed),
         notes=tuple(dict.fromkeys(found.notes)),  # e.g. many "3 hours ago" lines, one note
+        suspicious=suspicious,
+        suspicious_kept=keep_suspicious,
     )

@@ -48,6 +48,9 @@ class View:
     grounding_line: str | None
     origin_label: str | None  # set for hand-written briefs, shown in the header
     quote_chars: int  # printed length of a quote
+    # Shown as a banner at the top of every page format: weak grounding, text addressed
+    # to automated readers removed from the article.
+    warnings: list[str] = field(default_factory=list)
 
     def item(self, path: str) -> Item:
         return self.items[path]
@@ -110,7 +113,26 @@ def build_view(
     meta = doc.metadata
     hand_written = meta.engine == "hand-written" or "hand-written" in meta.origin.lower()
     label = HAND_WRITTEN_LABEL if hand_written else None
-    return View(doc, brief, items, refs, notes, _grounding_line(grounding), label, limit)
+    view = View(doc, brief, items, refs, notes, _grounding_line(grounding), label, limit)
+    view.warnings = page_warnings(doc)
+    return view
+
+
+def page_warnings(doc: BriefDocument) -> list[str]:
+    """What a reader must know before trusting the page, one line each."""
+    from briefing.grounding import weak_grounding_warning
+
+    warnings = []
+    if doc.grounding is not None and (weak := weak_grounding_warning(doc.grounding)):
+        warnings.append(weak)
+    removed = doc.metadata.suspicious_removed
+    if removed:
+        warnings.append(
+            f"{len(removed)} passage{'s' if len(removed) != 1 else ''} of the article "
+            f"addressed to automated readers (AI systems) {'were' if len(removed) != 1 else 'was'}"
+            " removed before analysis (listed in the brief's metadata and by briefing inspect)"
+        )
+    return warnings
 
 
 def _index_checks(

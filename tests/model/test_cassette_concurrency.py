@@ -70,6 +70,7 @@ def test_parallel_recordings_keep_every_entry(tmp_path: Path) -> None:
     entries = json.loads(cassette.read_text(encoding="utf-8"))["entries"]
     assert len(entries) == WRITERS
     assert len({e["key"] for e in entries}) == WRITERS
+    assert sorted(p.name for p in tmp_path.glob(".*")) == []  # no lock file left behind
 
     # Every run replays from the merged cassette, with no model configured at all.
     settings = Settings(model="stub-model", tokenizer=TokenizerMode.OFFLINE)
