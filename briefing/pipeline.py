@@ -148,6 +148,8 @@ async def _generate_with_model(
 def _metadata(article: Article, *, engine: str, origin: str, **fields: Any) -> BriefMetadata:
     flagged = [f"{line.reason}: {line.text}" for line in article.suspicious]
     notes = []
+    if article.requested:
+        notes.append(f"requested {article.requested}, which redirected to {article.source}")
     if flagged and article.suspicious_kept:
         notes.append(
             f"{len(flagged)} passage(s) addressed to automated readers were kept "

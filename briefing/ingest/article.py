@@ -34,7 +34,7 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class Article:
-    source: str  # path, "-" or URL as given
+    source: str  # path, "-" or URL as given; for a redirected URL, the URL finally read
     title: str | None
     text: str  # cleaned text; the title is its first paragraph when present
     paragraphs: tuple[Paragraph, ...]
@@ -49,6 +49,7 @@ class Article:
     # removed from `text` and listed in `removed` too, unless `suspicious_kept`.
     suspicious: tuple[RemovedLine, ...] = field(default=())
     suspicious_kept: bool = False
+    requested: str | None = None  # the URL given, when it redirected to `source`
 
     @property
     def word_count(self) -> int:
@@ -68,6 +69,7 @@ def make_article(
     notes: tuple[str, ...] = (),
     suspicious: tuple[RemovedLine, ...] = (),
     suspicious_kept: bool = False,
+    requested: str | None = None,
 ) -> Article:
     """Build an Article from cleaned paragraphs (joined by blank lines, offsets computed)."""
     paragraphs: list[Paragraph] = []
@@ -90,6 +92,7 @@ def make_article(
         notes=notes,
         suspicious=suspicious,
         suspicious_kept=suspicious_kept,
+        requested=requested,
     )
 
 
@@ -131,7 +134,7 @@ def load_article(
             "after removing page chrome; paste the article text into a .txt file and pass that"
         )
     return make_article(
-        source,
+        raw.redirected_to or source,
         paragraphs,
         title=found.title,
         format=fmt,
@@ -142,4 +145,5 @@ def load_article(
         notes=tuple(dict.fromkeys(found.notes)),  # e.g. many "3 hours ago" lines, one note
         suspicious=suspicious,
         suspicious_kept=keep_suspicious,
+        requested=source if raw.redirected_to else None,
     )
