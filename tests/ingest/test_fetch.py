@@ -148,34 +148,33 @@ def test_a_redirect_loop_ends(server: _Server) -> None:
         load_article(f"{server.url}/a")
 
 
-def test_a_public_page_may_not_redirect_to_an_internal_address(
+@pytest.fixture
+def public_to_internal(
     server: _Server, other_host: _Server, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Tests reach only loopback: let 127.0.0.1 stand for a public address, so that the
-    # redirect to 127.0.0.2 (loopback, internal) is the one the rule must catch.
+) -> str:
+    """A "public" page redirecting to an internal one. Tests reach only loopback, so
+    127.0.0.1 stands for a public address and 127.0.0.2 (loopback) for an internal one."""
     real = internal_address
     monkeypatch.setattr(fetch_module, "internal_address", lambda a: a != "127.0.0.1" and real(a))
     other_host.routes["/admin"] = page
     server.routes["/old"] = redirect(f"{other_host.url}/admin")
+    return f"{server.url}/old"
+
+
+def test_a_public_page_may_not_redirect_to_an_internal_address(public_to_internal: str) -> None:
     with pytest.raises(
-        InputError,
-        match=r"redirects to http://127\.0\.0\.2:\d+/admin, an "
-        r"internal address",
+        InputError, match=r"redirects to http://127\.0\.0\.2:\d+/admin, an internal"
     ):
-        load_article(f"{server.url}/old")
+        load_article(public_to_internal)
 
 
 def test_a_name_that_resolves_inside_on_connect_is_caught(
-    server: _Server, other_host: _Server, monkeypatch: pytest.MonkeyPatch
+    public_to_internal: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # DNS rebinding: the name looked public when checked, then connected inside.
-    real = internal_address
-    monkeypatch.setattr(fetch_module, "internal_address", lambda a: a != "127.0.0.1" and real(a))
     monkeypatch.setattr(fetch_module, "_internal_host", lambda url: False)
-    other_host.routes["/admin"] = page
-    server.routes["/old"] = redirect(f"{other_host.url}/admin")
     with pytest.raises(InputError, match=r"an internal address"):
-        load_article(f"{server.url}/old")
+        load_article(public_to_internal)
 
 
 def test_an_internal_page_may_redirect_inside(server: _Server, other_host: _Server) -> None:
