@@ -12,6 +12,8 @@ import contextlib
 import errno
 import json
 import os
+import re
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -148,6 +150,9 @@ def write_atomically(path: Path, data: bytes) -> None:
       /dev/null, a terminal) is opened and written directly, as a shell's `>` does:
       renaming over it would replace the node itself with a regular file.
     """
+    if (descriptor := _own_descriptor(path)) is not None:
+        _write_descriptor(path, descriptor, data)
+        return
     target = _write_target(path)
     if target.exists() and not target.is_file() and not target.is_dir():
         _write_directly(path, target, data)
@@ -173,6 +178,33 @@ def write_atomically(path: Path, data: bytes) -> None:
         if isinstance(exc, OSError):
             raise _write_error(path, exc) from None
         raise
+
+
+_DESCRIPTOR_NAMES = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+_DESCRIPTOR_PATH = re.compile(r"/(?:dev/fd|proc/self/fd)/(\d+)")
+
+
+def _own_descriptor(path: Path) -> int | None:
+    """The descriptor `path` names when it is one of this process's own (/dev/stdout,
+    /dev/fd/3, /proc/self/fd/1), else None. Such a file is written through the descriptor
+    itself: reopening it would lose `>>`'s append mode, and replacing what it points to
+    would write to a file the shell no longer holds."""
+    name = os.path.normpath(os.fspath(path))
+    if name in _DESCRIPTOR_NAMES:
+        return _DESCRIPTOR_NAMES[name]
+    found = _DESCRIPTOR_PATH.fullmatch(name)
+    return int(found.group(1)) if found else None
+
+
+def _write_descriptor(path: Path, descriptor: int, data: bytes) -> None:
+    try:
+        if descriptor == 1:
+            sys.stdout.flush()  # text printed earlier goes first
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view) :]
+    except OSError as exc:
+        raise _write_error(path, exc) from None
 
 
 def _write_target(path: Path) -> Path:

@@ -48,14 +48,14 @@ EXIT_CODES: dict[int, str] = {
     USAGE_ERROR: "invalid command-line usage",
     3: "the article source cannot be read or is not an article",
     4: "a brief JSON file does not match the schema",
-    5: "configuration missing or invalid",
+    5: "configuration missing or invalid (including an unreadable cassette)",
     6: "model endpoint unreachable or kept failing",
     7: "model answer unusable (refusal, truncation, filter, invalid)",
     8: "cassette has no recorded response for a request (replay)",
-    9: "--strict-grounding dropped unverified claims",
+    9: "--strict-grounding dropped claims, or grounding is below --min-grounding",
     10: "--max-cost would be exceeded",
     11: "comparison regression gate violated",
-    12: "output cannot be written",
+    12: "output cannot be written (or is an input; stdout closed early)",
     13: "prompt version unknown, malformed or changed after release",
 }
 

@@ -207,3 +207,41 @@ def test_debug_adds_a_traceback_and_keeps_the_exit_code(
     assert plain.exit_code == debug.exit_code == code, debug.stderr
     assert "Traceback" in debug.stderr and "Traceback" not in plain.stderr
     assert debug.stderr.rstrip().splitlines()[-1] == one_error(plain.stderr)
+
+
+@pytest.mark.parametrize("name", ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"])
+def test_output_to_dev_stdout_appends_to_what_the_shell_opened(tmp_path: Path, name: str) -> None:
+    if not Path(name).exists():
+        pytest.skip(f"{name} does not exist here")
+    log = tmp_path / "log.md"
+    log.write_text("earlier line\n", encoding="utf-8")
+    with log.open("ab") as appended:  # as `>> log.md` opens it
+        result = subprocess.run(
+            [sys.executable, "-m", "briefing", "render", str(BRIEF), "-o", name, "-f", "md"],
+            cwd=ROOT,
+            stdout=appended,
+            stderr=subprocess.PIPE,
+            timeout=60,
+        )
+    assert result.returncode == 0, result.stderr
+    text = log.read_text(encoding="utf-8")
+    assert text.startswith("earlier line\n# ") and log.is_file()
+
+
+def test_report_to_stdout_moves_the_table_to_stderr() -> None:
+    code, out, err = run(
+        "compare", str(EXAMPLES), "-p", "v2", "--cassette-dir", str(CASSETTES), "--report", "-"
+    )
+    assert code == 0 and out.lstrip().startswith("<!DOCTYPE html>") and "Comparison of" in err
+    code, _, err = run(
+        "compare",
+        str(EXAMPLES),
+        "-p",
+        "v2",
+        "--cassette-dir",
+        str(CASSETTES),
+        "--report",
+        "-",
+        "--json",
+    )
+    assert code == 12 and "both write to stdout" in one_error(err)
