@@ -37,8 +37,12 @@ class _ErrorBoundary(TyperGroup):
         except BriefingError as exc:
             _fail(exc, debug)
         except BrokenPipeError:
+            # The reader chose to stop (`| head -1`): stop quietly, as git and coreutils
+            # do, but with the documented code, since the output is incomplete.
             _detach_stdout()
-            _fail(OutputError(_CLOSED_STDOUT), debug)
+            if debug:
+                _fail(OutputError(_CLOSED_STDOUT), debug)
+            raise typer.Exit(exit_code_for(OutputError(_CLOSED_STDOUT))) from None
         except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt):
             raise
         except Exception as exc:

@@ -123,7 +123,7 @@ def test_output_to_a_full_device_is_exit_12(tmp_path: Path) -> None:
     ],
     ids=["cassettes list", "render", "inspect"],
 )
-def test_a_closed_pipe_is_exit_12_without_a_traceback(args: list[str]) -> None:
+def test_a_closed_pipe_is_a_quiet_exit_12(args: list[str]) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "briefing", *args],
         cwd=ROOT,
@@ -135,8 +135,22 @@ def test_a_closed_pipe_is_exit_12_without_a_traceback(args: list[str]) -> None:
     err = proc.stderr.read().decode()
     proc.stderr.close()
     assert proc.wait(timeout=60) == 12, err
-    assert "standard output was closed" in one_error(err)
-    assert "Exception ignored" not in err
+    assert "error:" not in err and "Traceback" not in err and "Exception ignored" not in err
+
+
+def test_a_closed_pipe_under_debug_says_why() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "briefing", "--debug", "render", str(BRIEF)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 12
+    assert "BrokenPipeError" in err and "standard output was closed" in err
 
 
 # --- malformed inputs --------------------------------------------------------------------
