@@ -7,6 +7,7 @@ when a client is built (`Settings.api_key`), so it never lands in a brief or a c
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -54,6 +55,8 @@ class Settings:
     # quotes stay verbatim in the article's language.
     brief_language: str = "English"
     language_detector: LanguageDetector = LanguageDetector.BUILTIN
+    # Lowest acceptable grounding rate (0..1); below it the CLI exits 9, brief written.
+    min_grounding: float = 0.0
     # Where the key came from; never the key itself.
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -75,6 +78,12 @@ class Settings:
         if self.timeout is not None:
             return self.timeout
         return None if self.is_local_endpoint or self.engine == Engine.LOCAL else 60.0
+
+    @property
+    def fetch_timeout(self) -> float:
+        """The deadline for fetching an article URL: the setting, else 20 s (a page, unlike
+        a local model, has no reason to take long)."""
+        return self.timeout if self.timeout is not None else 20.0
 
     @property
     def run_log_path(self) -> Path:
@@ -118,6 +127,7 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "log_briefs": ("BRIEFING_LOG_BRIEFS",),
     "brief_language": ("BRIEFING_BRIEF_LANGUAGE",),
     "language_detector": ("BRIEFING_LANGUAGE_DETECTOR",),
+    "min_grounding": ("BRIEFING_MIN_GROUNDING",),
 }
 
 
@@ -173,6 +183,10 @@ def _positive_count(value: Any) -> int:
 
 def _amount(value: Any) -> float:
     number = float(value)
+    # "nan" and "inf" parse as floats (TOML has them too) and would switch a limit off:
+    # nan compares false with everything, inf never trips.
+    if not math.isfinite(number):
+        raise ValueError("must be a finite number")
     if number < 0:
         raise ValueError("must not be negative")
     return number
@@ -196,6 +210,13 @@ def _language(value: Any) -> str:
     if not text or len(text) > 40 or not all(c.isalpha() or c in " -_()" for c in text):
         raise ValueError("must be a language code or name, such as fr or French")
     return text
+
+
+def _rate(value: Any) -> float:
+    number = _amount(value)
+    if number > 1:
+        raise ValueError("must be a rate between 0 and 1, e.g. 0.8 for 80%")
+    return number
 
 
 def _choice(choices: type[StrEnum]) -> Any:
@@ -232,6 +253,7 @@ _PARSERS: dict[str, Any] = {
     "log_briefs": _switch,
     "brief_language": _language,
     "language_detector": _choice(LanguageDetector),
+    "min_grounding": _rate,
 }
 
 

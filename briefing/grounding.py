@@ -40,6 +40,10 @@ __all__ = [
     "locate_figure",
     "locate_quote",
     "strict_grounding",
+    "WEAK_GROUNDING",
+    "weakest_rate",
+    "weak_grounding_warning",
+    "below_minimum",
 ]
 
 
@@ -256,3 +260,44 @@ def grounding_summary(report: GroundingReport) -> str:
     if report.dropped:
         line += f"; {len(report.dropped)} dropped"
     return line
+
+
+# --- weak briefs ----------------------------------------------------------------------
+
+# Below this share of located quotes a brief is flagged as weakly grounded on the page and
+# on stderr, whatever the settings: at a glance it would look like any other brief.
+WEAK_GROUNDING = 0.8
+
+
+def weakest_rate(report: GroundingReport) -> float:
+    """The rate the weak-grounding rules judge a brief by: the lowest of its grounding
+    rates. Today that is the share of evidence quotes located in the article; a rate
+    that grounding adds later (such as how well quotes support their claims) joins here,
+    and every rule below follows."""
+    return report.rate
+
+
+def _found(report: GroundingReport) -> str:
+    return f"{report.verified} of {len(report.quotes)} evidence quotes found in the article"
+
+
+def weak_grounding_warning(report: GroundingReport) -> str | None:
+    """One line for the page and stderr when the brief is weakly grounded, else None."""
+    rate = weakest_rate(report)
+    if rate >= WEAK_GROUNDING:
+        return None
+    return (
+        f"Weak grounding: {rate:.0%} ({_found(report)}); check every claim against the "
+        "source before relying on this brief"
+    )
+
+
+def below_minimum(report: GroundingReport, minimum: float) -> str | None:
+    """Why the brief fails a minimum grounding rate (`min_grounding`), or None."""
+    rate = weakest_rate(report)
+    if rate >= minimum:
+        return None
+    return (
+        f"grounding {rate:.1%} is below ⟨min_grounding⟩ {minimum:g} ({_found(report)}); the "
+        "brief was written — check it against the source, or lower ⟨min_grounding⟩"
+    )

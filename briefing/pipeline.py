@@ -131,7 +131,7 @@ async def _generate_with_model(
 ) -> tuple[Brief, BriefMetadata]:
     from briefing.engines.llm import Generating, ModelRun
     from briefing.model.transport import close_transport, open_transport
-    from briefing.prompts import load_version, uses_variable
+    from briefing.prompts import usable_version, uses_variable
 
     def ignore(_: Any) -> None:
         return None
@@ -141,7 +141,7 @@ async def _generate_with_model(
     def on_tokens(stage: str, tokens: int, seconds: float) -> None:
         progress(Generating(stage, tokens, seconds))
 
-    version = load_version(options.prompt_version or settings.prompt)
+    version = usable_version(options.prompt_version or settings.prompt)
     brief_code, brief_name = resolve_language(settings.brief_language)
     if brief_code != "en" and not uses_variable(version, "brief_language"):
         (options.notify or _ignore)(
@@ -232,7 +232,18 @@ def _check_extractive_language(
         notify(note)
 
 
-def _metadata(article: Article, *, engine: str, origin: str, **fields: Any) -> BriefMetadata:
+def _metadata(
+    article: Article, *, engine: str, origin: str, notes: list[str] | None = None, **fields: Any
+) -> BriefMetadata:
+    flagged = [f"{line.reason}: {line.text}" for line in article.suspicious]
+    notes = list(notes or [])
+    if article.requested:
+        notes.append(f"requested {article.requested}, which redirected to {article.source}")
+    if flagged and article.suspicious_kept:
+        notes.append(
+            f"{len(flagged)} passage(s) addressed to automated readers were kept "
+            "(keep_suspicious) and read with the article"
+        )
     return BriefMetadata(
         engine=engine,
         origin=origin,
@@ -244,6 +255,8 @@ def _metadata(article: Article, *, engine: str, origin: str, **fields: Any) -> B
         retrieved=article.retrieved,
         language=article.language,
         language_detector=article.detected.method if article.detected else None,
+        suspicious_removed=[] if article.suspicious_kept else flagged,
+        notes=notes,
         **fields,
     )
 

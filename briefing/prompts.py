@@ -190,34 +190,40 @@ def _title_inside_block(source: str) -> bool:
     The title is article data (a page's og:title can say anything), so a template that
     prints it among the instructions (v1 and v2 did, and released versions never change)
     is rendered with an empty title: the cleaned article starts with its title anyway,
-    inside the block."""
+    inside the block. The template is rendered with a probe title and with none; if the
+    text outside the block differs, the title (or something made from it, `title|upper`)
+    leaks out."""
     from jinja2 import UndefinedError
 
     delimiter = "<<<ARTICLE-PROBE>>>"
-    try:
-        probe = str(
-            _compiled(source).render(
-                budgets=BUDGETS,
-                limits=item_limits(),
-                title=_TITLE_PROBE,
-                text="article text",
-                sentences=[],
-                partials="[]",
-                part_count=2,
-                chunk_index=0,
-                chunk_count=1,
-                brief_language=DEFAULT_BRIEF_LANGUAGE,
-                delimiter=delimiter,
-            )
+
+    def outside(title: str) -> list[str]:
+        text = _compiled(source).render(
+            budgets=BUDGETS,
+            limits=item_limits(),
+            title=title,
+            text="article text",
+            sentences=[],
+            partials="[]",
+            part_count=2,
+            chunk_index=0,
+            chunk_count=1,
+            brief_language=DEFAULT_BRIEF_LANGUAGE,
+            delimiter=delimiter,
         )
+        return str(text).split(delimiter)[0::2]  # the parts between blocks
+
+    try:
+        return outside(_TITLE_PROBE) == outside("")
     except UndefinedError:
         return False  # the real rendering reports the missing variable
-    outside = "".join(probe.split(delimiter)[0::2])  # the parts between blocks
-    return _TITLE_PROBE not in outside
 
 
-def _safe_title(version: PromptVersion, template: str, title: str) -> str:
-    return title if _title_inside_block(version.templates[template]) else ""
+def _safe_title(version: PromptVersion, template: str, title: str, delimiter: str) -> str:
+    """The title when the template keeps it inside the data block and it cannot close
+    that block itself; otherwise nothing (the article text starts with the title)."""
+    inside = _title_inside_block(version.templates[template])
+    return title if inside and delimiter not in title else ""
 
 
 def uses_variable(version: PromptVersion, name: str) -> bool:
@@ -248,17 +254,18 @@ def extraction_messages(
     for versions that cite by reference; `brief_language` is the language the brief is
     written in (quotes stay in the article's). Templates may ignore both."""
     numbered = [{"id": sentence_id, "text": body} for sentence_id, body in sentences or []]
+    delimiter = article_delimiter(text)
     user = render(
         version,
         "extract.j2",
-        title=_safe_title(version, "extract.j2", title),
+        title=_safe_title(version, "extract.j2", title, delimiter),
         text=text,
         sentences=numbered,
         section=section,
         chunk_index=chunk_index,
         chunk_count=chunk_count,
         brief_language=brief_language,
-        delimiter=article_delimiter(text),
+        delimiter=delimiter,
     )
     return (
         {"role": "system", "content": render(version, "system.j2", brief_language=brief_language)},
@@ -280,14 +287,15 @@ def merge_messages(
     brief_language: str = DEFAULT_BRIEF_LANGUAGE,
 ) -> tuple[dict[str, str], ...]:
     data = partials_json(partials)
+    delimiter = article_delimiter(data)
     user = render(
         version,
         "merge.j2",
-        title=_safe_title(version, "merge.j2", title),
+        title=_safe_title(version, "merge.j2", title, delimiter),
         partials=data,
         part_count=len(partials),
         brief_language=brief_language,
-        delimiter=article_delimiter(data),
+        delimiter=delimiter,
     )
     return (
         {"role": "system", "content": render(version, "system.j2", brief_language=brief_language)},
@@ -299,20 +307,80 @@ def merge_messages(
 
 
 def read_lock(root: Path | None = None) -> dict[str, str]:
+    return {name: str(entry) for name, entry in _lock_data(root).get("released", {}).items()}
+
+
+def read_file_hashes(root: Path | None = None) -> dict[str, dict[str, str]]:
+    """The sha256 of each file of each released version, where the lock records them
+    (versions released before it did have only their combined hash)."""
+    files = _lock_data(root).get("files", {})
+    return {str(v): {str(k): str(h) for k, h in hashes.items()} for v, hashes in files.items()}
+
+
+def _lock_data(root: Path | None) -> dict[str, Any]:
     path = prompts_root(root) / LOCK_FILE
     if not path.is_file():
         return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return {str(k): str(v) for k, v in data.get("released", {}).items()}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        data = str(exc)
+    if not isinstance(data, dict):
+        raise PromptError(f"{path} is not a readable lock file; restore it from version control")
+    return data
 
 
-def write_lock(lock: dict[str, str], root: Path | None = None) -> None:
-    path = prompts_root(root) / LOCK_FILE
-    body = {
-        "comment": "sha256 of every released prompt version; released versions never change",
-        "released": dict(sorted(lock.items(), key=lambda kv: _natural_key(kv[0]))),
+def file_hashes(folder: Path) -> dict[str, str]:
+    """sha256 of each file that `version_hash` covers, by name."""
+    return {
+        name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        for name in (METADATA_FILE, *TEMPLATE_FILES)
     }
+
+
+def write_lock(
+    lock: dict[str, str], root: Path | None = None, files: dict[str, dict[str, str]] | None = None
+) -> None:
+    path = prompts_root(root) / LOCK_FILE
+    order = lambda kv: _natural_key(kv[0])  # noqa: E731
+    body: dict[str, Any] = {
+        "comment": "sha256 of every released prompt version; released versions never change",
+        "released": dict(sorted(lock.items(), key=order)),
+    }
+    files = {**read_file_hashes(root), **(files or {})}
+    if files:
+        body["files"] = dict(sorted(files.items(), key=order))
     path.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+
+
+def changed_after_release(version: PromptVersion, root: Path | None = None) -> str | None:
+    """Why `version` may not be used as released, or None when its files match the lock.
+
+    The message names the files that changed (when the lock records each file's hash)
+    and the fix: restore them, and put new wording in a new version.
+    """
+    locked = read_lock(root).get(version.id)
+    if locked is None or locked == version.sha256:
+        return None
+    recorded = read_file_hashes(root).get(version.id, {})
+    current = file_hashes(version.path)
+    changed = [name for name, digest in current.items() if recorded.get(name) != digest]
+    listed = ", ".join(str(version.path / name) for name in changed or current)
+    what = "changed" if recorded else "are locked together; one or more changed"
+    return (
+        f"prompt {version.id} changed after release ({listed} {what}; "
+        f"lock {locked[:12]}, files {version.sha256[:12]}); restore the released files "
+        f"and put new wording in a new version: `briefing prompts new NEW --from {version.id}`"
+    )
+
+
+def usable_version(version: str, root: Path | None = None) -> PromptVersion:
+    """`load_version` for a run: a released version whose files no longer match the lock
+    is refused (PromptError), since its output would carry the released name."""
+    loaded = load_version(version, root)
+    if problem := changed_after_release(loaded, root):
+        raise PromptError(problem)
+    return loaded
 
 
 def lock_problems(root: Path | None = None) -> list[str]:
@@ -321,12 +389,8 @@ def lock_problems(root: Path | None = None) -> list[str]:
     problems = []
     for name in list_versions(root):
         version = load_version(name, root)
-        if name in lock and lock[name] != version.sha256:
-            problems.append(
-                f"prompt {name} changed after release (lock {lock[name][:12]}, files "
-                f"{version.sha256[:12]}); restore it and create a new version with "
-                f"`briefing prompts new NEW --from {name}`"
-            )
+        if problem := changed_after_release(version, root):
+            problems.append(problem)
         elif version.released and name not in lock:
             problems.append(
                 f"prompt {name} is released but not locked; run `briefing prompts release {name}`"
@@ -350,7 +414,7 @@ def release_version(version: str, root: Path | None = None) -> PromptVersion:
     )
     released = load_version(version, root)
     lock[version] = released.sha256
-    write_lock(lock, root)
+    write_lock(lock, root, {version: file_hashes(released.path)})
     return released
 
 

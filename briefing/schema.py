@@ -246,6 +246,11 @@ class BriefMetadata(BaseModel):
         default_factory=list,
         description="Parts of an answer left out because they stayed invalid after repairs.",
     )
+    suspicious_removed: list[str] = Field(
+        default_factory=list,
+        description="Passages of the article addressed to automated readers (AI systems), "
+        "removed before any engine read it: 'why: text' each.",
+    )
     created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     notes: list[str] = Field(default_factory=list)
 

@@ -21,6 +21,7 @@ from briefing.ingest.article import Article, load_article, make_article
 from briefing.ingest.chunking import chunk_text, resolve_tokenizer
 from briefing.model.client import forget_structured_modes
 from briefing.pipeline import GenerateOptions, choose_engine, generate_brief
+from briefing.prompts import new_version
 from briefing.render.formats import render
 from briefing.schema import Actor, ActorKind, Brief, BriefDocument
 from briefing.testing import (
@@ -448,10 +449,11 @@ def test_a_part_that_stays_invalid_is_left_out_not_the_whole_brief(sample: Artic
 def test_one_call_per_section_asks_four_small_questions(
     sample: Article, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A prompt version with calls = "per-section": its template sees `section`.
+    # A draft with calls = "per-section" (released versions cannot be edited): its
+    # template sees `section`.
     folder = tmp_path / "prompts"
     shutil.copytree(ROOT / "prompts", folder)
-    version = folder / "v3"
+    version = new_version("v9", "v3", root=folder).path
     toml = (version / "prompt.toml").read_text(encoding="utf-8")
     toml = toml.replace('evidence = "reference"', 'evidence = "reference"\ncalls = "per-section"')
     (version / "prompt.toml").write_text(toml, encoding="utf-8")
@@ -471,7 +473,7 @@ def test_one_call_per_section_asks_four_small_questions(
 
     with StubServer(default=answer) as stub:
         doc = generate_brief(
-            sample, _settings(stub), GenerateOptions(prompt_version="v3", engine="llm")
+            sample, _settings(stub), GenerateOptions(prompt_version="v9", engine="llm")
         )
         sections = sorted(
             re.search(r"Section: (\w+)", _user_text(r)).group(1)  # type: ignore[union-attr]

@@ -273,7 +273,7 @@ class _Runner:
             load_article,
             source.text,
             max_bytes=settings.max_bytes,
-            timeout=settings.timeout or 20.0,
+            timeout=settings.fetch_timeout,
         )
         article.title = loaded.title
         article.name = self.out.name_for(source, loaded.title)

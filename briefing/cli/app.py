@@ -8,8 +8,10 @@ need them, so `briefing --help` stays fast.
 
 from __future__ import annotations
 
+import os
+import sys
 import traceback
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -25,7 +27,7 @@ from briefing.cli.exit_codes import (
 )
 from briefing.cli.options import DebugOpt, flag
 from briefing.cli.runlog import finish_runs
-from briefing.errors import BriefingError
+from briefing.errors import BriefingError, OutputError
 
 
 class _ErrorBoundary(TyperGroup):
@@ -38,12 +40,20 @@ class _ErrorBoundary(TyperGroup):
         # How the command ended, for its row in the run log (`finish_runs`).
         code, error = SUCCESS, None
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a reader that left shows up here, inside the boundary
+            return result
         except BriefingError as exc:
-            if debug:
-                traceback.print_exc()
             code, error = exit_code_for(exc), exc.render(flag)
-            stderr().print(f"error: {error}", markup=False, soft_wrap=True)
+            _fail(exc, debug)
+        except BrokenPipeError:
+            # The reader chose to stop (`| head -1`): stop quietly, as git and coreutils
+            # do, but with the documented code, since the output is incomplete.
+            _detach_stdout()
+            closed = OutputError(_CLOSED_STDOUT)
+            code, error = exit_code_for(closed), _CLOSED_STDOUT
+            if debug:
+                _fail(closed, debug)
             raise typer.Exit(code) from None
         except typer.Exit as exc:
             code = exc.exit_code
@@ -65,6 +75,31 @@ class _ErrorBoundary(TyperGroup):
             raise typer.Exit(INTERNAL_ERROR) from None
         finally:
             finish_runs(code, error)
+
+
+_CLOSED_STDOUT = (
+    "standard output was closed before everything was written (the program reading it "
+    "stopped early), so the output is incomplete; let the reader take all of it, or "
+    "redirect it to a file"
+)
+
+
+def _fail(exc: BriefingError, debug: bool) -> NoReturn:
+    if debug:
+        traceback.print_exc()
+    stderr().print(f"error: {exc.render(flag)}", markup=False, soft_wrap=True)
+    raise typer.Exit(exit_code_for(exc)) from None
+
+
+def _detach_stdout() -> None:
+    """Point standard output at /dev/null once its reader is gone, so the interpreter's
+    final flush does not fail again (the Python documentation's advice for SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real descriptor (an in-process test runner)
+        pass
 
 
 app = typer.Typer(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from briefing.cli.console import notify, stdout
 from briefing.cli.options import (
     ChunkTokensOpt,
+    KeepSuspiciousOpt,
     LanguageDetectorOpt,
     MaxBytesOpt,
     ModelOpt,
@@ -25,14 +26,15 @@ def resolve(**flags: Any) -> Settings:
     return resolve_settings(flags)
 
 
-def load(source: str, settings: Settings) -> Article:
+def load(source: str, settings: Settings, *, keep_suspicious: bool = False) -> Article:
     from briefing.ingest.article import load_article
 
     return load_article(
         source,
         max_bytes=settings.max_bytes,
-        timeout=settings.timeout or 20.0,
+        timeout=settings.fetch_timeout,
         detector=settings.language_detector,
+        keep_suspicious=keep_suspicious,
     )
 
 
@@ -40,12 +42,13 @@ def inspect(
     source: SourceArg,
     max_bytes: MaxBytesOpt = None,
     language_detector: LanguageDetectorOpt = None,
+    keep_suspicious: KeepSuspiciousOpt = False,
 ) -> None:
     """Show what cleaning kept and removed from an article, and why, and its language."""
     from rich.table import Table
 
     settings = resolve(max_bytes=max_bytes, language_detector=language_detector)
-    article = load(source, settings)
+    article = load(source, settings, keep_suspicious=keep_suspicious)
     out = stdout()
     out.print(f"[bold]Title:[/bold] {article.title or '(none)'}")
     out.print(
@@ -64,6 +67,14 @@ def inspect(
         )
     for note in article.notes:
         out.print(f"Note: {note}", markup=False)
+    if article.suspicious:
+        done = "kept (--keep-suspicious)" if article.suspicious_kept else "removed"
+        out.print(
+            f"[bold]Addressed to automated readers: {len(article.suspicious)} passage(s) "
+            f"{done}[/bold]"
+        )
+        for line in article.suspicious:
+            out.print(f"  {done}: {line.text[:120]!r} — {line.reason}", markup=False)
     removed = Table(title=f"Removed ({len(article.removed)} lines)", show_lines=False)
     removed.add_column("line", justify="right")
     removed.add_column("text")

@@ -18,8 +18,9 @@ from briefing.cli.options import (
     OverlapOpt,
     RecordModeOpt,
 )
-from briefing.cli.output import output_format, write_file
+from briefing.cli.output import is_stdout, output_format, write_file, write_stdout
 from briefing.cli.runlog import start_run
+from briefing.errors import OutputError
 
 
 def compare(
@@ -74,8 +75,12 @@ def compare(
 
     if fail_on:
         parse_rules(fail_on)  # a bad rule fails before any work is done
+    report_to_stdout = report is not None and is_stdout(report)
+    if report_to_stdout and as_json:
+        raise OutputError("--report - and --json both write to stdout; send one to a file")
     if report is not None:
-        output_format(report, OutputFormat.HTML)
+        articles = [p for s in sources for p in (s.rglob("*") if s.is_dir() else [s])]
+        output_format(report, OutputFormat.HTML, inputs=articles)
     settings = resolve(
         base_url=base_url,
         concurrency=concurrency,
@@ -109,9 +114,13 @@ def compare(
         run.set(**comparison_totals(result))
         if (run_id := run.begin()) is not None:
             run.log.add_many(comparison_entries(result, run_id, exit_code_for_kind))
-    render_terminal(result, stderr() if as_json else stdout())
+    render_terminal(result, stderr() if as_json or report_to_stdout else stdout())
     if report is not None:
-        write_file(report, render_html(result).encode("utf-8"))
+        html = render_html(result).encode("utf-8")
+        if report_to_stdout:
+            write_stdout(html)
+        else:
+            write_file(report, html)
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
     if fail_on:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -17,7 +19,14 @@ def stderr() -> Console:
 def stdout() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False)
+    class _Stdout(Console):
+        def on_broken_pipe(self) -> None:
+            # rich exits with status 1 here; the CLI's error boundary gives a closed
+            # pipe its documented exit code instead.
+            self.quiet = True
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+    return _Stdout(highlight=False)
 
 
 def notify(message: str) -> None:

@@ -18,6 +18,7 @@ from briefing.cli.options import (
     ConcurrencyOpt,
     EngineOpt,
     FormatOpt,
+    KeepSuspiciousOpt,
     LanguageDetectorOpt,
     MaxBytesOpt,
     ModelOpt,
@@ -48,7 +49,7 @@ def render_command(
     """Render a brief JSON document to Markdown, HTML, PDF or JSON."""
     from briefing.render.document import load_document
 
-    emit_brief(load_document(brief), output, fmt)
+    emit_brief(load_document(brief), output, fmt, inputs=[brief])
 
 
 def generate(
@@ -104,6 +105,16 @@ def generate(
         ),
     ] = False,
     no_log: NoLogOpt = False,
+    min_grounding: Annotated[
+        float | None,
+        typer.Option(
+            "--min-grounding",
+            metavar="RATE",
+            help="Exit 9 (brief still written) when fewer than this share of evidence quotes "
+            "is found in the article, e.g. 0.9 [env BRIEFING_MIN_GROUNDING; default 0].",
+        ),
+    ] = None,
+    keep_suspicious: KeepSuspiciousOpt = False,
 ) -> None:
     """Generate a brief for an article with a model (or the offline extractive engine)."""
     from briefing.pipeline import GenerateOptions, choose_engine, generate_brief
@@ -126,8 +137,11 @@ def generate(
         max_bytes=max_bytes,
         brief_language=brief_language,
         language_detector=language_detector,
+        min_grounding=min_grounding,
     )
-    output_format(output, fmt)  # a bad -o or --format fails before any model call
+    # A bad -o or --format fails before any model call; -o never overwrites what is read.
+    inputs = [Path(source), *([cassette] if cassette else [])]
+    output_format(output, fmt, inputs=inputs)
     chosen = choose_engine(settings, cassette=cassette)
     run = start_run(
         "generate",
@@ -138,7 +152,12 @@ def generate(
         model=settings.model if chosen == Engine.LLM else None,
         prompt_version=settings.prompt if chosen == Engine.LLM else None,
     )
-    article = load(source, settings)
+    article = load(source, settings, keep_suspicious=keep_suspicious)
+    if article.suspicious and not keep_suspicious:
+        notify(
+            f"removed {len(article.suspicious)} passage(s) addressed to automated readers "
+            "(see `briefing inspect`; --keep-suspicious keeps them)"
+        )
     if run is not None:
         run.set(source_sha256=article.sha256)
     if chosen == Engine.EXTRACTIVE and settings.engine == Engine.AUTO:
@@ -160,10 +179,23 @@ def generate(
                 notify=notify,
             ),
         )
-    emit_brief(doc, output, fmt)
+    emit_brief(doc, output, fmt, inputs=inputs)
     if run is not None:
         run.document(doc, outputs=[str(output) if output is not None else "stdout"])
-    dropped = doc.grounding.dropped if doc.grounding is not None else []
+    notify(summary_line(doc))
+    _judge_grounding(doc, settings.min_grounding)
+
+
+def _judge_grounding(doc: BriefDocument, minimum: float) -> None:
+    """After the brief is written: say when it is weakly grounded, and exit 9 when
+    strict grounding dropped claims or grounding is below ⟨min_grounding⟩."""
+    from briefing.grounding import below_minimum, weak_grounding_warning
+
+    if doc.grounding is None:
+        return
+    if weak := weak_grounding_warning(doc.grounding):
+        notify(f"warning: {weak}")
+    dropped = doc.grounding.dropped
     if dropped:
         shown = ", ".join(dropped[:5]) + (
             f" and {len(dropped) - 5} more" if len(dropped) > 5 else ""
@@ -172,7 +204,8 @@ def generate(
             f"--strict-grounding dropped {len(dropped)} unverified item(s): {shown}; the brief "
             "was written without them — check the quotes or rerun without --strict-grounding"
         )
-    notify(summary_line(doc))
+    if problem := below_minimum(doc.grounding, minimum):
+        raise GroundingError(problem)
 
 
 def summary_line(doc: BriefDocument) -> str:

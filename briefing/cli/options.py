@@ -132,6 +132,14 @@ LanguageDetectorOpt = Annotated[
         "better on short texts, slow to load) [env BRIEFING_LANGUAGE_DETECTOR].",
     ),
 ]
+KeepSuspiciousOpt = Annotated[
+    bool,
+    typer.Option(
+        "--keep-suspicious",
+        help="Keep paragraphs addressed to automated readers ('ignore previous instructions', "
+        "notes to AI summarisers); by default they are removed and listed by inspect.",
+    ),
+]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")]
 
 

@@ -27,7 +27,6 @@ Matching rules (all case- and diacritic-insensitive, on word tokens, see
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from briefing.compare.metrics import MetricSpec, brief_text, fold, word_tokens
 from briefing.errors import BriefValidationError
+from briefing.files import parse_json
 from briefing.grounding import locate_figure
 from briefing.schema import Actor, Brief, BriefDocument
 
@@ -143,10 +143,10 @@ def _field_errors(exc: ValidationError) -> str:
 def load_gold(path: Path) -> GoldFacts:
     """Read a gold file in either form; raise BriefValidationError naming file and field."""
     try:
-        data: Any = json.loads(path.read_text(encoding="utf-8"))
+        data: Any = parse_json(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise BriefValidationError(f"gold file {path} cannot be read ({exc})") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except ValueError as exc:  # not UTF-8, not JSON, or nested far too deep
         raise BriefValidationError(
             f"gold file {path} is not valid JSON ({exc}); fix the file"
         ) from exc

@@ -127,12 +127,13 @@ def build_variants(versions: Sequence[str], models: Sequence[str] | None) -> lis
 
 
 def check_versions(versions: Sequence[str]) -> None:
-    """Fail before running anything when a prompt version is unknown or malformed."""
-    from briefing.prompts import load_version
+    """Fail before running anything when a prompt version is unknown, malformed, or
+    changed after release."""
+    from briefing.prompts import usable_version
 
     for version in dict.fromkeys(versions):
         if version != EXTRACTIVE:
-            load_version(version)
+            usable_version(version)
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -18,6 +18,7 @@ from briefing.config import DEFAULT_MAX_BYTES
 from briefing.errors import InputError
 from briefing.ingest.cleaning import Findings, RemovedLine, clean_html, clean_lines, sniff_format
 from briefing.ingest.sources import read_source
+from briefing.ingest.suspicious import screen_for_machines
 from briefing.text.detect import Detection, detect_language
 
 # RemovedLine lives with the cleaners that record it; it is part of this module's API as
@@ -34,7 +35,7 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class Article:
-    source: str  # path, "-" or URL as given
+    source: str  # path, "-" or URL as given; for a redirected URL, the URL finally read
     title: str | None
     text: str  # cleaned text; the title is its first paragraph when present
     paragraphs: tuple[Paragraph, ...]
@@ -48,6 +49,11 @@ class Article:
     # The language the text is written in, as detected at ingestion (None: not detected,
     # for articles built by hand; read it through `language`).
     detected: Detection | None = None
+    # Paragraphs (or the title) addressed to automated readers (`ingest.suspicious`):
+    # removed from `text` and listed in `removed` too, unless `suspicious_kept`.
+    suspicious: tuple[RemovedLine, ...] = field(default=())
+    suspicious_kept: bool = False
+    requested: str | None = None  # the URL given, when it redirected to `source`
 
     @property
     def word_count(self) -> int:
@@ -72,6 +78,9 @@ def make_article(
     notes: tuple[str, ...] = (),
     detected: Detection | None = None,
     detector: str = "builtin",
+    suspicious: tuple[RemovedLine, ...] = (),
+    suspicious_kept: bool = False,
+    requested: str | None = None,
 ) -> Article:
     """Build an Article from cleaned paragraphs (joined by blank lines, offsets computed);
     its language is detected unless `detected` is given."""
@@ -94,6 +103,9 @@ def make_article(
         removed=removed,
         notes=notes,
         detected=detected or detect_language(joined, detector),
+        suspicious=suspicious,
+        suspicious_kept=suspicious_kept,
+        requested=requested,
     )
 
 
@@ -107,18 +119,22 @@ def load_article(
     timeout: float = 20.0,
     stdin: BinaryIO | None = None,
     detector: str = "builtin",
+    keep_suspicious: bool = False,
 ) -> Article:
     """Read `source` (a path, "-" for stdin, or an http(s) URL) and return the clean article.
 
-    Raises InputError, with one line that says how to fix it, for anything that is not a
-    readable article. `detector` names its language: "builtin" or "lingua" (see
-    `briefing.text.detect`).
+    Paragraphs addressed to automated readers ("ignore previous instructions", notes to
+    AI summarisers) are removed and listed (`Article.suspicious`), unless
+    `keep_suspicious`. `detector` names the article's language: "builtin" or "lingua"
+    (see `briefing.text.detect`). Raises InputError, with one line that says how to fix
+    it, for anything that is not a readable article.
     """
     raw = read_source(source, max_bytes=max_bytes, timeout=timeout, stdin=stdin)
     text, label = raw.text, raw.label
     fmt = raw.format_hint or sniff_format(text)
     found = Findings(notes=list(raw.notes))
     paragraphs = clean_html(text, found) if fmt == "html" else clean_lines(text, fmt, found)
+    paragraphs, suspicious = screen_for_machines(paragraphs, found, keep=keep_suspicious)
     if found.title and found.title not in paragraphs[:1]:
         # Downstream code relies on the title being the first paragraph of the text: move
         # it there. Only its first copy moves; a body paragraph that repeats it stays.
@@ -133,7 +149,7 @@ def load_article(
             "after removing page chrome; paste the article text into a .txt file and pass that"
         )
     return make_article(
-        source,
+        raw.redirected_to or source,
         paragraphs,
         title=found.title,
         format=fmt,
@@ -143,4 +159,7 @@ def load_article(
         removed=tuple(found.removed),
         notes=tuple(dict.fromkeys(found.notes)),  # e.g. many "3 hours ago" lines, one note
         detector=detector,
+        suspicious=suspicious,
+        suspicious_kept=keep_suspicious,
+        requested=source if raw.redirected_to else None,
     )

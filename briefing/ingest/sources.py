@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from briefing import __version__
 from briefing.config import DEFAULT_MAX_BYTES
 from briefing.errors import InputError
 from briefing.files import STDIN_NAME, read_stream, split_byte_order_mark
@@ -32,6 +31,9 @@ class RawSource:
     text: str  # the bytes as read, decoded; never blank
     format_hint: str  # "text", "markdown" or "html" from the extension/content type; "" unknown
     notes: tuple[str, ...] = field(default=())  # e.g. "decoded as cp1252 (the text is not UTF-8)"
+    # Where the text was read from when that differs from the source given: the final
+    # URL after redirects. None otherwise.
+    redirected_to: str | None = None
 
 
 _SUFFIX_FORMATS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown"}
@@ -49,7 +51,6 @@ _MAGIC = {
     b"\x1f\x8b": "a gzip archive",
     b"{\\rtf": "an RTF document",
 }
-USER_AGENT = f"briefing/{__version__} (article loader)"
 
 
 def _too_big(label: str, size: int | None, cap: int) -> InputError:
@@ -83,49 +84,6 @@ def _read_stdin(stream: BinaryIO, max_bytes: int) -> bytes:
     if data is None:
         raise _too_big(STDIN_NAME, None, max_bytes)
     return data
-
-
-def _fetch(url: str, max_bytes: int, timeout: float) -> tuple[bytes, str, str | None]:
-    """GET the page, streaming so a huge body is never downloaded past the cap.
-
-    Returns (body, MIME type or "", declared charset or None).
-    """
-    import httpx
-
-    hint = "or save the page from a browser and pass the file"
-    headers = {"User-Agent": USER_AGENT}
-    try:
-        with (
-            httpx.Client(follow_redirects=True, timeout=timeout, headers=headers) as client,
-            client.stream("GET", url) as response,
-        ):
-            if response.is_error:
-                raise InputError(
-                    f"{url} answered HTTP {response.status_code} {response.reason_phrase}; "
-                    f"check the address, {hint}"
-                )
-            mime = response.headers.get("content-type", "").partition(";")[0].strip().lower()
-            if mime and mime not in _URL_FORMATS:
-                kind = {"application/pdf": "a PDF"}.get(mime, f"{mime} content")
-                kind = "an image" if mime.startswith("image/") else kind
-                raise InputError(f"{url} sent {kind}, not a web page; save it, convert it to text "
-                                 "and pass that file")  # fmt: skip
-            length = response.headers.get("content-length", "")
-            if length.isdigit() and int(length) > max_bytes:
-                raise _too_big(url, int(length), max_bytes)
-            body = b""
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > max_bytes:
-                    raise _too_big(url, None, max_bytes)
-            return body, mime, response.charset_encoding
-    except httpx.TimeoutException as exc:
-        raise InputError(f"{url} did not answer within {timeout:g} s; retry later, {hint}") from exc
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        raise InputError(
-            f"cannot reach {url} ({type(exc).__name__}: {exc}); check the address and the "
-            f"connection, {hint}"
-        ) from exc
 
 
 def _detect_legacy(data: bytes) -> tuple[str, str] | None:
@@ -257,11 +215,20 @@ def read_source(
     label = STDIN_NAME if source == "-" else source
     fmt, notes = "", list[str]()
     declared: str | None = None  # the charset a web server announced
+    redirected_to: str | None = None
     if source == "-":
         data = _read_stdin(stdin if stdin is not None else sys.stdin.buffer, max_bytes)
     elif re.match(r"https?://", source, re.IGNORECASE):
-        data, mime, declared = _fetch(source, max_bytes, timeout)
-        fmt = _URL_FORMATS.get(mime, "")
+        from briefing.ingest.fetch import fetch
+
+        fetched = fetch(
+            source, max_bytes=max_bytes, timeout=timeout, accepts=_URL_FORMATS, too_big=_too_big
+        )
+        data, declared = fetched.body, fetched.charset
+        fmt = _URL_FORMATS.get(fetched.mime, "")
+        if fetched.url != source:
+            redirected_to = fetched.url
+            notes.append(f"{source} redirected to {fetched.url}; the brief is of the latter")
     else:
         data = _read_file(source, max_bytes)
         suffix = Path(source).suffix.lower()
@@ -273,4 +240,10 @@ def read_source(
     text, decode_notes = _decode(data, label, declared, _page_charset(data) if is_html else None)
     if not text.strip():
         raise InputError(f"{label} is empty; pass a file that contains the article text")
-    return RawSource(label=label, text=text, format_hint=fmt, notes=tuple(notes + decode_notes))
+    return RawSource(
+        label=label,
+        text=text,
+        format_hint=fmt,
+        notes=tuple(notes + decode_notes),
+        redirected_to=redirected_to,
+    )

@@ -19,7 +19,7 @@ from typing import Any
 
 from briefing.choices import RecordMode
 from briefing.errors import CassetteMissError, ConfigError
-from briefing.files import write_atomically
+from briefing.files import exclusive_lock, parse_json, write_atomically
 from briefing.model.exchange import ChatTransport, ModelRequest, ModelResponse, Usage
 
 CASSETTE_FORMAT = "briefing-cassette/1"
@@ -30,6 +30,8 @@ class Cassette:
     path: Path
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
+    # Entries this process recorded: what a save adds to whatever the file holds by then.
+    recorded: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path, *, must_exist: bool) -> Cassette:
@@ -41,16 +43,12 @@ class Cassette:
                     cassette=str(path),
                 )
             return cls(path)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("format") != CASSETTE_FORMAT:
-                raise ValueError(f"format is {data.get('format')!r}, expected {CASSETTE_FORMAT!r}")
-            entries = {entry["key"]: entry for entry in data["entries"]}
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ConfigError(
-                f"cassette {path} is unreadable ({exc}); re-record or fix it"
-            ) from exc
-        return cls(path, entries)
+        return cls(path, _read_entries(path))
+
+    @property
+    def lock_path(self) -> Path:
+        """The lock file that serialises saves to this cassette between processes."""
+        return self.path.with_name(f".{self.path.name}.lock")
 
     def get(self, request: ModelRequest) -> ModelResponse | None:
         entry = self.entries.get(request.key)
@@ -60,7 +58,7 @@ class Cassette:
         return response_from_entry(entry)
 
     def put(self, request: ModelRequest, response: ModelResponse, origin: str) -> None:
-        self.entries[request.key] = {
+        self.recorded[request.key] = self.entries[request.key] = {
             "key": request.key,
             "purpose": request.purpose,
             "prompt_version": request.prompt_version,
@@ -87,11 +85,21 @@ class Cassette:
         self.save()
 
     def save(self) -> None:
-        """Write atomically after every new entry, so an interrupted run keeps its calls."""
+        """Add this process's recordings to the file, atomically, after every new entry
+        (so an interrupted run keeps its calls).
+
+        Several processes may record to one cassette at once (parallel `generate` runs, a
+        compare and a generate): under an exclusive lock each save re-reads the file, adds
+        its own entries to what others saved meanwhile, and replaces the file, so N
+        writers keep N entries. `briefing.files.exclusive_lock` says what holds elsewhere.
+        """
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        body = {"format": CASSETTE_FORMAT, "entries": list(self.entries.values())}
-        text = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
-        write_atomically(self.path, text.encode("utf-8"))
+        with exclusive_lock(self.lock_path):
+            on_disk = _read_entries(self.path) if self.path.exists() else {}
+            self.entries = {**self.entries, **on_disk, **self.recorded}
+            body = {"format": CASSETTE_FORMAT, "entries": list(self.entries.values())}
+            text = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+            write_atomically(self.path, text.encode("utf-8"))
 
     def unused(self) -> list[dict[str, Any]]:
         return [entry for key, entry in self.entries.items() if key not in self.used]
@@ -121,6 +129,54 @@ class Cassette:
             return difflib.SequenceMatcher(None, _lines(entry["request"]), wanted).ratio()
 
         return max(self.entries.values(), key=similarity)
+
+
+def _read_entries(path: Path) -> dict[str, dict[str, Any]]:
+    """The entries of the cassette file at `path`, by key; ConfigError when it is not one."""
+    try:
+        data = parse_json(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError(f"it holds a JSON {type(data).__name__}, not a cassette object")
+        if data.get("format") != CASSETTE_FORMAT:
+            raise ValueError(f"format is {data.get('format')!r}, expected {CASSETTE_FORMAT!r}")
+        if not isinstance(data.get("entries"), list):
+            raise ValueError("'entries' must be a list")
+        entries: dict[str, dict[str, Any]] = {}
+        for n, entry in enumerate(data["entries"], 1):
+            if problem := _entry_problem(entry):
+                raise ValueError(f"entry {n}: {problem}")
+            entries[entry["key"]] = entry
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ConfigError(
+            f"cassette {path} is unreadable ({reason}); re-record or fix it"
+        ) from None
+    return entries
+
+
+def _entry_problem(entry: Any) -> str | None:
+    """What makes `entry` unusable as a cassette entry, or None when it is usable."""
+    if not isinstance(entry, dict):
+        return f"a JSON {type(entry).__name__}, not an object"
+    if not isinstance(entry.get("key"), str) or not entry["key"]:
+        return "no 'key' string"
+    for name in ("request", "response"):
+        if not isinstance(entry.get(name), dict):
+            return f"no '{name}' object"
+    response = entry["response"]
+    for name in ("content", "refusal", "finish_reason", "model", "structured_mode"):
+        if response.get(name) is not None and not isinstance(response[name], str):
+            return f"response.{name} is not a string"
+    usage = response.get("usage")
+    if usage is not None and not (
+        isinstance(usage, dict)
+        and all(type(usage.get(k, 0)) is int for k in ("prompt_tokens", "completion_tokens"))
+    ):
+        return "response.usage must hold whole-number prompt_tokens and completion_tokens"
+    for name in ("purpose", "prompt_version", "prompt_hash", "origin", "recorded_at"):
+        if entry.get(name) is not None and not isinstance(entry[name], str):
+            return f"{name} is not a string"
+    return None
 
 
 def _lines(canonical: dict[str, Any]) -> list[str]:
@@ -228,7 +284,10 @@ def stale_entries(
     stale = []
     for entry in cassette.entries.values():
         version = entry.get("prompt_version")
-        recorded_schema = entry.get("request", {}).get("response_format", {}).get("schema")
+        response_format = entry["request"].get("response_format")
+        recorded_schema = (
+            response_format.get("schema") if isinstance(response_format, dict) else None
+        )
         if version is not None and version not in current_hashes:
             stale.append((entry, f"prompt version {version} no longer exists"))
         elif version is not None and entry.get("prompt_hash") != current_hashes[version]:

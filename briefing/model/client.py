@@ -130,6 +130,30 @@ def _unsupported_sampling(exc: openai.APIStatusError, sent: Collection[str]) -> 
     return None
 
 
+def _retries_made(exc: Exception, configured: int) -> int:
+    """How many times the SDK retried before `exc`: it numbers every request it sends in
+    an `x-stainless-retry-count` header, and gives up early on a long Retry-After or an
+    `x-should-retry: false`. `configured` when the request is not at hand."""
+    response = getattr(exc, "response", None)
+    request = getattr(response, "request", None) or getattr(exc, "request", None)
+    try:
+        count = request.headers.get("x-stainless-retry-count") if request is not None else None
+    except RuntimeError:  # httpx: an exception without its request
+        count = None
+    return int(count) if isinstance(count, str) and count.isdigit() else configured
+
+
+def _retry_after(exc: Exception) -> float | None:
+    """The wait a 429 asked for, in seconds (retry-after-ms or a numeric Retry-After)."""
+    headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        try:
+            return float(headers[name]) / scale
+        except (KeyError, TypeError, ValueError):
+            continue
+    return None
+
+
 def _with_schema_instruction(
     messages: list[dict[str, str]], schema: dict[str, Any]
 ) -> list[dict[str, str]]:
@@ -423,7 +447,8 @@ class OpenAIChatClient:
         """One line naming the failure and the fix, after the SDK's retries are spent."""
         import openai
 
-        n, where = self.settings.max_retries, self.endpoint
+        where = self.endpoint
+        n = _retries_made(exc, self.settings.max_retries)
         after = f"after {n} retr{'y' if n == 1 else 'ies'}"
         status = exc.status_code if isinstance(exc, openai.APIStatusError) else None
         text = _error_text(exc) if isinstance(exc, openai.APIStatusError) else None
@@ -478,6 +503,9 @@ class OpenAIChatClient:
             )
         data["attempts"] = n + 1
         if status == 429:
+            wait = _retry_after(exc)
+            if n == 0 and wait is not None:
+                after = f"(not retried: the server asked to wait {wait:g} s)"
             return ModelCallError(
                 f"rate limited by {where} {after}; lower ⟨concurrency⟩ or wait", **data
             )

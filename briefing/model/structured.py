@@ -115,6 +115,8 @@ def parse_answer(
         data = extract_json(content)
     except json.JSONDecodeError as exc:
         return Parsed(None, [f"the answer is not valid JSON: {exc}"])
+    except RecursionError:
+        return Parsed(None, ["the answer nests arrays or objects far too deeply to be a brief"])
     if not isinstance(data, dict):
         return Parsed(None, [f"the answer is a JSON {type(data).__name__}, not an object"])
     fixes: list[str] = []
@@ -195,11 +197,30 @@ def _error_data(request: ModelRequest, responses: list[ModelResponse]) -> dict[s
     }
 
 
+# How much of a bad answer a re-ask echoes back: its start and its end. A model that ran
+# away (megabytes of repeated text) must not make the repair cost as much again.
+ECHO_HEAD_CHARS = 6_000
+ECHO_TAIL_CHARS = 2_000
+
+
+def bounded_echo(bad_output: str) -> str:
+    """`bad_output` as a re-ask shows it: whole when short, else its start and its end
+    around a note saying how much was left out."""
+    if len(bad_output) <= ECHO_HEAD_CHARS + ECHO_TAIL_CHARS:
+        return bad_output
+    left_out = len(bad_output) - ECHO_HEAD_CHARS - ECHO_TAIL_CHARS
+    return (
+        f"{bad_output[:ECHO_HEAD_CHARS]}\n[... {left_out:,} characters of this answer left "
+        f"out ...]\n{bad_output[-ECHO_TAIL_CHARS:]}"
+    )
+
+
 def repair_request(
     original: ModelRequest, bad_output: str, errors: list[str], attempt: int, max_repairs: int
 ) -> ModelRequest:
-    """The original messages plus the bad answer and its errors: never the whole chain."""
-    listing = "\n".join(f"- {line}" for line in errors[: MAX_LISTED_ERRORS + 1])
+    """The original messages plus a bounded excerpt of the bad answer (`bounded_echo`) and
+    its errors, each on one short line: never the whole chain, never unbounded."""
+    listing = "\n".join(f"- {one_line(line)}" for line in errors[: MAX_LISTED_ERRORS + 1])
     feedback = (
         f"Your answer does not match the required JSON schema:\n{listing}\n"
         "Reply with the corrected JSON object only, with no other text."
@@ -209,7 +230,7 @@ def repair_request(
         original,
         messages=(
             *original.messages,
-            {"role": "assistant", "content": bad_output},
+            {"role": "assistant", "content": bounded_echo(bad_output)},
             {"role": "user", "content": feedback},
         ),
         purpose=f"{purpose} for {original.purpose}" if original.purpose else purpose,

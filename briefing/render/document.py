@@ -16,7 +16,7 @@ from typing import BinaryIO
 from pydantic import ValidationError
 
 from briefing.errors import BriefValidationError, InputError
-from briefing.files import read_stream, split_byte_order_mark, stream_name
+from briefing.files import parse_json, read_stream, split_byte_order_mark, stream_name
 from briefing.schema import SCHEMA_VERSION, BriefDocument
 
 _SCHEMA_FILE = f"schemas/brief-document.v{SCHEMA_VERSION}.json"
@@ -37,11 +37,13 @@ def load_document(source: Path | str | BinaryIO) -> BriefDocument:
     name, raw = _read_document_bytes(source)
     text = _decode_document(name, raw)
     try:
-        data = json.loads(text)
+        data = parse_json(text)
     except json.JSONDecodeError as exc:
         raise BriefValidationError(
             f"{name}: invalid JSON at line {exc.lineno} column {exc.colno} ({exc.msg}); {_FIX}"
         ) from None
+    except ValueError as exc:  # nested far deeper than any brief
+        raise BriefValidationError(f"{name}: {exc}, so not a brief; {_FIX}") from None
     if isinstance(data, dict) and "situation" in data and "metadata" not in data:
         raise BriefValidationError(
             f"{name}: a bare brief without metadata; wrap it as "

@@ -111,6 +111,9 @@ class View:
     origin_label: str | None  # set for hand-written briefs, shown in the header
     quote_chars: int  # printed length of a quote
     languages: Languages
+    # Shown as a banner at the top of every page format: weak grounding, text addressed
+    # to automated readers removed from the article.
+    warnings: list[str]
 
     @property
     def notices(self) -> list[str]:
@@ -201,7 +204,25 @@ def build_view(
         label,
         limit,
         page_languages(doc),
+        page_warnings(doc),
     )
+
+
+def page_warnings(doc: BriefDocument) -> list[str]:
+    """What a reader must know before trusting the page, one line each."""
+    from briefing.grounding import weak_grounding_warning
+
+    warnings = []
+    if doc.grounding is not None and (weak := weak_grounding_warning(doc.grounding)):
+        warnings.append(weak)
+    removed = doc.metadata.suspicious_removed
+    if removed:
+        warnings.append(
+            f"{len(removed)} passage{'s' if len(removed) != 1 else ''} of the article "
+            f"addressed to automated readers (AI systems) {'were' if len(removed) != 1 else 'was'}"
+            " removed before analysis (listed in the brief's metadata and by briefing inspect)"
+        )
+    return warnings
 
 
 def _index_checks(

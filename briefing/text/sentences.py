@@ -94,6 +94,23 @@ def _next_word(block: str, at: int) -> str:
     return found.group(1) if found else ""
 
 
+# Both scans below stay within one sentence (from the previous sentence's end, or over
+# the whitespace after a full stop), so a block is read a bounded number of times: the
+# splitter is linear in the text, even for a megabyte-long single-line article.
+def _word_before(block: str, end: int, floor: int) -> str:
+    """The whitespace-delimited word ending at `end`, looking back no further than `floor`."""
+    start = end
+    while start > floor and not block[start - 1].isspace():
+        start -= 1
+    return block[start:end]
+
+
+def _skip_space(block: str, pos: int) -> int:
+    while pos < len(block) and block[pos].isspace():
+        pos += 1
+    return pos
+
+
 def split_sentences(text: str, language: str | None = None) -> list[Sentence]:
     """Split `text` into sentences with offsets; short unpunctuated lines are headings,
     unless they are list items: a line after a list marker, one that states a number, or
@@ -117,16 +134,17 @@ def split_sentences(text: str, language: str | None = None) -> list[Sentence]:
             continue
         start = 0
         for m in _SENTENCE_END.finditer(block):
-            nxt = block[m.end() :].lstrip(" \t\n\"'“‘«„¿¡([*_")[:1]
+            # A bounded look ahead keeps the scan linear (see above).
+            nxt = block[m.end() : m.end() + 40].lstrip(" \t\n\"'“‘«„¿¡([*_")[:1]
             if nxt.islower():
                 continue  # "e.g. the", "approx. five": not a new sentence
-            word = block[: m.start()].rsplit(None, 1)[-1].lstrip("(\"“'‘«").lower()
+            word = _word_before(block, m.start(), start).lstrip("(\"“'‘«").lower()
             if word in abbreviations or (len(word) == 1 and word.isalpha()):
                 continue
             if word.isdigit() and _next_word(block, m.end()).lower() in months:
                 continue  # "3. März": a German or Scandinavian ordinal date
             out.append(Sentence(block[start : m.end()], bs + start, bs + m.end(), n, False))
-            start = len(block) - len(block[m.end() :].lstrip())
+            start = _skip_space(block, m.end())
         if start < len(block):
             out.append(Sentence(block[start:], bs + start, be, n, False))
     return out

@@ -762,7 +762,7 @@ def server() -> Iterator[str]:
 def test_url_html(server: str) -> None:
     _Handler.user_agents.clear()
     article = load_article(f"{server}/old")  # redirected to /article
-    assert article.source == f"{server}/old"
+    assert article.source == f"{server}/article" and article.requested == f"{server}/old"
     assert article.title == "Tarsin truce holds for a third day as prisoners are exchanged"
     assert article.published == "2025-05-21T08:40:00+00:00"
     assert article.author == "Selin Audran"
