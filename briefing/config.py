@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from briefing.choices import Engine, StructuredMode, TokenizerMode, names
+from briefing.choices import Engine, StructuredMode, SupportCheckMode, TokenizerMode, names
 from briefing.errors import ConfigError, option
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -42,6 +42,7 @@ class Settings:
     prompt: str = "v2"
     engine: Engine = Engine.AUTO
     tokenizer: TokenizerMode = TokenizerMode.AUTO
+    check_support: SupportCheckMode = SupportCheckMode.RULES
     # Where the key came from; never the key itself.
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -74,6 +75,7 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "prompt": ("BRIEFING_PROMPT",),
     "engine": ("BRIEFING_ENGINE",),
     "tokenizer": ("BRIEFING_TOKENIZER",),
+    "check_support": ("BRIEFING_CHECK_SUPPORT",),
 }
 
 
@@ -162,6 +164,7 @@ _PARSERS: dict[str, Any] = {
     "prompt": str,
     "engine": _choice(Engine),
     "tokenizer": _choice(TokenizerMode),
+    "check_support": _choice(SupportCheckMode),
 }
 
 

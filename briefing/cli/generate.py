@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from briefing.choices import Engine, RecordMode, StructuredMode
+from briefing.choices import Engine, RecordMode, StructuredMode, SupportCheckMode
 from briefing.cli.articles import load, resolve
 from briefing.cli.console import notify, stderr
 from briefing.cli.options import (
@@ -107,9 +107,20 @@ def generate(
         bool,
         typer.Option(
             "--strict-grounding",
-            help="Drop claims whose evidence is not in the article; exit 9 if any.",
+            help="Drop claims whose evidence is not in the article or does not support them; "
+            "exit 9 if any.",
         ),
     ] = False,
+    check_support: Annotated[
+        SupportCheckMode | None,
+        typer.Option(
+            "--check-support",
+            case_sensitive=False,
+            help="Check each claim against its own quotes: rules (deterministic), model "
+            "(rules, then ask the configured model) or off [env BRIEFING_CHECK_SUPPORT; "
+            "default rules].",
+        ),
+    ] = None,
 ) -> None:
     """Generate a brief for an article with a model (or the offline extractive engine)."""
     from briefing.pipeline import GenerateOptions, choose_engine, generate_brief
@@ -129,6 +140,7 @@ def generate(
         chunk_tokens=chunk_tokens,
         chunk_overlap=chunk_overlap,
         max_bytes=max_bytes,
+        check_support=check_support,
     )
     output_format(output, fmt)  # a bad -o or --format fails before any model call
     article = load(source, settings)
@@ -159,14 +171,16 @@ def generate(
             f" and {len(dropped) - 5} more" if len(dropped) > 5 else ""
         )
         raise GroundingError(
-            f"--strict-grounding dropped {len(dropped)} unverified item(s): {shown}; the brief "
-            "was written without them — check the quotes or rerun without --strict-grounding"
+            f"--strict-grounding dropped {len(dropped)} unverified or unsupported item(s): "
+            f"{shown}; the brief was written without them — check the quotes or rerun "
+            "without --strict-grounding"
         )
     notify(summary_line(doc))
 
 
 def summary_line(doc: BriefDocument) -> str:
     from briefing.grounding import grounding_summary
+    from briefing.support import support_summary
 
     meta = doc.metadata
     parts = [f"engine {meta.engine}"]
@@ -184,6 +198,9 @@ def summary_line(doc: BriefDocument) -> str:
     parts.append(f"{meta.wall_seconds:.2f}s")
     if doc.grounding is not None:
         parts.append(grounding_summary(doc.grounding))
+        support = support_summary(doc.grounding)
+        if support:
+            parts.append(support)
     return "; ".join(parts)
 
 

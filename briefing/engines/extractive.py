@@ -177,7 +177,10 @@ def _situation(reading: ArticleReading, article: Article, b: Budgets) -> schema.
         devs.append(schema.Development(what=what, where=where, when=when, evidence=[span]))
     summary = join_summary(text, parts)
     return schema.Situation(
-        headline=headline, summary=summary, evidence=parts[:2], key_developments=devs
+        headline=headline,
+        summary=summary,
+        evidence=parts[: b.evidence_per_item],
+        key_developments=devs,
     )
 
 
@@ -334,7 +337,9 @@ def _outlook(reading: ArticleReading, b: Budgets) -> schema.Outlook:
             schema.Risk(description=shown, likelihood=None, timeframe=timeframe, evidence=[span])
         )
     summary = join_summary(text, parts)
-    return schema.Outlook(summary=summary, evidence=parts[:2], risks=risks, indicators=indicators)
+    return schema.Outlook(
+        summary=summary, evidence=parts[: b.evidence_per_item], risks=risks, indicators=indicators
+    )
 
 
 def _gaps(
@@ -370,6 +375,11 @@ def _check_quotes(brief: Brief, text: str, b: Budgets) -> None:
         while extra > 0 and len(quotes) > 1:
             quotes.pop()
             extra -= 1
+    # A section summary is its quoted sentences joined: it says no more than its quotes
+    # once some were cut for the budget (the support check holds it to that).
+    for section in (brief.situation, brief.humanitarian, brief.outlook):
+        if section.evidence:
+            section.summary = join_summary(text, section.evidence)
     for path, quotes in iter_evidence(brief):
         if any(not q or q not in text for q in quotes):
             raise RuntimeError(f"extractive engine made a quote not in the article ({path})")
@@ -387,7 +397,7 @@ def extract_brief(article: Article, budgets: Budgets = BUDGETS) -> Brief:
     needs = _cued_claims(reading, _NEEDS, _ACCESS, b.needs, b.claim_words, taken)
     humanitarian = schema.HumanitarianImpact(
         summary=join_summary(reading.text, impact),
-        evidence=impact[:2],
+        evidence=impact[: b.evidence_per_item],
         figures=figures,
         needs=needs,
         access_constraints=access,
