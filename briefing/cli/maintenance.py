@@ -181,14 +181,18 @@ def cassettes_check(
     from briefing.prompts import list_versions, load_version, rendering_fingerprint
     from briefing.schema import brief_json_schema
 
+    from briefing.support.model import SCHEMA_NAME, SUPPORT_PROMPT, Verdicts, prompt_hash
+
     hashes = {v: rendering_fingerprint(load_version(v)) for v in list_versions()}
+    hashes[SUPPORT_PROMPT] = prompt_hash()  # the support check's questions
+    support_schema = {SCHEMA_NAME: Verdicts.model_json_schema()}
     files = [
         p for path in paths for p in (sorted(path.glob("*.json")) if path.is_dir() else [path])
     ]
     stale_count = 0
     for file in files:
         for entry, why in stale_entries(
-            Cassette.load(file, must_exist=True), hashes, brief_json_schema()
+            Cassette.load(file, must_exist=True), hashes, brief_json_schema(), support_schema
         ):
             stale_count += 1
             typer.echo(f"{file}: {entry['key'][:12]} {entry.get('purpose', '')}: {why}")

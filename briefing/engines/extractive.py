@@ -236,6 +236,14 @@ def _describe_actor(reading: ArticleReading, e: Entity, b: Budgets) -> schema.Ac
         if best is None or score > best[0]:
             best = (score, s, m.start)
     quote = span_around(text, best[1], best[2], b.actor_role_words) if best else e.mentions[0].text
+    mention = next((m.text for m in e.mentions if best and m.start == best[2]), e.name)
+    if best and mention not in quote:
+        # The cut fell inside the name ("...after Labour Minister Ivo"): quote from the
+        # name on, so the actor's quote names it (the support check holds it to that).
+        end = min(best[1].end, best[2] + len(mention) + 200)
+        quote = span_around(
+            text, Sentence(text[best[2] : end], best[2], end, 0, False), best[2], b.actor_role_words
+        )
     role = display_text(text, best[1], quote) if best else quote
     return schema.Actor(
         name=name, kind=e.kind, role=role, aliases=aliases[: b.actor_aliases], evidence=[quote]

@@ -216,19 +216,24 @@ def stale_entries(
     cassette: Cassette,
     current_hashes: dict[str, str],
     current_schema: dict[str, Any] | None = None,
+    other_schemas: dict[str, dict[str, Any]] | None = None,
 ) -> list[tuple[dict[str, Any], str]]:
     """Entries that no current prompt version would request, with the reason: the
-    prompt version is gone or changed, or the brief schema changed."""
+    prompt version is gone or changed, or the brief schema changed. An entry whose
+    response format is named in `other_schemas` (the support check's verdicts) is held
+    to that schema instead of the brief's."""
     stale = []
     for entry in cassette.entries.values():
         version = entry.get("prompt_version")
-        recorded_schema = entry.get("request", {}).get("response_format", {}).get("schema")
+        response_format = entry.get("request", {}).get("response_format", {})
+        recorded_schema = response_format.get("schema")
+        wanted = (other_schemas or {}).get(response_format.get("name"), current_schema)
         if version is not None and version not in current_hashes:
             stale.append((entry, f"prompt version {version} no longer exists"))
         elif version is not None and entry.get("prompt_hash") != current_hashes[version]:
             stale.append(
                 (entry, f"prompt {version} or the page budgets changed since this was recorded")
             )
-        elif current_schema is not None and recorded_schema != current_schema:
+        elif wanted is not None and recorded_schema != wanted:
             stale.append((entry, "the brief schema changed since this was recorded"))
     return stale

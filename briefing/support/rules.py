@@ -85,7 +85,7 @@ class Outcome:
         missing = list(dict.fromkeys(f.token for f in self.findings))
         notes = [f.note for f in self.findings]
         if not self.has_evidence:
-            status, notes = "unsupported", ["no evidence", *notes]
+            status, missing, notes = "unsupported", [], ["no evidence"]
         elif self.sentence_status:
             statuses = {s for s, _ in self.sentence_status}
             status = statuses.pop() if len(statuses) == 1 else "partly"
@@ -196,7 +196,7 @@ class SupportRules:
     def unrelated(self, text: str, evidence: Passage) -> list[Finding]:
         found = content_words(text, self.cues.stopwords)
         if len(found) >= 2 and not any(stem(w) in evidence.stems for w in found):
-            return [Finding(_short(text), "shares no word with its quotes", unrelated=True)]
+            return [Finding("no shared words", "shares no word with its quotes", unrelated=True)]
         return []
 
     def claim(self, text: str, evidence: Passage) -> list[Finding]:
@@ -229,7 +229,7 @@ class SupportRules:
                 out.cleared[name] = value
                 out.findings.append(
                     Finding(
-                        f"{name} {value}",
+                        f"{name} '{value}' cleared",
                         f"{name} '{value}' cleared: not stated in its quotes or their sentences",
                     )
                 )
@@ -332,13 +332,13 @@ class SupportRules:
                 )
                 out.cleared["likelihood"] = level
                 out.findings.append(
-                    Finding(f"likelihood {level}", f"likelihood '{level}' cleared: {why}")
+                    Finding(f"likelihood '{level}' cleared", f"likelihood '{level}' cleared: {why}")
                 )
         if r.timeframe and not self.states(r.timeframe, context):
             out.cleared["timeframe"] = r.timeframe
             out.findings.append(
                 Finding(
-                    f"timeframe {r.timeframe}",
+                    f"timeframe '{r.timeframe}' cleared",
                     f"timeframe '{r.timeframe}' cleared: not "
                     "stated in its quotes or their sentences",
                 )
@@ -384,6 +384,7 @@ class SupportRules:
                 where = label if label == "headline" else f"{label} sentence {n}"
                 for f in found:
                     f.note = f"{where}: {f.note}".replace("its quotes", "the section's quotes")
+                    f.token = f"{where} unsupported" if f.unrelated else f.token
                 out.findings += found
                 status = (
                     "unsupported"
