@@ -180,7 +180,6 @@ def cassettes_check(
     from briefing.model.cassette import Cassette, stale_entries
     from briefing.prompts import list_versions, load_version, rendering_fingerprint
     from briefing.schema import brief_json_schema
-
     from briefing.support.model import SCHEMA_NAME, SUPPORT_PROMPT, Verdicts, prompt_hash
 
     hashes = {v: rendering_fingerprint(load_version(v)) for v in list_versions()}

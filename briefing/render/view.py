@@ -136,8 +136,8 @@ def build_view(
                 items[claim.path].support = claim
         if grounding.dropped:
             notes.append(
-                f"strict grounding removed {len(grounding.dropped)} unverified or unsupported items "
-                f"({', '.join(grounding.dropped)})"
+                f"strict grounding removed {len(grounding.dropped)} unverified or unsupported "
+                f"items ({', '.join(grounding.dropped)})"
             )
     meta = doc.metadata
     hand_written = meta.engine == "hand-written" or "hand-written" in meta.origin.lower()

@@ -26,7 +26,8 @@ from briefing.support import check_support
 
 ARTICLE = """Floods hit Rivertown
 
-RIVERTOWN, 3 May — Floods killed 23 people in Rivertown on Tuesday, the Rivertown Disaster Agency (RDA) said.
+RIVERTOWN, 3 May — Floods killed 23 people in Rivertown on Tuesday, the Rivertown \
+Disaster Agency (RDA) said.
 
 The Oranto Red Crescent Society opened six shelters, sheltering some 3,200 people.
 
