@@ -72,7 +72,7 @@ class Question:
 
 def questions(brief: Brief, text: str, report: GroundingReport) -> list[Question]:
     """One question per evidence-bearing item; quotes read as the article has them."""
-    rules = SupportRules(brief, text, report, load_cues())
+    rules = SupportRules(brief, text, report, load_cues(None))
 
     def ask(
         path: str, claim: str, quotes: list[str], extra: Sequence[tuple[str, list[str]]] = ()
