@@ -52,7 +52,7 @@ EXIT_CODES: dict[int, str] = {
     6: "model endpoint unreachable or kept failing",
     7: "model answer unusable (refusal, truncation, filter, invalid)",
     8: "cassette has no recorded response for a request (replay)",
-    9: "--strict-grounding dropped unverified claims",
+    9: "--strict-grounding dropped unverified or unsupported claims",
     10: "--max-cost would be exceeded",
     11: "comparison regression gate violated",
     12: "output cannot be written",

@@ -196,3 +196,19 @@ def test_compare_metrics_report_support() -> None:
     assert metrics.unsupported_claims == 2  # the 8,500 figure and "medical care"
     unchecked = compute_metrics(_doc(kept, final.model_copy(update={"claims": None})), ARTICLE)
     assert unchecked.support_rate is None and unchecked.unsupported_claims is None
+
+
+def test_the_command_line_chooses_the_check_and_reports_both_rates() -> None:
+    from tests.cli.test_cli import run
+
+    sample = str(EXAMPLES / "kessara-floods-wire.txt")
+    code, out, err = run("generate", sample, "--engine", "extractive")
+    assert code == 0
+    assert "· claims supported 20/20 (100%)" in out
+    assert "support: 20/20 claims supported (100.0%), 0 partly, 0 unsupported" in err
+    code, out, _ = run("generate", sample, "--engine", "extractive", "--check-support", "off")
+    assert code == 0 and "claims supported" not in out
+    code, _, err = run("generate", sample, "--check-support", "maybe")
+    assert code == 2
+    code, _, err = run("generate", sample, "--engine", "extractive", "--check-support", "model")
+    assert code == 5 and "--check-support model needs a model" in err
