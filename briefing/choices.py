@@ -51,6 +51,16 @@ class LanguageDetector(StrEnum):
     LINGUA = "lingua"
 
 
+class SupportCheckMode(StrEnum):
+    """How each claim is checked against its own evidence after grounding: `rules`
+    (deterministic, the default), `model` (the rules, then one short question per item
+    to the configured model), or `off` (quotes are only located in the article)."""
+
+    RULES = "rules"
+    MODEL = "model"
+    OFF = "off"
+
+
 class TokenizerMode(StrEnum):
     """`offline` never tries to download tiktoken encodings and uses the bundled one."""
 

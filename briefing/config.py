@@ -16,7 +16,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from briefing.choices import Engine, LanguageDetector, StructuredMode, TokenizerMode, names
+from briefing.choices import (
+    Engine,
+    LanguageDetector,
+    StructuredMode,
+    SupportCheckMode,
+    TokenizerMode,
+    names,
+)
 from briefing.errors import ConfigError, option
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -57,6 +64,7 @@ class Settings:
     language_detector: LanguageDetector = LanguageDetector.BUILTIN
     # Lowest acceptable grounding rate (0..1); below it the CLI exits 9, brief written.
     min_grounding: float = 0.0
+    check_support: SupportCheckMode = SupportCheckMode.RULES
     # Where the key came from; never the key itself.
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -128,6 +136,7 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "brief_language": ("BRIEFING_BRIEF_LANGUAGE",),
     "language_detector": ("BRIEFING_LANGUAGE_DETECTOR",),
     "min_grounding": ("BRIEFING_MIN_GROUNDING",),
+    "check_support": ("BRIEFING_CHECK_SUPPORT",),
 }
 
 
@@ -254,6 +263,7 @@ _PARSERS: dict[str, Any] = {
     "brief_language": _language,
     "language_detector": _choice(LanguageDetector),
     "min_grounding": _rate,
+    "check_support": _choice(SupportCheckMode),
 }
 
 

@@ -270,15 +270,17 @@ WEAK_GROUNDING = 0.8
 
 
 def weakest_rate(report: GroundingReport) -> float:
-    """The rate the weak-grounding rules judge a brief by: the lowest of its grounding
-    rates. Today that is the share of evidence quotes located in the article; a rate
-    that grounding adds later (such as how well quotes support their claims) joins here,
-    and every rule below follows."""
-    return report.rate
+    """The rate the weak-grounding rules judge a brief by: the lower of the share of
+    evidence quotes located in the article and the share of claims their own quotes
+    support (when the support check ran)."""
+    return report.weakest_rate
 
 
 def _found(report: GroundingReport) -> str:
-    return f"{report.verified} of {len(report.quotes)} evidence quotes found in the article"
+    found = f"{report.verified} of {len(report.quotes)} evidence quotes found in the article"
+    if report.claims is None:
+        return found
+    return f"{found}, {report.supported} of {len(report.claims)} claims supported by their quotes"
 
 
 def weak_grounding_warning(report: GroundingReport) -> str | None:

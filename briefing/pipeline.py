@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from briefing.choices import Engine, RecordMode, parse_choice
+from briefing.choices import Engine, RecordMode, SupportCheckMode, parse_choice
 from briefing.config import Settings, resolve_settings
 from briefing.engines.llm import Notify, ProgressCallback
 from briefing.errors import ConfigError
@@ -37,6 +37,9 @@ class GenerateOptions:
     # Remove claims whose evidence is not in the article; the document's grounding
     # report lists them (`grounding.dropped`).
     strict_grounding: bool = False
+    # How claims are checked against their own quotes; None: the `check_support` setting.
+    # With strict grounding, unsupported claims are removed too.
+    check_support: SupportCheckMode | None = None
     repetition: int = 0  # keys repeated runs separately in cassettes (compare --repeat)
     transport: ChatTransport | None = None  # the caller's own (closed by the caller)
     progress: ProgressCallback | None = None
@@ -48,6 +51,9 @@ class GenerateOptions:
         object.__setattr__(self, "record_mode", mode)
         if self.engine is not None:
             object.__setattr__(self, "engine", parse_choice(Engine, self.engine, "engine"))
+        if self.check_support is not None:
+            check = parse_choice(SupportCheckMode, self.check_support, "check_support")
+            object.__setattr__(self, "check_support", check)
 
 
 class GenerateFunction(Protocol):
@@ -105,7 +111,8 @@ async def agenerate_brief(
         brief, metadata = await _generate_with_model(
             article, settings, options, cassette, local=engine == Engine.LOCAL
         )
-    return _ground(article, brief, metadata, started, options.strict_grounding)
+    local = engine == Engine.LOCAL
+    return await _ground(article, brief, metadata, started, settings, options, cassette, local)
 
 
 def _local_settings(settings: Settings) -> Settings:
@@ -130,7 +137,7 @@ async def _generate_with_model(
     local: bool,
 ) -> tuple[Brief, BriefMetadata]:
     from briefing.engines.llm import Generating, ModelRun
-    from briefing.model.transport import close_transport, open_transport
+    from briefing.model.transport import close_transport
     from briefing.prompts import usable_version, uses_variable
 
     def ignore(_: Any) -> None:
@@ -157,16 +164,14 @@ async def _generate_with_model(
         progress=progress,
         notify=options.notify or ignore,
     )
-    chain, owned = open_transport(
+    chain, owned = _open_chain(
         settings,
-        cassette_path=cassette,
-        record_mode=options.record_mode,
-        origin=options.cassette_origin,
-        transport=options.transport,
-        notify=run.notify,
-        meter=run.meter,
-        count_tokens=run.tokenizer.count,
-        local_model=Path(settings.model_path) if local and settings.model_path else None,
+        options,
+        cassette,
+        run.notify,
+        run.meter,
+        run.tokenizer.count,
+        local=local,
         on_tokens=on_tokens if options.progress else None,
     )
     try:
@@ -232,6 +237,35 @@ def _check_extractive_language(
         notify(note)
 
 
+def _open_chain(
+    settings: Settings,
+    options: GenerateOptions,
+    cassette: Path | None,
+    notify: Notify,
+    meter: Any,
+    count_tokens: Any,
+    *,
+    local: bool,
+    on_tokens: Any = None,
+) -> tuple[ChatTransport, ChatTransport | None]:
+    """The transport chain of a run (see `briefing.model.transport.open_transport`); with
+    `local`, the GGUF file of ⟨model_path⟩ answers in process."""
+    from briefing.model.transport import open_transport
+
+    return open_transport(
+        settings,
+        cassette_path=cassette,
+        record_mode=options.record_mode,
+        origin=options.cassette_origin,
+        transport=options.transport,
+        notify=notify,
+        meter=meter,
+        count_tokens=count_tokens,
+        local_model=Path(settings.model_path) if local and settings.model_path else None,
+        on_tokens=on_tokens,
+    )
+
+
 def _metadata(
     article: Article, *, engine: str, origin: str, notes: list[str] | None = None, **fields: Any
 ) -> BriefMetadata:
@@ -261,14 +295,86 @@ def _metadata(
     )
 
 
-def _ground(
-    article: Article, brief: Brief, metadata: BriefMetadata, started: float, strict: bool
+async def _ground(
+    article: Article,
+    brief: Brief,
+    metadata: BriefMetadata,
+    started: float,
+    settings: Settings,
+    options: GenerateOptions,
+    cassette: Path | None,
+    local: bool,
 ) -> BriefDocument:
+    """Locate every quote, then check each claim against its own quotes."""
     from briefing import grounding
+    from briefing.support import apply_support
 
+    strict = options.strict_grounding
     if strict:
         brief, report = grounding.strict_grounding(brief, article.text, language=article.language)
     else:
         report = grounding.ground_brief(brief, article.text, language=article.language)
+    mode = options.check_support or settings.check_support
+    if mode != SupportCheckMode.OFF:
+        verdicts = None
+        if mode == SupportCheckMode.MODEL:
+            verdicts, run = await _ask_model_about_support(
+                article, brief, report, settings, options, cassette, metadata, local
+            )
+            report.support_model = run
+        brief, report = apply_support(
+            brief,
+            article.text,
+            report,
+            strict=strict,
+            languages=(article.language, metadata.brief_language or article.language),
+            verdicts=verdicts,
+            reground=lambda kept: grounding.ground_brief(
+                kept, article.text, language=article.language
+            ),
+        )
     metadata.wall_seconds = round(time.perf_counter() - started, 3)
     return BriefDocument(metadata=metadata, brief=brief, grounding=report)
+
+
+async def _ask_model_about_support(
+    article: Article,
+    brief: Brief,
+    report: Any,
+    settings: Settings,
+    options: GenerateOptions,
+    cassette: Path | None,
+    metadata: BriefMetadata,
+    local: bool,
+) -> tuple[dict[str, Any], Any]:
+    """The configured model's verdict on each item, through the same transport chain as
+    generation (cassettes record and replay it; the spending limit counts what was spent)."""
+    from briefing.errors import ConfigError
+    from briefing.ingest.chunking import resolve_tokenizer
+    from briefing.model.transport import close_transport
+    from briefing.model.usage import UsageMeter
+    from briefing.support.model import ask_model, questions
+
+    if not (settings.model_configured or cassette is not None or options.transport is not None):
+        raise ConfigError(
+            "⟨check_support⟩ model needs a model: set OPENAI_API_KEY (OpenAI) or ⟨base_url⟩, "
+            "or replay a ⟨cassette⟩; or use ⟨check_support⟩ rules"
+        )
+    notify = options.notify or (lambda _: None)
+    spent = metadata.cost_usd or 0.0
+    left = None if settings.max_cost is None else max(settings.max_cost - spent, 0.0)
+    meter = UsageMeter(settings.model, left)
+    tokenizer = resolve_tokenizer(settings.model, offline=settings.tokenizer == "offline")
+    chain, owned = _open_chain(
+        settings, options, cassette, notify, meter, tokenizer.count, local=local
+    )
+    try:
+        return await ask_model(
+            chain,
+            settings,
+            questions(brief, article.text, report),
+            count=tokenizer.count,
+            meter=meter,
+        )
+    finally:
+        await close_transport(owned)

@@ -178,12 +178,59 @@ class FigureCheck(BaseModel):
     matched: str | None = None
 
 
+SupportStatus = Literal["supported", "partly", "unsupported"]
+ModelVerdict = Literal["yes", "partly", "no"]
+
+
+class SupportCheck(BaseModel):
+    """Whether one item's own evidence states what the item says (`briefing.support`)."""
+
+    path: str = Field(
+        description="The item, e.g. 'humanitarian.figures[0]'; a section path ('situation') "
+        "covers its summary (and, for the situation, the headline)."
+    )
+    status: SupportStatus
+    missing: list[str] = Field(
+        default_factory=list,
+        description="What the item says that its evidence does not: numbers, names, a "
+        "likelihood, a place or date, a contradicted actor kind.",
+    )
+    notes: list[str] = Field(default_factory=list, description="One line per finding.")
+    cleared: dict[str, str] = Field(
+        default_factory=dict,
+        description="Fields removed from the brief because the evidence does not state them, "
+        "with the value they had, e.g. {'likelihood': 'medium'}.",
+    )
+    model_verdict: ModelVerdict | None = Field(
+        default=None, description="The model's answer when the support check asked one."
+    )
+
+
+class SupportModelRun(BaseModel):
+    """What asking a model about support cost (`--check-support model`)."""
+
+    model: str | None = None
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None
+    seconds: float = 0.0
+    unanswered: list[str] = Field(
+        default_factory=list, description="Items the model gave no verdict for."
+    )
+
+
 class GroundingReport(BaseModel):
     quotes: list[QuoteCheck] = Field(default_factory=list)
     figures: list[FigureCheck] = Field(default_factory=list)
     dropped: list[str] = Field(
         default_factory=list, description="Items removed by --strict-grounding, as paths."
     )
+    claims: list[SupportCheck] | None = Field(
+        default=None,
+        description="Support of each item by its own evidence; null when not checked.",
+    )
+    support_model: SupportModelRun | None = None
 
     @property
     def verified(self) -> int:
@@ -193,6 +240,26 @@ class GroundingReport(BaseModel):
     def rate(self) -> float:
         """Verified quotes / all quotes; 1.0 for a brief with no quotes."""
         return self.verified / len(self.quotes) if self.quotes else 1.0
+
+    @property
+    def supported(self) -> int:
+        """Items fully supported by their own evidence."""
+        return sum(1 for c in self.claims or () if c.status == "supported")
+
+    @property
+    def support_rate(self) -> float | None:
+        """Supported items / checked items; 1.0 with nothing to check; None when the
+        support check did not run (documents written before it existed)."""
+        if self.claims is None:
+            return None
+        return self.supported / len(self.claims) if self.claims else 1.0
+
+    @property
+    def weakest_rate(self) -> float:
+        """The lower of the quote rate and the support rate: what a threshold on how
+        well a brief is grounded should compare against."""
+        support = self.support_rate
+        return self.rate if support is None else min(self.rate, support)
 
 
 # How a note opens that every page shows (the offline engine's notice that it read an

@@ -24,7 +24,16 @@ from tests.fixtures import EXAMPLES, SAMPLE, raises_saying, tiny_brief, with_gro
 runner = CliRunner()
 INVENTED = minimal_brief_json("This sentence appears nowhere in the article at all.")
 FOUND = minimal_brief_json("Syrian forces withdrew from several key positions")
-WARNING = "Weak grounding: 0% (0 of 3 evidence quotes found in the article)"
+WARNING = "Weak grounding: 0% (0 of 3 evidence quotes found in the article, "
+# Every quote found, but the summary's number and name are in none of them: the support
+# rate, not the quote rate, is what falls short.
+UNSUPPORTED = {
+    **FOUND,
+    "situation": {
+        **FOUND["situation"],
+        "summary": "Rebels killed 4,500 soldiers near Mosul.",
+    },
+}
 
 
 @pytest.fixture(autouse=True)
@@ -77,10 +86,25 @@ def test_min_grounding_exits_9_and_still_writes_the_brief(tmp_path: Path) -> Non
     errors = [line for line in err.splitlines() if line.startswith("error:")]
     assert errors == [
         "error: grounding 0.0% is below --min-grounding 0.5 (0 of 3 evidence quotes found in "
-        "the article); the brief was written — check it against the source, or lower "
-        "--min-grounding"
+        "the article, 3 of 3 claims supported by their quotes); the brief was written — check "
+        "it against the source, or lower --min-grounding"
     ]
     assert json.loads(out.read_text(encoding="utf-8"))["grounding"]["quotes"]
+
+
+def test_min_grounding_judges_the_lower_of_the_quote_and_support_rates(tmp_path: Path) -> None:
+    out = tmp_path / "brief.json"
+    code, _, err = _generate(UNSUPPORTED, "-o", str(out), "--min-grounding", "0.9")
+    assert code == 9, err
+    doc = BriefDocument.model_validate_json(out.read_text(encoding="utf-8"))
+    assert doc.grounding is not None and doc.grounding.rate == 1.0
+    support = doc.grounding.support_rate
+    assert support is not None and support < 0.9
+    assert f"grounding {support:.1%} is below --min-grounding 0.9" in err
+    assert "3 of 3 evidence quotes found" in err
+    # With the support check off, only quotes count, and they were all found.
+    code, _, _ = _generate(UNSUPPORTED, "--min-grounding", "0.9", "--check-support", "off")
+    assert code == 0
 
 
 def test_min_grounding_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -109,6 +133,6 @@ def test_the_rule_is_a_function_of_the_report() -> None:
         {"situation": "not_found"},
     ).grounding
     assert report is not None
-    assert grounding.weakest_rate(report) == report.rate
+    assert grounding.weakest_rate(report) == report.weakest_rate
     assert grounding.below_minimum(report, report.rate) is None
     assert grounding.below_minimum(report, min(1.0, report.rate + 0.01)) is not None

@@ -59,7 +59,8 @@ EXIT_CODES: dict[int, str] = {
     6: "model endpoint unreachable or kept failing",
     7: "model answer unusable (refusal, truncation, filter, invalid)",
     8: "cassette has no recorded response for a request (replay)",
-    9: "--strict-grounding dropped claims, or grounding is below --min-grounding",
+    9: "--strict-grounding dropped unverified or unsupported claims, or the weaker of the "
+    "quote and support rates is below --min-grounding",
     10: "--max-cost would be exceeded",
     11: "comparison regression gate violated",
     12: "output cannot be written (or is an input; stdout closed early)",

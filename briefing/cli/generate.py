@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from briefing.choices import Engine, RecordMode, StructuredMode
+from briefing.choices import Engine, RecordMode, StructuredMode, SupportCheckMode
 from briefing.cli.articles import load, resolve
 from briefing.cli.console import notify, stderr
 from briefing.cli.options import (
@@ -101,7 +101,8 @@ def generate(
         bool,
         typer.Option(
             "--strict-grounding",
-            help="Drop claims whose evidence is not in the article; exit 9 if any.",
+            help="Drop claims whose evidence is not in the article or does not support them; "
+            "exit 9 if any.",
         ),
     ] = False,
     no_log: NoLogOpt = False,
@@ -115,6 +116,16 @@ def generate(
         ),
     ] = None,
     keep_suspicious: KeepSuspiciousOpt = False,
+    check_support: Annotated[
+        SupportCheckMode | None,
+        typer.Option(
+            "--check-support",
+            case_sensitive=False,
+            help="Check each claim against its own quotes: rules (deterministic), model "
+            "(rules, then ask the configured model) or off [env BRIEFING_CHECK_SUPPORT; "
+            "default rules].",
+        ),
+    ] = None,
 ) -> None:
     """Generate a brief for an article with a model (or the offline extractive engine)."""
     from briefing.pipeline import GenerateOptions, choose_engine, generate_brief
@@ -138,6 +149,7 @@ def generate(
         brief_language=brief_language,
         language_detector=language_detector,
         min_grounding=min_grounding,
+        check_support=check_support,
     )
     # A bad -o or --format fails before any model call; -o never overwrites what is read.
     inputs = [Path(source), *([cassette] if cassette else [])]
@@ -201,8 +213,9 @@ def _judge_grounding(doc: BriefDocument, minimum: float) -> None:
             f" and {len(dropped) - 5} more" if len(dropped) > 5 else ""
         )
         raise GroundingError(
-            f"--strict-grounding dropped {len(dropped)} unverified item(s): {shown}; the brief "
-            "was written without them — check the quotes or rerun without --strict-grounding"
+            f"--strict-grounding dropped {len(dropped)} unverified or unsupported item(s): "
+            f"{shown}; the brief was written without them — check the quotes or rerun "
+            "without --strict-grounding"
         )
     if problem := below_minimum(doc.grounding, minimum):
         raise GroundingError(problem)
@@ -210,6 +223,7 @@ def _judge_grounding(doc: BriefDocument, minimum: float) -> None:
 
 def summary_line(doc: BriefDocument) -> str:
     from briefing.grounding import grounding_summary
+    from briefing.support import support_summary
 
     meta = doc.metadata
     parts = [f"engine {meta.engine}"]
@@ -227,6 +241,9 @@ def summary_line(doc: BriefDocument) -> str:
     parts.append(f"{meta.wall_seconds:.2f}s")
     if doc.grounding is not None:
         parts.append(grounding_summary(doc.grounding))
+        support = support_summary(doc.grounding)
+        if support:
+            parts.append(support)
     return "; ".join(parts)
 
 

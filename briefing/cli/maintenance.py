@@ -180,9 +180,12 @@ def cassettes_check(
     from briefing.engines.llm import request_schemas
     from briefing.model.cassette import Cassette, stale_entries
     from briefing.prompts import list_versions, load_version, rendering_fingerprint
+    from briefing.support.model import SUPPORT_PROMPT, Verdicts, prompt_hash
 
     hashes = {v: rendering_fingerprint(load_version(v)) for v in list_versions()}
+    hashes[SUPPORT_PROMPT] = prompt_hash()  # the support check's questions
     schemas = request_schemas([load_version(v) for v in list_versions()])
+    schemas.append(Verdicts.model_json_schema())
     files = [
         p for path in paths for p in (sorted(path.glob("*.json")) if path.is_dir() else [path])
     ]

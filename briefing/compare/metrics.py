@@ -67,6 +67,26 @@ METRICS: tuple[MetricSpec, ...] = (
         "constraint, risk, indicator, and the three section summaries) with no quote "
         "located in the article: all quotes not_found, or no quote at all.",
     ),
+    MetricSpec(
+        "support_rate",
+        "support rate",
+        "higher",
+        "rate",
+        "Evidence-bearing items whose own quotes state what they say (numbers, names, "
+        "likelihood, place and date, actor kind; summaries sentence by sentence against "
+        "their section's quotes) / items checked; see briefing.support. Empty when the "
+        "support check was off.",
+    ),
+    MetricSpec(
+        "unsupported_claims",
+        "unsupported claims",
+        "lower",
+        "count",
+        "Items their own quotes do not support at all (a figure whose number is not in its "
+        "quotes, an actor its quotes do not name, a claim sharing no word with its quotes, "
+        "an item without quotes); items supported only in part are not counted here but "
+        "lower support_rate.",
+    ),
     MetricSpec("actors", "actors", None, "count", "Number of actors in the brief."),
     MetricSpec("developments", "developments", None, "count", "Number of key developments."),
     MetricSpec("figures", "figures", None, "count", "Number of humanitarian figures."),
@@ -168,6 +188,8 @@ class BriefMetrics(BaseModel):
     grounding_rate: float | None = None
     quotes: int | None = None
     unverified_claims: int | None = None
+    support_rate: float | None = None
+    unsupported_claims: int | None = None
     actors: int | None = None
     developments: int | None = None
     figures: int | None = None
@@ -286,6 +308,13 @@ def unverified_claims(grounding: GroundingReport) -> int:
     return sum(1 for ok in verified.values() if not ok)
 
 
+def unsupported_claims(grounding: GroundingReport) -> int | None:
+    """Items whose own quotes do not support them; None when support was not checked."""
+    if grounding.claims is None:
+        return None
+    return sum(1 for check in grounding.claims if check.status == "unsupported")
+
+
 # --- entities -------------------------------------------------------------------------
 
 
@@ -358,6 +387,8 @@ def compute_metrics(doc: BriefDocument, article_text: str) -> BriefMetrics:
         grounding_rate=grounding.rate if grounding is not None else None,
         quotes=len(grounding.quotes) if grounding is not None else None,
         unverified_claims=unverified_claims(grounding) if grounding is not None else None,
+        support_rate=grounding.support_rate if grounding is not None else None,
+        unsupported_claims=unsupported_claims(grounding) if grounding is not None else None,
         actors=len(brief.actors),
         developments=len(brief.situation.key_developments),
         figures=len(brief.humanitarian.figures),

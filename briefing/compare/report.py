@@ -26,6 +26,8 @@ KEY_METRICS = (
     "schema_valid",
     "grounding_rate",
     "unverified_claims",
+    "support_rate",
+    "unsupported_claims",
     "figures_found",
     "words",
     "budget_cuts",
@@ -40,6 +42,8 @@ KEY_METRICS = (
 CHART_METRICS = (
     "grounding_rate",
     "unverified_claims",
+    "support_rate",
+    "unsupported_claims",
     "entity_coverage",
     "entity_precision",
     "actor_recall",

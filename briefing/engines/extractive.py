@@ -35,6 +35,7 @@ from briefing.engines.extractive_spans import (
     pick_sentences,
     reported,
     span_around,
+    summary_quotes,
     tidy_span,
 )
 from briefing.ingest.article import Article
@@ -126,7 +127,10 @@ def _situation(reading: ArticleReading, article: Article, b: Budgets) -> schema.
         devs.append(schema.Development(what=what, where=where, when=when, evidence=[span]))
     summary = join_summary(text, parts)
     return schema.Situation(
-        headline=headline, summary=summary, evidence=parts[:2], key_developments=devs
+        headline=headline,
+        summary=summary,
+        evidence=summary_quotes(text, parts, b.evidence_per_item),
+        key_developments=devs,
     )
 
 
@@ -196,6 +200,18 @@ def _describe_actor(reading: ArticleReading, e: Entity, b: Budgets) -> schema.Ac
     quote = (
         span_around(text, best[1], best[2], b.actor_role_words, lex) if best else e.mentions[0].text
     )
+    mention = next((m.text for m in e.mentions if best and m.start == best[2]), e.name)
+    if best and mention not in quote:
+        # The cut fell inside the name ("...after Labour Minister Ivo"): quote from the
+        # name on, so the actor's quote names it (the support check holds it to that).
+        end = min(best[1].end, best[2] + len(mention) + 200)
+        quote = span_around(
+            text,
+            Sentence(text[best[2] : end], best[2], end, 0, False),
+            best[2],
+            b.actor_role_words,
+            lex,
+        )
     role = display_text(text, best[1], quote, lex) if best else quote
     phrase = actor_role(reading, e, b.actor_role_words) if lex.full else None
     if phrase is not None:  # what the article calls it, not the sentence it is in
@@ -229,11 +245,30 @@ def _figures(
     extra = sorted(fit[b.figures : _DOCUMENT_LISTS * b.figures], key=lambda f: f[1])
     for _, _, s, r in page + extra:
         by = _figure_source(reading, s, r, b)
-        quote = span_around(reading.text, s, r.start, b.claim_words, reading.lex)
+        quote = _figure_quote(reading, s, r, b)
         figures.append(
             Figure(value=r.value, unit=r.unit, counts=r.counts, reported_by=by, evidence=[quote])
         )
     return figures, [(s, r) for _, _, s, r in found]
+
+
+def _figure_quote(reading: ArticleReading, s: Sentence, r: FigureReading, b: Budgets) -> str:
+    """The span around the number; when what it counts ("villages of Dorran district")
+    runs past that span, the span that reaches the end of it too, if it still holds the
+    number (or the whole sentence, when it is short enough): a figure's quote states
+    everything its label says."""
+    text = reading.text
+    quote = span_around(text, s, r.start, b.claim_words, reading.lex)
+    at = text.find(r.counts, r.start, s.end) if r.counts else -1
+    if at < 0 or r.counts in quote:
+        return quote
+    whole = tidy_span(text[s.start : s.end])
+    if word_count(whole) <= b.claim_words * 2:
+        return whole
+    end = at + len(r.counts) - 1
+    wider = span_around(text, s, end, b.claim_words, reading.lex)
+    start = text.find(wider, s.start)
+    return wider if start != -1 and start <= r.start < start + len(wider) else quote
 
 
 def _figure_source(
@@ -330,7 +365,12 @@ def _outlook(reading: ArticleReading, b: Budgets) -> schema.Outlook:
             schema.Risk(description=shown, likelihood=None, timeframe=timeframe, evidence=[span])
         )
     summary = join_summary(text, parts)
-    return schema.Outlook(summary=summary, evidence=parts[:2], risks=risks, indicators=indicators)
+    return schema.Outlook(
+        summary=summary,
+        evidence=summary_quotes(text, parts, b.evidence_per_item),
+        risks=risks,
+        indicators=indicators,
+    )
 
 
 def _gaps(
@@ -376,14 +416,22 @@ def _stated(reading: ArticleReading, kind: str) -> bool:
 
 
 def _check_quotes(brief: Brief, text: str, b: Budgets) -> None:
-    """Keep the page's quote budget (second quotes go first, from the end), then hold the
+    """Keep the page's quote budget (items' second quotes go, from the end), then hold the
     engine to its promise: every quote is an exact substring of the article."""
     lists = [quotes for _, quotes in iter_evidence(brief)]
+    summaries = [s.evidence for s in (brief.situation, brief.humanitarian, brief.outlook)]
     extra = sum(map(len, lists)) - b.evidence_total
-    for quotes in reversed(lists):
+    # Only items' second quotes go: a summary is its quoted sentences joined, and cutting
+    # one of its quotes would leave a sentence the support check finds unsupported (the
+    # page shows what the quote budget allows; the JSON keeps the rest).
+    items = [q for q in lists if not any(q is s for s in summaries)]
+    for quotes in reversed(items):
         while extra > 0 and len(quotes) > 1:
             quotes.pop()
             extra -= 1
+    for section in (brief.situation, brief.humanitarian, brief.outlook):
+        if section.evidence:  # at most `evidence_per_item` quotes: the summary is those
+            section.summary = join_summary(text, section.evidence)
     for path, quotes in iter_evidence(brief):
         if any(not q or q not in text for q in quotes):
             raise RuntimeError(f"extractive engine made a quote not in the article ({path})")
@@ -404,7 +452,7 @@ def extract_brief(article: Article, budgets: Budgets = BUDGETS) -> Brief:
     needs = _cued_claims(reading, lex.needs, lex.access, b.needs, b.claim_words, taken)
     humanitarian = schema.HumanitarianImpact(
         summary=join_summary(reading.text, impact),
-        evidence=impact[:2],
+        evidence=summary_quotes(reading.text, impact, b.evidence_per_item),
         figures=figures,
         needs=needs,
         access_constraints=access,

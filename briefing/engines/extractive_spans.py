@@ -184,6 +184,21 @@ def pick_sentences(
     return [tidy_span(s.text) for s in sorted(chosen, key=lambda s: s.start)]
 
 
+def summary_quotes(text: str, parts: list[str], limit: int) -> list[str]:
+    """At most `limit` quotes that hold the summary's parts: parts that follow each other
+    in one paragraph become one quote, so a three-sentence summary fits two quotes."""
+    quotes: list[str] = []
+    end = -1  # where the previous quote ends in the text
+    for part in parts:
+        at = text.find(part)
+        if quotes and end >= 0 and at >= end and text[end:at].strip(" ") == "":
+            quotes[-1] = text[text.find(quotes[-1]) : at + len(part)]
+        else:
+            quotes.append(part)
+        end = at + len(part) if at >= 0 else -1
+    return quotes[:limit]
+
+
 def join_summary(text: str, parts: list[str]) -> str:
     """Parts joined; one cut short ends in an ellipsis, a whole list item in a full stop."""
     ends = (text[text.find(p) + len(p) :][:1] for p in parts)

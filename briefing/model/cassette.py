@@ -280,11 +280,12 @@ def stale_entries(
 ) -> list[tuple[dict[str, Any], str]]:
     """Entries that no current prompt version would request, with the reason: the
     prompt version is gone or changed, or the schema it asked for is no longer one that
-    is sent (`current_schemas`: every schema a request may carry)."""
+    is sent (`current_schemas`: every schema a request may carry, the support check's
+    verdicts included)."""
     stale = []
     for entry in cassette.entries.values():
         version = entry.get("prompt_version")
-        response_format = entry["request"].get("response_format")
+        response_format = entry.get("request", {}).get("response_format")
         recorded_schema = (
             response_format.get("schema") if isinstance(response_format, dict) else None
         )

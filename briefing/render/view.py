@@ -3,7 +3,9 @@ in reading order, grounding marks attached.
 
 An item carries [n] markers and the quotes are listed at the end; a quote cited by
 several items keeps one number. When the document has a grounding report, quotes that
-were not found in the article and items whose every quote was not found are marked.
+were not found in the article and items whose every quote was not found are marked, and
+so are items that their own quotes support only in part or not at all (the support
+check), a mark distinct from "quote not found".
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from briefing.schema import (
     BriefDocument,
     GroundingReport,
     QuoteCheck,
+    SupportCheck,
     iter_evidence,
 )
 
@@ -58,6 +61,26 @@ class Item:
     # "no evidence": no quote at all.
     mark: str | None = None
     figure_missing: bool = False  # the figure's number does not occur in the article
+    support: SupportCheck | None = None  # how its own quotes support it, when checked
+
+    @property
+    def support_mark(self) -> str | None:
+        """ "partly" or "unsupported" when the item's quotes were found but do not back all
+        of it; None otherwise (a quote not found is marked as such instead)."""
+        if self.support is None or self.mark in ("unverified", "no evidence"):
+            return None
+        return None if self.support.status == "supported" else self.support.status
+
+    @property
+    def support_detail(self) -> str:
+        """What its quotes do not state, shortly: "8,500; VDMA" (at most three)."""
+        missing = self.support.missing if self.support is not None else []
+        shown = "; ".join(missing[:3])
+        return shown + (f" (+{len(missing) - 3})" if len(missing) > 3 else "")
+
+    @property
+    def support_notes(self) -> str:
+        return "; ".join(self.support.notes) if self.support is not None else ""
 
 
 @dataclass(frozen=True)
@@ -186,10 +209,13 @@ def build_view(
         for fc in grounding.figures:
             if not fc.found and fc.path in items:
                 items[fc.path].figure_missing = True
+        for claim in grounding.claims or ():
+            if claim.path in items:
+                items[claim.path].support = claim
         if grounding.dropped:
             notes.append(
-                f"strict grounding removed {len(grounding.dropped)} unverified items "
-                f"({', '.join(grounding.dropped)})"
+                f"strict grounding removed {len(grounding.dropped)} unverified or unsupported "
+                f"items ({', '.join(grounding.dropped)})"
             )
     meta = doc.metadata
     hand_written = meta.engine == "hand-written" or "hand-written" in meta.origin.lower()
@@ -288,15 +314,19 @@ def _attach_objects(items: dict[str, Item], brief: Brief) -> None:
 
 
 def _grounding_line(grounding: GroundingReport | None) -> str | None:
+    """E.g. "Evidence check: quotes found 27/27 (100%) · claims supported 21/27 (78%) ·
+    figures found 3/3": both rates, so a reader never takes found quotes for support."""
     if grounding is None:
         return None
     total = len(grounding.quotes)
-    line = f"Evidence check: {grounding.verified} of {total} quotes found in the article"
-    line += f" ({grounding.rate:.0%})"
+    parts = [f"quotes found {grounding.verified}/{total} ({grounding.rate:.0%})"]
     fuzzy = sum(1 for q in grounding.quotes if q.status == "fuzzy")
     if fuzzy:
-        line += f", {fuzzy} of them approximately"
+        parts[-1] += f", {fuzzy} approximately"
+    if grounding.claims is not None and grounding.support_rate is not None:
+        rate = grounding.support_rate
+        parts.append(f"claims supported {grounding.supported}/{len(grounding.claims)} ({rate:.0%})")
     if grounding.figures:
         found = sum(1 for f in grounding.figures if f.found)
-        line += f"; figures: {found} of {len(grounding.figures)} found"
-    return line
+        parts.append(f"figures found {found}/{len(grounding.figures)}")
+    return "Evidence check: " + " · ".join(parts)

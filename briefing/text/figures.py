@@ -85,6 +85,9 @@ def reported_by(
         if inside:  # "X said", "X's teams counted"
             return _actor_label(inside[-1][1], limit)
         clause = lex.article.sub("", head[cut:].strip())
+        last = clause.rsplit(None, 1)
+        if len(last) == 2 and lex.auxiliary.fullmatch(last[1]):
+            clause = last[0]  # "district health office has (confirmed)"
         own = s.start + cut <= pos < v.start()  # "1,240 cases reported": no one reports
         if clause and not own and word_count(clause) <= limit and not lex.pronoun.match(clause):
             return clause  # "provincial officials said"

@@ -73,6 +73,7 @@ class Lexicon:
     vague: Pattern  # a vague amount on its own: "thousands"
     reporting: Pattern
     pronoun: Pattern
+    auxiliary: Pattern  # "has" in "the office has confirmed": not part of who reported
     place_noun: Pattern
     apposition: Pattern
     qualifier: str  # an alternation, for building patterns
@@ -199,6 +200,7 @@ def _build(lang: LanguageData, cues: dict[str, Any] | None = None) -> Lexicon:
         vague=re.compile(rf"(?i:{c.get('vague_amounts') or r'(?!)'})"),
         reporting=words("reporting"),
         pronoun=words("pronoun"),
+        auxiliary=words("auxiliary"),
         place_noun=raw("place_noun"),
         apposition=raw("apposition"),
         qualifier=qualifier,

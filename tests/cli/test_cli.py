@@ -196,9 +196,14 @@ def test_strict_grounding_writes_verified_brief_and_exits_9(tmp_path: Path) -> N
             str(out),
         )
     assert code == 9
-    assert_one_line_error(err, "dropped 1 unverified item", "Invented Brigade")
+    # The invented actor's quote is not in the article; the reference brief's third risk
+    # is quoted with a sentence that does not support it (see tests/test_support.py).
+    assert_one_line_error(
+        err, "dropped 2 unverified or unsupported item(s)", "Invented Brigade", "outlook.risks[2]"
+    )
     written = BriefDocument.model_validate_json(out.read_text(encoding="utf-8"))
     assert "Invented Brigade" not in [a.name for a in written.brief.actors]
+    assert written.grounding is not None and len(written.grounding.dropped) == 2
 
 
 # --- bad input ---------------------------------------------------------------------------

@@ -82,9 +82,10 @@ def test_brief_validates_and_fits_the_budgets(name: str) -> None:
     b = brief(name)
     assert Brief.model_validate_json(b.model_dump_json()) == b
     trimmed, notes = enforce_budgets(b)
-    # The document holds up to twice the page's actors and figures, best first: the page
-    # cuts only those, and nothing else.
-    assert all(n.startswith(("actors:", "figures:")) for n in notes)
+    # The document holds up to twice the page's actors and figures, best first, and every
+    # quote of a summary (a summary says what its quotes say): the page cuts only those
+    # actors and figures, and quotes past its total, and nothing else.
+    assert all(n.startswith(("actors:", "figures:", "evidence:")) for n in notes)
     assert trimmed.actors == b.actors[: BUDGETS.actors]
     assert trimmed.humanitarian.figures == b.humanitarian.figures[: BUDGETS.figures]
     assert trimmed.model_copy(
@@ -391,8 +392,10 @@ def test_bullet_items_are_body_text_and_their_figures_count() -> None:
     assert figure(b, "640")[:2] == ("640", "suspected cases")
     assert figure(b, "12,000")[:2] == ("12,000", "children in need")
     assert "No casualty figures given." not in b.gaps
-    # A whole list item joins the summary as a sentence, not as a clause cut short.
-    assert "640 suspected cases since 10 January. 19 deaths" in b.situation.summary
+    # A whole list item joins the summary as a sentence, not as a clause cut short; the
+    # summary says what its quotes say, no more.
+    assert b.situation.summary.endswith("district. 640 suspected cases since 10 January.")
+    assert len(b.situation.evidence) == 2
     headings = [s.text for s in split_sentences(article("measles-flash.md").text) if s.heading]
     assert {"Key figures", "Needs", "Access"} <= set(headings)
 

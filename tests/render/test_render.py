@@ -229,7 +229,8 @@ def test_items_without_found_evidence_are_marked_unverified(sample: BriefDocumen
     assert "number not in article" in item_html(html, "U.S. bounty on Jolani")
     assert "unverified" not in item_html(html, "Hayat Tahrir al-Sham")
     total = len(doc.grounding.quotes) if doc.grounding else 0
-    assert f"Evidence check: {total - 1} of {total} quotes found in the article" in html
+    assert f"Evidence check: quotes found {total - 1}/{total}" in html
+    assert "claims supported" not in html  # no support check in this report
     md = md_of(doc)
     assert "Turkish-backed Syrian rebels" in md and "**⚠ unverified**" in md
     assert "**⚠ not found in the article**" in md
@@ -250,7 +251,7 @@ def test_an_overlong_brief_is_cut_and_the_page_says_what_was_cut() -> None:
     for page in (html, md):
         assert "Not shown:" in page
         assert f"actors: {20 - BUDGETS.actors} of 20 not shown (budget {BUDGETS.actors})" in page
-        assert "strict grounding removed 2 unverified items" in page
+        assert "strict grounding removed 2 unverified or unsupported items" in page
     shown = len(enforce_budgets(doc.brief)[0].actors)
     assert 2 <= shown <= BUDGETS.actors
     assert html.count('<span class="tag">int’l org</span>') == shown
