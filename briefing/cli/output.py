@@ -25,9 +25,21 @@ def output_format(output: Path | None, fmt: OutputFormat | None) -> OutputFormat
     if output is not None and not output.parent.is_dir():
         raise OutputError(f"{output.parent} does not exist; create it or choose another -o path")
     chosen = format_for_path(output or Path("stdout.md"), fmt)
-    if output is None and chosen == OutputFormat.PDF:
-        raise OutputError("PDF cannot go to the terminal; pass -o brief.pdf")
+    # Binary output goes to stdout only when stdout is a file or a pipe (`> brief.pdf`,
+    # `| lpr`), never to a terminal, where it would print as garbage.
+    if output is None and chosen in BINARY_FORMATS and stdout_is_terminal():
+        raise OutputError(
+            f"{chosen.upper()} cannot go to the terminal; pass -o brief.{chosen} "
+            f"or redirect stdout (> brief.{chosen})"
+        )
     return chosen
+
+
+BINARY_FORMATS = frozenset({OutputFormat.PDF})
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
 
 
 def emit_brief(doc: BriefDocument, output: Path | None, fmt: OutputFormat | None) -> None:
