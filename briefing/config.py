@@ -105,6 +105,25 @@ class Settings:
         return base / "briefing" / "runs.db"
 
     @property
+    def cache_dir(self) -> Path:
+        """`$XDG_CACHE_HOME/briefing`, else ~/.cache/briefing."""
+        base = Path(self.env["XDG_CACHE_HOME"]) if self.env.get("XDG_CACHE_HOME") else None
+        if base is None:
+            home = Path(self.env["HOME"]) if self.env.get("HOME") else Path.home()
+            base = home / ".cache"
+        return base / "briefing"
+
+    @property
+    def tokenizer_cache(self) -> Path | None:
+        """Where tiktoken keeps its downloads and a failed download is remembered:
+        TIKTOKEN_CACHE_DIR (or DATA_GYM_CACHE_DIR) as tiktoken reads them, else
+        `cache_dir`/tiktoken; None when the user turned tiktoken's cache off ("")."""
+        for var in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR"):
+            if var in self.env:
+                return Path(self.env[var]).expanduser() if self.env[var] else None
+        return self.cache_dir / "tiktoken"
+
+    @property
     def model_configured(self) -> bool:
         """True when a model endpoint is reachable in principle: a key or a base URL."""
         return bool(self.api_key or self.base_url)
@@ -281,26 +300,60 @@ def resolve_settings(
     env: Mapping[str, str] | None = None,
 ) -> Settings:
     """Merge flags (None = not given) over env vars over the config file over defaults."""
+    return explain_settings(flags, env)[0]
+
+
+@dataclass(frozen=True)
+class SettingSource:
+    """Where one setting's effective value came from."""
+
+    name: str
+    value: Any
+    origin: str  # "flag", "env", "file" or "default"
+    where: str | None = None  # the setting (a flag), the variable or the file; None: default
+
+
+def explain_settings(
+    flags: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> tuple[Settings, list[SettingSource]]:
+    """`resolve_settings`, and for every setting where its value came from, in the
+    order of `Settings`' fields (`briefing config` prints them)."""
     env = dict(os.environ if env is None else env)
     path = config_path(env)
     values: dict[str, Any] = {}
+    origins: dict[str, tuple[str, str | None]] = {}
     for name, value in _read_config_file(path).items():
         values[name] = _parse(name, value, f"config file {path}")
+        origins[name] = ("file", str(path))
     for name, variables in ENV_VARS.items():
         for var in variables:
             if env.get(var):
                 values[name] = _parse(name, env[var], f"environment variable {var}")
+                origins[name] = ("env", var)
                 break
     for name, value in (flags or {}).items():
         if value is not None:
             values[name] = _parse(name, value, f"option {option(name)}")
+            origins[name] = ("flag", name)  # the CLI shows it as its flag
     settings = Settings(**values, env=env)
     if settings.chunk_overlap >= settings.chunk_tokens:
         raise ConfigError(
             f"chunk overlap ({settings.chunk_overlap}) must be smaller than chunk size "
             f"({settings.chunk_tokens}); lower ⟨chunk_overlap⟩ or raise ⟨chunk_tokens⟩"
         )
-    return settings
+    sources = [
+        SettingSource(f.name, getattr(settings, f.name), *origins.get(f.name, ("default", None)))
+        for f in fields(Settings)
+        if f.name != "env"
+    ]
+    return settings, sources
+
+
+def mask_secret(secret: str) -> str:
+    """A key as it may be shown: its last four characters, when it is long enough for
+    that to give nothing away."""
+    return f"…{secret[-4:]} ({len(secret)} characters)" if len(secret) >= 16 else "set (hidden)"
 
 
 def with_overrides(settings: Settings, **changes: Any) -> Settings:

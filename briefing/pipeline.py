@@ -43,6 +43,9 @@ class GenerateOptions:
     repetition: int = 0  # keys repeated runs separately in cassettes (compare --repeat)
     transport: ChatTransport | None = None  # the caller's own (closed by the caller)
     progress: ProgressCallback | None = None
+    # With `progress`: also report tokens while a call generates (the answer is then
+    # streamed); False reports finished calls only.
+    token_progress: bool = True
     notify: Notify | None = None  # one-line notices for the user (stderr in the CLI)
 
     def __post_init__(self) -> None:
@@ -172,7 +175,7 @@ async def _generate_with_model(
         run.meter,
         run.tokenizer.count,
         local=local,
-        on_tokens=on_tokens if options.progress else None,
+        on_tokens=on_tokens if options.progress and options.token_progress else None,
     )
     try:
         brief = await run.execute(chain)

@@ -128,7 +128,7 @@ class _Runner:
         options, settings = self.options, self.settings
         if options.cassette_dir is not None and options.record_mode == RecordMode.REPLAY:
             return None
-        from briefing.ingest.chunking import resolve_tokenizer
+        from briefing.ingest.chunking import tokenizer_for
         from briefing.model.usage import BudgetGuard
 
         inner = options.transport
@@ -137,7 +137,7 @@ class _Runner:
 
             inner = self._owned = OpenAIChatClient(settings, notify=self.notice)
         budget = UsageMeter(settings.model, settings.max_cost)
-        tokenizer = resolve_tokenizer(settings.model, offline=settings.tokenizer == "offline")
+        tokenizer = tokenizer_for(settings)
         guarded = BudgetGuard(
             LiveTally(inner, self.batch.tally), budget, count_tokens=tokenizer.count
         )

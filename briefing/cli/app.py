@@ -16,7 +16,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from briefing.cli import articles, batch, compare, generate, maintenance, runs
+from briefing.cli import articles, batch, compare, config_cmd, generate, maintenance, runs
 from briefing.cli.console import stderr
 from briefing.cli.exit_codes import (
     EXIT_CODES,
@@ -108,22 +108,36 @@ app = typer.Typer(
     help="Turn a news article into a one-page situation brief with verified evidence.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
 )
+
+
+def _print_version(value: bool) -> None:
+    # Eager: runs while the options are parsed, so `briefing --version` needs no command.
+    if value:
+        from briefing import __version__
+
+        typer.echo(f"briefing {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
 def _root(
     debug: DebugOpt = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            help="Print the version and exit.",
+            is_eager=True,
+            callback=_print_version,
+            expose_value=True,
+        ),
+    ] = False,
 ) -> None:
     """Global options; --debug is read by the error boundary before any command runs."""
-    if version:
-        from briefing import __version__
-
-        typer.echo(f"briefing {__version__}")
-        raise typer.Exit()
 
 
 app.command()(articles.inspect)
@@ -133,6 +147,7 @@ app.command("render")(generate.render_command)
 app.command()(batch.batch)
 app.command()(compare.compare)
 app.command()(maintenance.schema)
+app.command("config")(config_cmd.config)
 app.add_typer(maintenance.prompts_app, name="prompts")
 app.add_typer(maintenance.cassettes_app, name="cassettes")
 app.add_typer(runs.runs_app, name="runs")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from briefing.cli.console import notify, stdout
 from briefing.cli.options import (
     ChunkTokensOpt,
+    JsonOpt,
     KeepSuspiciousOpt,
     LanguageDetectorOpt,
     MaxBytesOpt,
@@ -26,6 +27,15 @@ def resolve(**flags: Any) -> Settings:
     return resolve_settings(flags)
 
 
+def check_prompt(settings: Settings) -> None:
+    """An unknown, malformed or edited-after-release prompt version fails before any work,
+    whatever the engine: a typo in --prompt must not pass silently because the offline
+    engine ignores it."""
+    from briefing.prompts import usable_version
+
+    usable_version(settings.prompt)
+
+
 def load(source: str, settings: Settings, *, keep_suspicious: bool = False) -> Article:
     from briefing.ingest.article import load_article
 
@@ -43,12 +53,18 @@ def inspect(
     max_bytes: MaxBytesOpt = None,
     language_detector: LanguageDetectorOpt = None,
     keep_suspicious: KeepSuspiciousOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Show what cleaning kept and removed from an article, and why, and its language."""
     from rich.table import Table
 
     settings = resolve(max_bytes=max_bytes, language_detector=language_detector)
     article = load(source, settings, keep_suspicious=keep_suspicious)
+    if as_json:
+        from briefing.cli.as_json import article_json, emit
+
+        emit(article_json(article))
+        return
     out = stdout()
     out.print(f"[bold]Title:[/bold] {article.title or '(none)'}")
     out.print(
@@ -98,22 +114,28 @@ def chunk(
     chunk_tokens: ChunkTokensOpt = None,
     chunk_overlap: OverlapOpt = None,
     max_bytes: MaxBytesOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Split an article into token-budgeted chunks and print them as a table."""
     from rich.table import Table
 
-    from briefing.ingest.chunking import chunk_text, resolve_tokenizer
+    from briefing.ingest.chunking import chunk_text, tokenizer_for
 
     settings = resolve(
         model=model, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap, max_bytes=max_bytes
     )
     article = load(source, settings)
-    tokenizer = resolve_tokenizer(settings.model, offline=settings.tokenizer == "offline")
+    tokenizer = tokenizer_for(settings)
     if tokenizer.notice:
         notify(tokenizer.notice)
     chunks = chunk_text(
         article.text, tokenizer, max_tokens=settings.chunk_tokens, overlap=settings.chunk_overlap
     )
+    if as_json:
+        from briefing.cli.as_json import chunks_json, emit
+
+        emit(chunks_json(source, tokenizer, chunks, settings.chunk_tokens, settings.chunk_overlap))
+        return
     table = Table(
         title=f"{len(chunks)} chunk(s), max {settings.chunk_tokens} tokens, overlap "
         f"{settings.chunk_overlap}, encoding {tokenizer.encoding_name}"

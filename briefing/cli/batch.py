@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from briefing.choices import Engine, OutputFormat, RecordMode, Via
-from briefing.cli.articles import resolve
+from briefing.cli.articles import check_prompt, resolve
 from briefing.cli.console import notify
 from briefing.cli.exit_codes import INTERRUPTED
 from briefing.cli.options import (
@@ -143,6 +143,7 @@ def batch(
     if not given:
         raise typer.BadParameter("give sources (files, folders, URLs) or --from LIST")
     settings = resolve(**flags)
+    check_prompt(settings)
     chosen = choose_engine(settings, cassette=cassette_dir)
     if settings.engine == Engine.AUTO and chosen == Engine.EXTRACTIVE:
         notify(

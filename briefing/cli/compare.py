@@ -17,6 +17,7 @@ from briefing.cli.options import (
     NoLogOpt,
     OverlapOpt,
     RecordModeOpt,
+    complete_compared,
 )
 from briefing.cli.output import is_stdout, output_format, write_file, write_stdout
 from briefing.cli.runlog import start_run
@@ -30,7 +31,10 @@ def compare(
     prompt: Annotated[
         list[str],
         typer.Option(
-            "--prompt", "-p", help="Prompt version to compare (repeat); 'extractive' too."
+            "--prompt",
+            "-p",
+            help="Prompt version to compare (repeat); 'extractive' too.",
+            autocompletion=complete_compared,
         ),
     ],
     model: Annotated[
@@ -68,6 +72,7 @@ def compare(
     no_log: NoLogOpt = False,
 ) -> None:
     """Compare prompt versions (and models) side by side on the same articles."""
+    from briefing.cli.compare_live import CompareDisplay
     from briefing.compare.gate import check_gate, parse_rules
     from briefing.compare.report import render_terminal
     from briefing.compare.report_html import render_html
@@ -95,18 +100,20 @@ def compare(
         prompt_version=",".join(prompt),
         outputs=[str(report)] if report is not None else [],
     )
-    result = compare_prompts(
-        sources,
-        prompt,
-        settings,
-        CompareOptions(
-            models=model or None,
-            cassette_dir=cassette_dir,
-            record_mode=record_mode,
-            repeat=repeat,
-            gold_dir=gold,
-        ),
-    )
+    with CompareDisplay() as display:
+        result = compare_prompts(
+            sources,
+            prompt,
+            settings,
+            CompareOptions(
+                models=model or None,
+                cassette_dir=cassette_dir,
+                record_mode=record_mode,
+                repeat=repeat,
+                gold_dir=gold,
+                on_event=display.update,
+            ),
+        )
     if run is not None:
         from briefing.cli.exit_codes import exit_code_for_kind
         from briefing.runs.record import comparison_entries, comparison_totals

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from briefing.choices import Engine, RecordMode, StructuredMode, SupportCheckMode
-from briefing.cli.articles import load, resolve
+from briefing.cli.articles import check_prompt, load, resolve
 from briefing.cli.console import notify, stderr
 from briefing.cli.options import (
     ApiKeyEnvOpt,
@@ -154,6 +154,7 @@ def generate(
     # A bad -o or --format fails before any model call; -o never overwrites what is read.
     inputs = [Path(source), *([cassette] if cassette else [])]
     output_format(output, fmt, inputs=inputs)
+    check_prompt(settings)
     chosen = choose_engine(settings, cassette=cassette)
     run = start_run(
         "generate",
@@ -188,6 +189,8 @@ def generate(
                 cassette_origin=cassette_origin,
                 strict_grounding=strict_grounding,
                 progress=on_progress,
+                # Streaming only to redraw tokens a terminal shows: lines need none.
+                token_progress=stderr().is_terminal,
                 notify=notify,
             ),
         )
@@ -248,14 +251,15 @@ def summary_line(doc: BriefDocument) -> str:
 
 
 class _ProgressDisplay:
-    """A rich progress line on stderr for multi-call work; silent when stderr is not a tty."""
+    """A rich progress line on stderr on a terminal; elsewhere (a log, cron) one line per
+    finished model call."""
 
     def __enter__(self) -> Any:
         self._progress: Any = None
         self._task: Any = None
         console = stderr()
         if not console.is_terminal:
-            return None  # no display: calls are not streamed just to show progress
+            return _progress_lines
         from rich.progress import Progress as RichProgress
         from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -297,3 +301,14 @@ class _ProgressDisplay:
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
             self._progress.stop()
+
+
+def _progress_lines(event: Any) -> None:
+    """Finished calls only: tokens as they stream are for a live display."""
+    from briefing.engines.llm import Generating
+
+    if not isinstance(event, Generating):
+        notify(
+            f"{event.stage}: call {event.done} of {event.total} done "
+            f"({event.prompt_tokens}+{event.completion_tokens} tokens so far, {event.cost})"
+        )

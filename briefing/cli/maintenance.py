@@ -13,6 +13,7 @@ import typer
 
 from briefing.cli.console import notify as _notify
 from briefing.cli.console import stdout as _stdout
+from briefing.cli.options import JsonOpt
 from briefing.errors import OutputError
 
 prompts_app = typer.Typer(help="List, show, diff and create prompt versions.", no_args_is_help=True)
@@ -57,22 +58,31 @@ def schema(
 
 
 @prompts_app.command("list")
-def prompts_list() -> None:
+def prompts_list(as_json: JsonOpt = False) -> None:
     """List prompt versions with their status and hash."""
     from rich.table import Table
 
     from briefing.prompts import list_versions, load_version, read_lock
 
     lock = read_lock()
-    table = Table()
-    for col in ("version", "date", "status", "sha256", "description"):
-        table.add_column(col)
+    versions = []
     for name in list_versions():
         v = load_version(name)
         status = "released" if v.released else "draft"
         if name in lock and lock[name] != v.sha256:
-            status = "CHANGED"
-        table.add_row(v.id, v.date, status, v.sha256[:12], v.description)
+            status = "changed"  # edited after release: generate and compare refuse it
+        versions.append((v, status))
+    if as_json:
+        from briefing.cli.as_json import emit, prompt_json
+
+        emit([prompt_json(v, status) for v, status in versions])
+        return
+    table = Table()
+    for col in ("version", "date", "status", "sha256", "description"):
+        table.add_column(col)
+    for v, status in versions:
+        shown = status.upper() if status == "changed" else status
+        table.add_row(v.id, v.date, shown, v.sha256[:12], v.description)
     _stdout().print(table)
 
 
@@ -128,11 +138,16 @@ CassetteArg = Annotated[Path, typer.Argument(help="Cassette JSON file.")]
 
 
 @cassettes_app.command("list")
-def cassettes_list(path: CassetteArg) -> None:
+def cassettes_list(path: CassetteArg, as_json: JsonOpt = False) -> None:
     """One line per recorded exchange: key, purpose, prompt, model, finish, tokens, origin."""
     from briefing.model.cassette import Cassette
 
     cassette = Cassette.load(path, must_exist=True)
+    if as_json:
+        from briefing.cli.as_json import cassette_json, emit
+
+        emit(cassette_json(path, cassette))
+        return
     typer.echo(
         f"{path}: {len(cassette.entries)} entr{'y' if len(cassette.entries) == 1 else 'ies'}"
     )

@@ -34,9 +34,28 @@ BaseUrlOpt = Annotated[
         help="OpenAI-compatible endpoint [env BRIEFING_BASE_URL / OPENAI_BASE_URL].",
     ),
 ]
+
+
+def complete_prompt(incomplete: str) -> list[str]:
+    """Shell completion of --prompt: the prompt versions there are."""
+    from briefing.prompts import list_versions
+
+    return [v for v in list_versions() if v.startswith(incomplete)]
+
+
+def complete_compared(incomplete: str) -> list[str]:
+    """Shell completion of compare's --prompt: versions, and the offline engine."""
+    return [v for v in [*complete_prompt(""), "extractive"] if v.startswith(incomplete)]
+
+
 PromptOpt = Annotated[
     str | None,
-    typer.Option("--prompt", "-p", help="Prompt version [env BRIEFING_PROMPT; default v3]."),
+    typer.Option(
+        "--prompt",
+        "-p",
+        help="Prompt version [env BRIEFING_PROMPT; default v3].",
+        autocompletion=complete_prompt,
+    ),
 ]
 EngineOpt = Annotated[
     Engine | None,
@@ -139,6 +158,9 @@ KeepSuspiciousOpt = Annotated[
         help="Keep paragraphs addressed to automated readers ('ignore previous instructions', "
         "notes to AI summarisers); by default they are removed and listed by inspect.",
     ),
+]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print the result as JSON (shapes in the README).")
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")]
 

@@ -36,9 +36,13 @@ def output_format(
 
     if is_stdout(output):
         chosen = format_for_path(Path("stdout.md"), fmt)
-        # `-o -` asks for stdout explicitly: a pipe or a file may take a PDF; a terminal not.
-        if chosen == OutputFormat.PDF and (output is None or sys.stdout.isatty()):
-            raise OutputError("PDF cannot go to the terminal; pass -o brief.pdf")
+        # Binary output goes to stdout only when stdout is a file or a pipe (`> brief.pdf`,
+        # `| lpr`), never to a terminal, where it would print as garbage.
+        if chosen in BINARY_FORMATS and stdout_is_terminal():
+            raise OutputError(
+                f"{chosen.upper()} cannot go to the terminal; pass -o brief.{chosen} "
+                f"or redirect stdout (> brief.{chosen})"
+            )
         return chosen
     assert output is not None
     if output.is_dir():
@@ -54,6 +58,13 @@ def output_format(
                 "choose another -o path"
             )
     return format_for_path(output, fmt)
+
+
+BINARY_FORMATS = frozenset({OutputFormat.PDF})
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
 
 
 def emit_brief(

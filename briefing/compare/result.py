@@ -56,6 +56,9 @@ class RunRecord(BaseModel):
     error: str | None = None
     error_type: str | None = None
     origin: str | None = None  # who wrote the brief (metadata.origin)
+    # The model that answered (metadata.model): the one named in the cassette's answers
+    # when replayed, None for the extractive engine.
+    model: str | None = None
 
     def values(self) -> dict[str, float | None]:
         out: dict[str, float | None] = {}
@@ -118,6 +121,17 @@ class ComparisonResult(BaseModel):
             seen = found.setdefault(run.variant, [])
             if run.origin and run.origin not in seen:
                 seen.append(run.origin)
+        return found
+
+    def models(self) -> dict[str, list[str]]:
+        """The models that actually wrote each variant's briefs (from the briefs'
+        metadata), which may differ from the configured `model`: a cassette replays the
+        model it recorded, the extractive engine uses none."""
+        found: dict[str, list[str]] = {v.label: [] for v in self.variants}
+        for run in self.runs:
+            seen = found.setdefault(run.variant, [])
+            if run.model and run.model not in seen:
+                seen.append(run.model)
         return found
 
     @property

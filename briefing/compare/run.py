@@ -23,9 +23,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from briefing.choices import Engine, RecordMode, parse_choice
 from briefing.compare.gold import GoldFacts, gold_path, load_gold, score_against_gold
@@ -51,6 +53,24 @@ ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 
 
 @dataclass(frozen=True)
+class RunEvent:
+    """A change in one run, for progress displays: every run is announced `queued`, then
+    `running` (again as its model calls finish, with `calls`), then `done` or `failed`
+    with its record."""
+
+    article: str
+    variant: str
+    repetition: int
+    state: str  # "queued", "running", "done" or "failed"
+    calls: tuple[int, int] | None = None  # model calls finished, planned
+    record: RunRecord | None = None
+    seconds: float = 0.0
+
+
+RunEventCallback = Callable[[RunEvent], None]
+
+
+@dataclass(frozen=True)
 class CompareOptions:
     """How a comparison runs, beyond the articles, the versions and the settings."""
 
@@ -60,6 +80,7 @@ class CompareOptions:
     repeat: int = 1  # runs per article and variant
     gold_dir: Path | None = None  # <article>.gold.json references
     generate: GenerateFunction | None = None  # a stand-in for `agenerate_brief`
+    on_event: RunEventCallback | None = None  # progress of each run (see `RunEvent`)
 
     def __post_init__(self) -> None:
         mode = parse_choice(RecordMode, self.record_mode, "record_mode")
@@ -237,6 +258,10 @@ async def acompare_prompts(
             return None
         return cassette_dir / cassette_name(article, variant)
 
+    def tell(event: RunEvent) -> None:
+        if options.on_event is not None:
+            options.on_event(event)
+
     limit = asyncio.Semaphore(settings.concurrency)
     # Repetitions of one pair share a cassette file; recording them concurrently would
     # let the last writer drop the others' entries.
@@ -260,8 +285,17 @@ async def acompare_prompts(
             cassette=str(path) if path else None,
         )
         lock = locks.setdefault(path, asyncio.Lock()) if writing and path else None
+        started = 0.0
+
+        def calls(event: Any) -> None:
+            done, total = getattr(event, "done", None), getattr(event, "total", None)
+            if done is not None and total is not None:
+                tell(RunEvent(name, variant.label, repetition, "running", calls=(done, total)))
+
         try:
             async with lock or contextlib.nullcontext(), limit:
+                started = time.perf_counter()
+                tell(RunEvent(name, variant.label, repetition, "running"))
                 doc = await generate(
                     article,
                     with_overrides(settings, model=variant.model) if variant.model else settings,
@@ -271,18 +305,32 @@ async def acompare_prompts(
                         cassette=path,
                         record_mode=record_mode if path else RecordMode.OFF,
                         repetition=repetition,
+                        progress=calls if options.on_event else None,
+                        token_progress=False,
                     ),
                 )
         except BriefingError as exc:
             record.error, record.error_type = str(exc), type(exc).__name__
             if isinstance(exc, ModelOutputError):
                 record.metrics = invalid_metrics()
+            seconds = time.perf_counter() - started if started else 0.0
+            tell(
+                RunEvent(name, variant.label, repetition, "failed", record=record, seconds=seconds)
+            )
             return record, exc
         record.origin = doc.metadata.origin
+        record.model = doc.metadata.model
         record.metrics = compute_metrics(doc, article.text)
         if name in golds:
             record.gold = score_against_gold(doc.brief, golds[name])
+        seconds = time.perf_counter() - started
+        tell(RunEvent(name, variant.label, repetition, "done", record=record, seconds=seconds))
         return record, doc
+
+    for info in infos:
+        for variant in variants:
+            for rep in range(repeat):
+                tell(RunEvent(info.name, variant.label, rep, "queued"))
 
     outcomes = await asyncio.gather(
         *(

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from briefing.config import Settings
 from briefing.engines.evidence import number_sentences, resolve_references, sentences_within
 from briefing.ingest.article import Article
-from briefing.ingest.chunking import Chunk, Tokenizer, chunk_text, resolve_tokenizer
+from briefing.ingest.chunking import Chunk, Tokenizer, chunk_text, tokenizer_for
 from briefing.model.exchange import ChatTransport, ModelRequest, ModelResponse
 from briefing.model.structured import structured_call
 from briefing.model.usage import UsageMeter
@@ -96,9 +96,7 @@ class ModelRun:
         self.repetition = repetition
         self.progress = progress
         self.notify = notify
-        self.tokenizer: Tokenizer = resolve_tokenizer(
-            settings.model, offline=settings.tokenizer == "offline"
-        )
+        self.tokenizer: Tokenizer = tokenizer_for(settings)
         if self.tokenizer.notice:
             notify(self.tokenizer.notice)
         self.meter = UsageMeter(settings.model, settings.max_cost)

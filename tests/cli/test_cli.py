@@ -366,7 +366,13 @@ def test_a_bad_output_path_fails_before_any_model_call(tmp_path: Path) -> None:
         assert stub.chat_bodies == []
 
 
-def test_pdf_never_goes_to_the_terminal_whatever_the_spelling() -> None:
+def test_pdf_never_goes_to_the_terminal_whatever_the_spelling(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import briefing.cli.output
+
+    # CliRunner's stdout is not a terminal, where PDF is written (tests/cli/test_conventions.py)
+    monkeypatch.setattr(briefing.cli.output, "stdout_is_terminal", lambda: True)
     code, out, err = run("render", str(EXAMPLES / "aleppo-offensive.brief.json"), "-f", "PDF")
     assert code == 12 and out == ""
     assert_one_line_error(err, "PDF cannot go to the terminal")
