@@ -1,21 +1,26 @@
 """The model support check against the deterministic one, on example briefs.
 
-For each brief (a hand-written reference replayed from its shipped cassette, the
-extractive engine's, and any real recording given with --recording), runs the pipeline
-with `check_support` = model against a live OpenAI-compatible server, recording the
-support questions into a copy of the cassette under --out, and prints per brief: calls,
-tokens, seconds, and how often the model's verdict matches the rules' status (exactly,
-and as supported / not supported). A second run with the same --out replays.
+For each brief (a hand-written reference replayed from its cassette in
+tests/data/cassettes, the extractive engine's, and any real recording given with
+--recording), runs the pipeline with `check_support` = model against a live
+OpenAI-compatible server, recording the support questions into a copy of the cassette
+under --out, and prints per brief: calls, tokens, seconds, and how often the model's
+verdict matches the rules' status (exactly, and as supported / not supported). A second
+run with the same --out replays.
 
-    python benchmarks/support_model_agreement.py --base-url http://127.0.0.1:8091/v1 \
-        --model qwen2.5-coder-1.5b-instruct-q4_k_m --out benchmarks/support-runs \
+    python benchmarks/support_model_agreement.py --base-url http://127.0.0.1:8092/v1 \
+        --model qwen2.5-coder-1.5b-instruct-q4_k_m --out /tmp/support-runs \
         --articles kessara-floods-wire aleppo-offensive \
-        --recording kessara-floods-wire=tests/data/support/kessara-floods-wire.v2.qwen.json
+        --recording cassettes/kessara-floods-wire.v3.qwen2.5-coder-1.5b-instruct-q4_k_m.json
+
+A recording's article and prompt version come from its name (`<article>.<version>.<model>
+.json`); the support questions go to --model, whatever model made the brief.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 from pathlib import Path
 
@@ -32,15 +37,20 @@ def article_path(stem: str) -> Path:
     return next(p for p in EXAMPLES.glob(f"{stem}.*") if p.suffix in (".txt", ".md", ".html"))
 
 
-def run(label: str, stem: str, cassette: Path | None, args: argparse.Namespace) -> list[str]:
+def run(
+    label: str, stem: str, cassette: Path | None, args: argparse.Namespace, version: str = "v2"
+) -> list[str]:
     article = load_article(str(article_path(stem)))
-    flags = {"model": args.model, "base_url": args.base_url, "timeout": args.timeout}
+    # The brief replays under the model its cassette was keyed on; a one-model server
+    # (llama.cpp) answers the support questions whatever the name.
+    model = _keyed_model(cassette) if cassette is not None else args.model
+    flags = {"model": model, "base_url": args.base_url, "timeout": args.timeout}
     settings = resolve_settings(
         {**flags, "check_support": "model", "tokenizer": "offline"}, env={"HOME": "/nonexistent"}
     )
     options = GenerateOptions(
         engine="extractive" if cassette is None else "llm",
-        prompt_version="v2",
+        prompt_version=version,
         cassette=cassette or args.out / f"{stem}.extractive.support.json",
         record_mode="once",
         cassette_origin=f"recorded from {args.model}",
@@ -54,7 +64,7 @@ def run(label: str, stem: str, cassette: Path | None, args: argparse.Namespace) 
         settings,
         GenerateOptions(
             engine=options.engine,
-            prompt_version="v2",
+            prompt_version=version,
             cassette=options.cassette,
             record_mode="replay",
             check_support="rules",
@@ -67,7 +77,7 @@ def run(label: str, stem: str, cassette: Path | None, args: argparse.Namespace) 
     binary = sum((r == "supported") == (m == "yes") for r, m in pairs)
     run = report.support_model
     line = (
-        f"{stem:24} {label:12} {len(report.claims)} items, {run.calls} call(s), "
+        f"{stem:24} {label:16} {len(report.claims)} items, {run.calls} call(s), "
         f"{run.prompt_tokens}+{run.completion_tokens} tokens, {run.seconds:.0f} s; "
         f"answered {len(pairs)}; agree exactly {exact}/{len(pairs)}, "
         f"supported-or-not {binary}/{len(pairs)}; model no/partly/yes "
@@ -79,13 +89,18 @@ def run(label: str, stem: str, cassette: Path | None, args: argparse.Namespace) 
     return [line]
 
 
+def _keyed_model(cassette: Path) -> str:
+    entries = json.loads(cassette.read_text(encoding="utf-8"))["entries"]
+    return str(entries[0]["request"]["model"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--model", required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--articles", nargs="+", required=True)
-    parser.add_argument("--recording", action="append", default=[], help="STEM=CASSETTE")
+    parser.add_argument("--recording", action="append", default=[], help="a real recording")
     parser.add_argument("--timeout", type=float, default=3000.0)
     parser.add_argument("--skip-extractive", action="store_true")
     args = parser.parse_args()
@@ -93,16 +108,16 @@ def main() -> None:
     for stem in args.articles:
         copy = args.out / f"{stem}.v2.hand-written.support.json"
         if not copy.exists():
-            shutil.copy(ROOT / "cassettes" / f"{stem}.v2.json", copy)
+            shutil.copy(ROOT / "tests" / "data" / "cassettes" / f"{stem}.v2.json", copy)
         run("hand-written", stem, copy, args)
         if not args.skip_extractive:
             run("extractive", stem, None, args)
     for item in args.recording:
-        stem, _, path = item.partition("=")
-        copy = args.out / f"{stem}.v2.recorded.support.json"
+        stem, version = Path(item).name.split(".")[:2]
+        copy = args.out / f"{stem}.{version}.recorded.support.json"
         if not copy.exists():
-            shutil.copy(path, copy)
-        run("recorded", stem, copy, args)
+            shutil.copy(item, copy)
+        run(f"recorded {version}", stem, copy, args, version)
 
 
 if __name__ == "__main__":

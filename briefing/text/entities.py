@@ -170,6 +170,7 @@ def _name_spans(
         first = s.start + len(s.text) - len(s.text.lstrip(" \"'“‘([*_"))
         date = DATELINE.match(text, first, s.end)
         first = date.end() if date else first
+        mine: list[tuple[int, int, bool, bool]] = []  # this sentence's spans
         for run in _NAME_RUN.finditer(text, first, s.end):
             tokens: list[tuple[int, int]] = []
             of_y = False
@@ -202,10 +203,11 @@ def _name_spans(
                 if not bad:
                     tokens.append((tok_start, end))
                 if bad or cut:
-                    out += _split_run(text, tokens, first, common, of_y)
+                    mine += _split_run(text, tokens, first, common, of_y)
                     tokens, of_y = [], opener  # "Residents of X": X is a place
-            out += _split_run(text, tokens, first, common, of_y)
-        out = _with_long_forms(text, s, first, out)
+            mine += _split_run(text, tokens, first, common, of_y)
+        # Per sentence, so a long article is read once, not once per sentence.
+        out += _with_long_forms(text, s, first, mine)
         out += [(a, z, False, False) for a, z in headed_names(text, first, s.end, language)]
     return out
 
@@ -213,16 +215,13 @@ def _name_spans(
 def _with_long_forms(
     text: str, s: Sentence, first: int, spans: list[tuple[int, int, bool, bool]]
 ) -> list[tuple[int, int, bool, bool]]:
-    """Spans of sentence `s` (appended to earlier sentences' in `spans`) with acronym long
-    forms and lower-case heads applied: "Programme alimentaire mondial", "ministère de
-    la Santé"."""
-    done = [sp for sp in spans if sp[0] < s.start]
-    mine = [sp for sp in spans if sp[0] >= s.start]
+    """The spans of sentence `s` with acronym long forms and lower-case heads applied:
+    "Programme alimentaire mondial", "ministère de la Santé"."""
     longs = acronym_long_forms(text, s.start, s.end)
-    mine = [sp for sp in mine if not any(a <= sp[0] and sp[1] <= z for a, z in longs)]
+    mine = [sp for sp in spans if not any(a <= sp[0] and sp[1] <= z for a, z in longs)]
     mine += [(a, z, a == first, False) for a, z in longs]
     mine = [(head_start(text, a), z, initial, of_y) for a, z, initial, of_y in mine]
-    return done + sorted(mine)
+    return sorted(mine)
 
 
 def _split_run(
