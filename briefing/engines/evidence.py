@@ -64,6 +64,57 @@ def cited_ids(entry: str) -> list[str] | None:
     return ids
 
 
+def _names_in(names: list[str], text: str) -> bool:
+    folded = text.casefold()
+    return any(
+        re.search(rf"(?<!\w){re.escape(n.casefold())}(?!\w)", folded) for n in names if n.strip()
+    )
+
+
+def repoint_actor_citations(
+    brief: Brief, sentences: list[NumberedSentence]
+) -> tuple[Brief, list[str]]:
+    """Actors whose cited sentence does not name them, pointed at the neighbouring sentence
+    that does, with one line per change (for `metadata.salvaged`).
+
+    Small models citing by number often cite the sentence next to the right one (each
+    actor of a brief one sentence late). An actor is the one item whose own text says
+    which sentence is meant: its name or an alias must be in its evidence. A citation is
+    moved only when the cited sentence names none of them and exactly one neighbour does;
+    anything else is left for the support check to report.
+    """
+    by_number = {int(s.id[1:]): s for s in sentences}
+    fixes: list[str] = []
+    actors = []
+    for i, actor in enumerate(brief.actors):
+        names = [actor.name, *actor.aliases]
+        evidence: list[str] = []
+        for entry in actor.evidence:
+            ids = cited_ids(entry)
+            if ids is None or len(ids) != 1 or ids[0] not in {s.id for s in sentences}:
+                evidence.append(entry)
+                continue
+            n = int(ids[0][1:])
+            if _names_in(names, by_number[n].text):
+                evidence.append(entry)
+                continue
+            naming = [
+                k for k in (n - 1, n + 1) if k in by_number and _names_in(names, by_number[k].text)
+            ]
+            if len(naming) == 1 and f"S{naming[0]}" not in actor.evidence:
+                evidence.append(f"S{naming[0]}")
+                fixes.append(
+                    f"actors[{i}] {actor.name!r} cited S{n}, which does not name it; "
+                    f"S{naming[0]} does and is cited instead"
+                )
+            else:
+                evidence.append(entry)
+        actors.append(actor.model_copy(update={"evidence": evidence}))
+    if not fixes:
+        return brief, []
+    return brief.model_copy(update={"actors": actors}), fixes
+
+
 def resolve_references(brief: Brief, sentences: list[NumberedSentence]) -> tuple[Brief, list[str]]:
     """`brief` with every cited sentence id replaced by the sentence's text, and the ids
     cited that do not exist (kept as written, so grounding reports them not found)."""

@@ -18,7 +18,12 @@ from typing import Any
 from pydantic import BaseModel
 
 from briefing.config import Settings
-from briefing.engines.evidence import number_sentences, resolve_references, sentences_within
+from briefing.engines.evidence import (
+    number_sentences,
+    repoint_actor_citations,
+    resolve_references,
+    sentences_within,
+)
 from briefing.ingest.article import Article
 from briefing.ingest.chunking import Chunk, Tokenizer, chunk_text, tokenizer_for
 from briefing.model.exchange import ChatTransport, ModelRequest, ModelResponse
@@ -134,6 +139,8 @@ class ModelRun:
             brief = await self._merge(transport, await _all(calls), title, level=1)
         if self.by_reference:
             # Partials and merges cite sentence numbers; the text goes in once, at the end.
+            brief, moved = repoint_actor_citations(brief, self.sentences)
+            self.salvaged += moved
             brief, self.unknown_references = resolve_references(brief, self.sentences)
         return dedupe_actors(brief)
 
