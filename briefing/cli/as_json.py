@@ -53,6 +53,9 @@ def article_json(article: Article) -> dict[str, Any]:
             {"line": line.line_no or None, "text": line.text, "reason": line.reason}
             for line in article.removed
         ],
+        # Text addressed to automated readers (also in `removed` unless it was kept).
+        "suspicious": [{"text": line.text, "reason": line.reason} for line in article.suspicious],
+        "suspicious_kept": article.suspicious_kept,
         "paragraphs": [
             {"index": i, "start": p.start, "end": p.end, "text": p.text}
             for i, p in enumerate(article.paragraphs)
