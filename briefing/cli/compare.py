@@ -73,7 +73,7 @@ def compare(
 ) -> None:
     """Compare prompt versions (and models) side by side on the same articles."""
     from briefing.cli.compare_live import CompareDisplay
-    from briefing.compare.gate import check_gate, parse_rules
+    from briefing.compare.gate import enforce_gate, gate_outcome, parse_rules
     from briefing.compare.report import render_terminal
     from briefing.compare.report_html import render_html
     from briefing.compare.run import CompareOptions, compare_prompts
@@ -121,6 +121,10 @@ def compare(
         run.set(**comparison_totals(result))
         if (run_id := run.begin()) is not None:
             run.log.add_many(comparison_entries(result, run_id, exit_code_for_kind))
+    if fail_on:
+        # Judged before the reports are written so that they can show the outcome; a
+        # failed gate still ends the command (exit 11) only after they are written.
+        result.gate = gate_outcome(result, baseline, fail_on)
     render_terminal(result, stderr() if as_json or report_to_stdout else stdout())
     if report is not None:
         html = render_html(result).encode("utf-8")
@@ -130,6 +134,6 @@ def compare(
             write_file(report, html)
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
-    if fail_on:
-        check_gate(result, baseline, fail_on)
+    if result.gate is not None:
+        enforce_gate(result.gate)
         notify(f"gate passed: {fail_on}")

@@ -32,7 +32,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from briefing.compare.result import ALL_METRICS, ComparisonResult, Variant
+from briefing.compare.result import (
+    ALL_METRICS,
+    ComparisonResult,
+    GateCheck,
+    GateOutcome,
+    Variant,
+)
 from briefing.errors import ConfigError, GateError
 
 # Not a brief metric: how many runs of a variant failed, over all articles.
@@ -179,10 +185,10 @@ def _value(result: ComparisonResult, label: str, metric: str) -> float | None:
     return None if stat is None else stat.mean
 
 
-def evaluate_gate(
+def gate_outcome(
     result: ComparisonResult, baseline: str | None, rules: str | Sequence[GateRule]
-) -> list[str]:
-    """One message per violated (rule, variant); empty when the gate passes.
+) -> GateOutcome:
+    """Every (rule, variant) check with its values, passed or not.
 
     Without a baseline, absolute rules apply to every variant and relative rules are a
     ConfigError.
@@ -197,41 +203,73 @@ def evaluate_gate(
         pairs: dict[str, Variant | None] = {v.label: None for v in result.variants}
     else:
         pairs = dict(_baselines(result, baseline))
-    messages = []
+    text = rules if isinstance(rules, str) else ",".join(r.text for r in parsed)
+    outcome = GateOutcome(rules=text, baseline=baseline)
     for rule in parsed:
         for label, base in pairs.items():
-            value = _value(result, label, rule.metric)
-            if value is None:
-                messages.append(f"{label}: {rule.metric} has no value (rule {rule.text})")
-                continue
-            if rule.relative is None or base is None:
-                if rule.fails(value):
-                    messages.append(
-                        f"{label}: {rule.metric} {value:.4g} {rule.op} {rule.value:g} "
-                        f"(rule {rule.text})"
-                    )
-                continue
-            base_value = _value(result, base.label, rule.metric)
-            if base_value is None:
-                messages.append(
-                    f"{label}: baseline {base.label} has no value for {rule.metric} "
-                    f"(rule {rule.text})"
-                )
-            elif rule.fails(value, base_value):
-                messages.append(
-                    f"{label}: {rule.metric} {value:.4g} {rule.op} "
-                    f"{rule.threshold(base_value):.4g} (baseline {base.label} "
-                    f"{base_value:.4g}; rule {rule.text})"
-                )
-    return messages
+            outcome.checks.append(_check(result, rule, label, base))
+    return outcome
 
 
-def check_gate(result: ComparisonResult, baseline: str | None, rules: str) -> None:
-    """Raise GateError (exit code 11) listing every violation."""
-    messages = evaluate_gate(result, baseline, rules)
+def _check(result: ComparisonResult, rule: GateRule, label: str, base: Variant | None) -> GateCheck:
+    value = _value(result, label, rule.metric)
+    check = GateCheck(
+        rule=rule.text,
+        metric=rule.metric,
+        op=rule.op,
+        variant=label,
+        value=value,
+        threshold=None,
+        passed=False,
+    )
+    if value is None:
+        check.message = f"{label}: {rule.metric} has no value (rule {rule.text})"
+        return check
+    if rule.relative is None or base is None:
+        check.threshold = rule.value
+        check.passed = not rule.fails(value)
+        if not check.passed:
+            check.message = (
+                f"{label}: {rule.metric} {value:.4g} {rule.op} {rule.value:g} (rule {rule.text})"
+            )
+        return check
+    base_value = _value(result, base.label, rule.metric)
+    check.baseline, check.baseline_value = base.label, base_value
+    if base_value is None:
+        check.message = (
+            f"{label}: baseline {base.label} has no value for {rule.metric} (rule {rule.text})"
+        )
+        return check
+    check.threshold = rule.threshold(base_value)
+    check.passed = not rule.fails(value, base_value)
+    if not check.passed:
+        check.message = (
+            f"{label}: {rule.metric} {value:.4g} {rule.op} {check.threshold:.4g} (baseline "
+            f"{base.label} {base_value:.4g}; rule {rule.text})"
+        )
+    return check
+
+
+def evaluate_gate(
+    result: ComparisonResult, baseline: str | None, rules: str | Sequence[GateRule]
+) -> list[str]:
+    """One message per violated (rule, variant); empty when the gate passes."""
+    return gate_outcome(result, baseline, rules).violations
+
+
+def enforce_gate(outcome: GateOutcome) -> None:
+    """Raise GateError (exit code 11) listing every violation of `outcome`."""
+    messages = outcome.violations
     if messages:
         raise GateError(
             f"regression gate failed ({len(messages)} violation"
             f"{'s' if len(messages) != 1 else ''}):\n  " + "\n  ".join(messages),
             violations=messages,
         )
+
+
+def check_gate(result: ComparisonResult, baseline: str | None, rules: str) -> GateOutcome:
+    """The gate's outcome; GateError (exit code 11) listing every violation when it fails."""
+    outcome = gate_outcome(result, baseline, rules)
+    enforce_gate(outcome)
+    return outcome

@@ -114,6 +114,12 @@ class Row:
     better: str | None
     cells: list[str]
     best: set[int] = field(default_factory=set)
+    values: list[float | None] = field(default_factory=list)  # the means shown, unformatted
+
+    @property
+    def same(self) -> bool:
+        """Every variant shows the same value."""
+        return len(set(self.cells)) <= 1
 
 
 def metric_rows(
@@ -147,6 +153,7 @@ def metric_rows(
                 best=best_of(
                     spec, [None if s is None else shown_value(spec, s.mean) for s in found]
                 ),
+                values=[None if s is None else s.mean for s in found],
             )
         )
     return rows

@@ -1,17 +1,21 @@
-"""The comparison as a self-contained HTML page: metric tables, inline SVG bar charts,
-prompt template diffs and the briefs side by side, each compared with the first variant.
+"""The comparison as a self-contained HTML page to work in: the regression gate's
+outcome, metric tables, a table of every (article, variant) to sort, filter and export
+as CSV, inline SVG bar charts, prompt template diffs and the briefs side by side, section
+by section (`briefing.compare.report_briefs`).
 
-Brief text is untrusted (it comes from an article and a model): the template escapes
-everything.
+The page works from a file with no network: its CSS and script are inline, and the data
+the script reads sits in a `<script type="application/json">` block. Brief text is
+untrusted (it comes from an article and a model): the template escapes everything.
 """
 
 from __future__ import annotations
 
-import difflib
+import base64
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from briefing.compare.gold import actor_keys, figure_recalled, pair_actors
+from briefing.choices import Engine
 from briefing.compare.metrics import MetricSpec
 from briefing.compare.report import (
     BEST_MARK,
@@ -23,101 +27,23 @@ from briefing.compare.report import (
     cell_error,
     failure_groups,
     format_stat,
+    format_value,
     metric_rows,
     report_title,
     shown_value,
 )
-from briefing.compare.result import METRIC_SPECS, ComparisonResult, Stat
-from briefing.schema import Brief
+from briefing.compare.report_briefs import COMPARABLE, section_rows
+from briefing.compare.report_briefs import word_diff as word_diff
+from briefing.compare.result import (
+    METRIC_SPECS,
+    ArticleInfo,
+    ComparisonResult,
+    GateOutcome,
+    Stat,
+)
+from briefing.grounding import WEAK_GROUNDING
 
-# --- HTML: diffs ----------------------------------------------------------------------
-
-
-def word_diff(old: str, new: str) -> list[tuple[str, str]]:
-    """Segments ("eq" | "del" | "ins", text) turning `old` into `new`, word by word."""
-    a, b = old.split(), new.split()
-    out: list[tuple[str, str]] = []
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            out.append(("eq", " ".join(a[i1:i2])))
-            continue
-        if i2 > i1:
-            out.append(("del", " ".join(a[i1:i2])))
-        if j2 > j1:
-            out.append(("ins", " ".join(b[j1:j2])))
-    return out
-
-
-def list_item(text: str, ref_items: Sequence[str] | None) -> dict[str, Any]:
-    """A development or risk: word-diffed against the closest reference item when one is
-    close (similarity >= 0.6, as lists are reordered and reworded between versions), else
-    marked new."""
-    if ref_items is None:
-        return {"parts": [("eq", text)], "new": False}
-    scored = [
-        (difflib.SequenceMatcher(None, text.casefold(), o.casefold()).ratio(), o) for o in ref_items
-    ]
-    best = max(scored, default=(0.0, ""))
-    if best[0] < 0.6:
-        return {"parts": [("eq", text)], "new": True}
-    return {"parts": word_diff(best[1], text), "new": False}
-
-
-def brief_view(brief: Brief, ref: Brief | None) -> dict[str, Any]:
-    """One column of the side-by-side view; with `ref`, marked against it."""
-    s, h, o = brief.situation, brief.humanitarian, brief.outlook
-
-    def diff(mine: str, theirs: str | None) -> list[tuple[str, str]]:
-        return [("eq", mine)] if theirs is None else word_diff(theirs, mine)
-
-    # Actors are paired one to one, by the rules of gold scoring (`briefing.compare.gold`).
-    ref_actors = list(ref.actors) if ref else []
-    pairs = pair_actors([actor_keys(a) for a in brief.actors], [actor_keys(a) for a in ref_actors])
-    paired_ref = set(pairs.values())
-    actors = [
-        {
-            "name": a.name,
-            "aliases": ", ".join(a.aliases),
-            "kind": a.kind.value.replace("_", " "),
-            "new": ref is not None and i not in pairs,
-        }
-        for i, a in enumerate(brief.actors)
-    ]
-    missing = [a.name for j, a in enumerate(ref_actors) if j not in paired_ref]
-    ref_values = [f.value for f in ref.humanitarian.figures] if ref else []
-    figures = [
-        {
-            "text": " ".join(x for x in (f.value, f.unit, f.counts) if x),
-            "by": f.reported_by,
-            "new": ref is not None and not figure_recalled(f.value, ref_values),
-        }
-        for f in h.figures
-    ]
-    mine_values = [f.value for f in h.figures]
-    missing_figures = [
-        " ".join(x for x in (f.value, f.unit, f.counts) if x)
-        for f in (ref.humanitarian.figures if ref else [])
-        if not figure_recalled(f.value, mine_values)
-    ]
-    ref_devs = [d.what for d in ref.situation.key_developments] if ref else None
-    ref_risks = [r.description for r in ref.outlook.risks] if ref else None
-    return {
-        "headline": diff(s.headline, ref.situation.headline if ref else None),
-        "summary": diff(s.summary, ref.situation.summary if ref else None),
-        "developments": [list_item(d.what, ref_devs) for d in s.key_developments],
-        "actors": actors,
-        "missing_actors": missing,
-        "humanitarian": diff(h.summary, ref.humanitarian.summary if ref else None),
-        "figures": figures,
-        "missing_figures": missing_figures,
-        "outlook": diff(o.summary, ref.outlook.summary if ref else None),
-        "risks": [
-            list_item(r.description, ref_risks)
-            | {"likelihood": r.likelihood.value if r.likelihood else None}
-            for r in o.risks
-        ],
-    }
+# --- HTML: prompt diffs --------------------------------------------------------------
 
 
 def diff_lines(diff: str) -> list[tuple[str, str]]:
@@ -164,39 +90,162 @@ def chart(spec: MetricSpec, labels: Sequence[str], stats: Sequence[Stat | None])
 # --- HTML: page -----------------------------------------------------------------------
 
 
+def variant_models(result: ComparisonResult) -> dict[str, str]:
+    """Variant label -> the model that really wrote its briefs, as the page shows it.
+
+    The configured model is not it: a cassette replays the model it recorded (a
+    hand-written one names no real model), and the extractive engine uses none.
+    """
+    found = result.models()
+    out: dict[str, str] = {}
+    for v in result.variants:
+        if v.engine == Engine.EXTRACTIVE:
+            out[v.label] = "no model"
+        elif found.get(v.label):
+            out[v.label] = ", ".join(found[v.label])
+        else:
+            out[v.label] = f"none answered (configured: {v.model or result.model})"
+    return out
+
+
+def _cell_model(result: ComparisonResult, article: str, variant: str) -> str | None:
+    models = {r.model for r in result.runs if r.article == article and r.variant == variant}
+    return ", ".join(sorted(m for m in models if m)) or None
+
+
+def gate_view(gate: GateOutcome | None) -> dict[str, Any] | None:
+    """The gate's rules, one row per (rule, variant), values formatted as the tables
+    format them."""
+    if gate is None:
+        return None
+
+    def shown(metric: str, value: float | None) -> str:
+        if value is None:
+            return "–"
+        spec = METRIC_SPECS.get(metric)
+        return f"{value:g}" if spec is None else format_value(spec, value)
+
+    return {
+        "passed": gate.passed,
+        "rules": gate.rules,
+        "baseline": gate.baseline,
+        "failed": sum(1 for c in gate.checks if not c.passed),
+        "checks": [
+            {
+                "rule": c.rule,
+                "variant": c.variant,
+                "value": shown(c.metric, c.value),
+                "condition": f"{c.op} {shown(c.metric, c.threshold)}",
+                "baseline": None
+                if c.baseline is None
+                else f"{c.baseline} {shown(c.metric, c.baseline_value)}",
+                "passed": c.passed,
+                "message": c.message,
+            }
+            for c in gate.checks
+        ],
+    }
+
+
+def _absolute_rules(gate: GateOutcome | None) -> list[dict[str, Any]]:
+    """The gate's absolute rules, which the page also applies to each article's values
+    (a relative rule needs the baseline's mean, which only the gate table has)."""
+    if gate is None:
+        return []
+    rules = {}
+    for c in gate.checks:
+        if c.baseline is None and c.threshold is not None and c.metric in METRIC_SPECS:
+            rules[c.rule] = {"rule": c.rule, "metric": c.metric, "op": c.op, "value": c.threshold}
+    return list(rules.values())
+
+
+def runs_table(result: ComparisonResult) -> dict[str, Any]:
+    """One row per (article, variant) and one column per metric, for sorting, filtering
+    and CSV export; `data` is what the page's script reads."""
+    keys = result.metric_keys()
+    specs = [METRIC_SPECS[k] for k in keys]
+    spread = result.repeat > 1
+    rows = []
+    for info in result.articles:
+        for v in result.variants:
+            cell = result.cell(info.name, v.label)
+            stats = cell.stats if cell else {}
+            rows.append(
+                {
+                    "article": info.name,
+                    "variant": v.label,
+                    "model": _cell_model(result, info.name, v.label)
+                    or ("no model" if v.engine == Engine.EXTRACTIVE else None),
+                    "runs": cell.runs if cell else 0,
+                    "failed": cell.failed if cell else 0,
+                    "texts": [
+                        format_stat(spec, stats[spec.key], spread=spread)
+                        if spec.key in stats
+                        else "–"
+                        for spec in specs
+                    ],
+                    "values": [stats[k].mean if k in stats else None for k in keys],
+                }
+            )
+    means = [
+        {
+            "variant": v.label,
+            "values": [
+                s.mean if (s := result.overall.get(v.label, {}).get(k)) else None for k in keys
+            ],
+        }
+        for v in result.variants
+    ]
+    metrics = [{"key": s.key, "label": s.label, "kind": s.kind, "better": s.better} for s in specs]
+    return {
+        "metrics": metrics,
+        "rows": rows,
+        "data": {
+            "metrics": metrics,
+            "rows": [
+                {k: r[k] for k in ("article", "variant", "model", "runs", "failed", "values")}
+                for r in rows
+            ],
+            "means": means,
+            "rules": _absolute_rules(result.gate),
+            "low_rate": WEAK_GROUNDING,
+        },
+    }
+
+
+def article_view(result: ComparisonResult, info: ArticleInfo, spread: bool) -> dict[str, Any]:
+    labels = [v.label for v in result.variants]
+    cells = [result.cell(info.name, label) for label in labels]
+    docs = [c.document if c else None for c in cells]
+    ref_label = next((label for label, d in zip(labels, docs, strict=True) if d), None)
+    rows = metric_rows([c.stats if c else {} for c in cells], KEY_METRICS, spread=spread)
+    sections = section_rows(docs)
+    errors = [cell_error(c) for c in cells]
+    return {
+        "info": info,
+        "rows": rows,
+        "errors": errors,
+        "ref_label": ref_label,
+        "columns": [
+            {
+                "label": v.label,
+                "model": _cell_model(result, info.name, v.label)
+                or ("no model" if v.engine == Engine.EXTRACTIVE else "no brief"),
+                "error": error,
+                "is_ref": v.label == ref_label,
+            }
+            for v, error in zip(result.variants, errors, strict=True)
+        ],
+        "sections": sections,
+        "failed": any(errors),
+        "same": all(r.same for r in rows) and all(s["same"] for s in sections),
+    }
+
+
 def html_context(result: ComparisonResult) -> dict[str, Any]:
     labels = [v.label for v in result.variants]
     spread = result.repeat > 1
     overall = [result.overall.get(label, {}) for label in labels]
-    articles = []
-    for info in result.articles:
-        cells = [result.cell(info.name, label) for label in labels]
-        ref_doc = next((c.document for c in cells if c and c.document), None)
-        ref = ref_doc.brief if ref_doc else None
-        columns = []
-        for label, cell in zip(labels, cells, strict=True):
-            doc = cell.document if cell else None
-            columns.append(
-                {
-                    "label": label,
-                    "error": cell_error(cell),
-                    "is_ref": doc is not None and doc is ref_doc,
-                    "view": None
-                    if doc is None
-                    else brief_view(doc.brief, None if doc is ref_doc else ref),
-                }
-            )
-        articles.append(
-            {
-                "info": info,
-                "rows": metric_rows(
-                    [c.stats if c else {} for c in cells], KEY_METRICS, spread=spread
-                ),
-                "errors": [cell_error(c) for c in cells],
-                "ref_label": next((c["label"] for c in columns if c["is_ref"]), None),
-                "columns": columns,
-            }
-        )
     keys = result.metric_keys()
     overall_rows = metric_rows(overall, keys, spread=spread, articles=len(result.articles))
     partial = any(PARTIAL_MARK in c for row in overall_rows for c in row.cells)
@@ -204,7 +253,9 @@ def html_context(result: ComparisonResult) -> dict[str, Any]:
         "title": report_title(result),
         "result": result,
         "labels": labels,
+        "models": variant_models(result),
         "spread": spread,
+        "gate": gate_view(result.gate),
         "overall_rows": overall_rows,
         "partial_note": PARTIAL_NOTE if partial else "",
         "charts": [
@@ -212,22 +263,39 @@ def html_context(result: ComparisonResult) -> dict[str, Any]:
             for k in CHART_METRICS
             if k in keys
         ],
-        "articles": articles,
+        "runs_table": runs_table(result),
+        "articles": [article_view(result, info, spread) for info in result.articles],
         "failures": failure_groups(result),
         "prompt_diffs": [
             {"a": d.a, "b": d.b, "lines": diff_lines(d.diff)} for d in result.prompt_diffs
         ],
         "best_mark": BEST_MARK,
         "origins": result.origins(),
+        "comparable": COMPARABLE,
     }
+
+
+def page_script() -> tuple[str, str]:
+    """The page's script and its CSP source ('sha256-...'): the page allows that one
+    script and no other, so even markup that escaped escaping could not run code."""
+    from briefing.resources import templates_dir
+
+    script = (templates_dir("compare") / "compare.js").read_text(encoding="utf-8")
+    if "</script" in script.lower():
+        raise RuntimeError("compare.js must not contain a closing script tag")
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    return script, f"sha256-{digest}"
 
 
 def render_html(result: ComparisonResult) -> str:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
+    from markupsafe import Markup
 
     from briefing.resources import templates_dir
 
-    # Brief text is untrusted (it comes from an article and a model): escape everything.
+    # Brief text is untrusted (it comes from an article and a model): escape everything;
+    # the data the page's script reads goes through `tojson`, which escapes "<", ">",
+    # "&" and "'" so that no text can close its <script> block.
     env = Environment(
         loader=FileSystemLoader(templates_dir("compare")),
         autoescape=True,
@@ -235,4 +303,7 @@ def render_html(result: ComparisonResult) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return env.get_template("compare.html.j2").render(**html_context(result))
+    script, script_hash = page_script()
+    return env.get_template("compare.html.j2").render(
+        **html_context(result), script=Markup(script), script_hash=script_hash
+    )

@@ -97,6 +97,38 @@ class PromptDiff(BaseModel):
     diff: str
 
 
+class GateCheck(BaseModel):
+    """One gate rule checked on one variant's all-articles mean."""
+
+    rule: str  # as written, spaces removed ("actor_recall<baseline-0.05")
+    metric: str
+    op: str
+    variant: str
+    value: float | None  # None: the variant has no value for the metric
+    threshold: float | None  # what the value was compared with (None: no baseline value)
+    baseline: str | None = None  # the baseline variant, for a relative rule
+    baseline_value: float | None = None
+    passed: bool
+    message: str | None = None  # the violation, as the command prints it
+
+
+class GateOutcome(BaseModel):
+    """The regression gate's verdict on a comparison, rule by rule and variant by variant,
+    kept with the result so that the reports can show it."""
+
+    rules: str  # the --fail-on text
+    baseline: str | None = None
+    checks: list[GateCheck] = Field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+    @property
+    def violations(self) -> list[str]:
+        return [c.message or c.rule for c in self.checks if not c.passed]
+
+
 class ComparisonResult(BaseModel):
     format: str = RESULT_FORMAT
     created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
@@ -109,6 +141,7 @@ class ComparisonResult(BaseModel):
     overall: dict[str, dict[str, Stat]]  # variant label -> metric key -> Stat
     runs: list[RunRecord]
     prompt_diffs: list[PromptDiff] = Field(default_factory=list)
+    gate: GateOutcome | None = None  # set when the comparison ran with a gate (--fail-on)
 
     def cell(self, article: str, variant: str) -> Cell | None:
         return next((c for c in self.cells if c.article == article and c.variant == variant), None)

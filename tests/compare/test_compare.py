@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,10 @@ import pytest
 from rich.console import Console
 
 from briefing.cli.exit_codes import exit_code_for
-from briefing.compare.gate import check_gate, evaluate_gate, parse_rules
+from briefing.compare.gate import check_gate, evaluate_gate, gate_outcome, parse_rules
 from briefing.compare.report import render_terminal
-from briefing.compare.report_html import html_context, render_html, word_diff
+from briefing.compare.report_briefs import SECTIONS, section_rows, text_view
+from briefing.compare.report_html import html_context, page_script, render_html, word_diff
 from briefing.compare.run import (
     CompareOptions,
     ComparisonResult,
@@ -39,8 +41,10 @@ from briefing.pipeline import GenerateOptions
 from briefing.schema import (
     BriefDocument,
     BriefMetadata,
+    Claim,
     GroundingReport,
     QuoteCheck,
+    iter_evidence,
 )
 from tests.fixtures import actor, tiny_brief
 
@@ -483,6 +487,49 @@ def test_check_gate_raises_gate_error(result: ComparisonResult) -> None:
     assert exit_code_for(info.value) == 11
 
 
+def test_gate_outcome_holds_every_rule_and_variant(result: ComparisonResult) -> None:
+    outcome = gate_outcome(result, "v1", "grounding_rate<0.95,actors>baseline+0.5")
+    assert not outcome.passed and outcome.baseline == "v1"
+    absolute, relative = outcome.checks  # v1 is the baseline: one check per rule, for v2
+    assert (absolute.rule, absolute.variant, absolute.value, absolute.threshold) == (
+        "grounding_rate<0.95",
+        "v2",
+        0.75,
+        0.95,
+    )
+    assert not absolute.passed and absolute.baseline is None
+    assert (relative.value, relative.threshold, relative.baseline, relative.baseline_value) == (
+        3.0,
+        2.5,
+        "v1",
+        2.0,
+    )
+    # The messages are those the command prints.
+    assert outcome.violations == evaluate_gate(
+        result, "v1", "grounding_rate<0.95,actors>baseline+0.5"
+    )
+    passing = gate_outcome(result, None, "grounding_rate<0.5")
+    assert passing.passed and [c.variant for c in passing.checks] == ["v1", "v2"]
+    assert all(c.message is None for c in passing.checks)
+    assert check_gate(result, None, "grounding_rate<0.5") == passing
+
+
+def test_html_shows_the_gate_outcome(result: ComparisonResult) -> None:
+    assert 'id="gate"' not in render_html(result)  # no gate, no banner
+    result.gate = gate_outcome(result, "v1", "grounding_rate<0.95,actors<baseline")
+    html = render_html(result)
+    assert '<section id="gate" class="panel gate failed">' in html
+    assert "Regression gate failed: 1 of 2 checks" in html
+    rows = re.findall(r'<tr class="(pass|fail)"[^>]*>(.*?)</tr>', html, re.S)
+    cells = [(cls, re.findall(r"<td[^>]*>(.*?)</td>", body)) for cls, body in rows]
+    assert cells == [
+        ("fail", ["<code>grounding_rate&lt;0.95</code>", "v2", "75.0%", "&lt; 95.0%", "–", "FAIL"]),
+        ("pass", ["<code>actors&lt;baseline</code>", "v2", "3", "&lt; 2", "v1 2", "pass"]),
+    ]
+    result.gate = gate_outcome(result, "v1", "grounding_rate<0.5")
+    assert "Regression gate passed" in render_html(result)
+
+
 # --- reports --------------------------------------------------------------------------
 
 
@@ -514,16 +561,105 @@ def test_html_report(result: ComparisonResult) -> None:
     html = render_html(result)
     assert html.startswith("<!DOCTYPE html>")
     assert '<table class="metrics">' in html and "<svg" in html and "<rect" in html
-    assert "<script" not in html  # no scripts at all, and brief text is escaped
-    assert (
-        "<del>kill 23 in</del>" in html
-        and "<ins>&lt;script&gt;alert(1)&lt;/script&gt; hit</ins>" in html
-    )
-    assert '<span class="chip new"' in html and "Kessara Rescue Brigade" in html
+    # Two scripts: the data block and the page's own script, allowed by its hash alone.
+    scripts = re.findall(r"<script\b[^>]*>", html)
+    assert scripts == ['<script type="application/json" id="report-data">', "<script>"]
+    _, script_hash = page_script()
+    assert f"script-src '{script_hash}'" in html and "default-src 'none'" in html
+    # The hostile headline is escaped, and shown as written: it shares too few words
+    # with v1's for a word diff.
+    assert "<script>alert(1)" not in html
+    assert "Floods &lt;script&gt;alert(1)&lt;/script&gt; hit Kessara" in html
+    assert '<span class="tag rew"' in html
+    assert '<li class="new">Kessara Rescue Brigade' in html
     assert 'class="best"' in html
     # The real prompt registry's diff of v1 and v2 is shown under the metrics.
     assert "v1 → v2" in html and "+++ v2/system.j2" in html
     assert "http://" not in html.replace("http://www.w3.org", "") and "<link" not in html
+
+
+def test_text_view_diffs_only_comparable_texts() -> None:
+    edited = text_view("Floods kill 25 in Kessara", "Floods kill 23 in Kessara")
+    assert edited == {
+        "parts": [("eq", "Floods kill"), ("del", "23"), ("ins", "25"), ("eq", "in Kessara")],
+        "rewritten": False,
+    }
+    # One text inside the other: the diff reads as an addition, whatever the ratio.
+    longer = "The offensive strained the crisis. Thousands of families face winter without shelter."
+    added = text_view(longer, "The offensive strained the crisis.")
+    assert added["parts"][0] == ("eq", "The offensive strained the crisis.")
+    assert [op for op, _ in added["parts"]] == ["eq", "ins"] and not added["rewritten"]
+    # Little in common: both shown as written, nothing struck through.
+    other = text_view("Aid convoys reached Dalmar.", "Floods kill 23 in Kessara")
+    assert other == {"parts": [("eq", "Aid convoys reached Dalmar.")], "rewritten": True}
+    assert text_view("Same.", "Same.") == {"parts": [("eq", "Same.")], "rewritten": False}
+
+
+def full_document(**changes: Any) -> BriefDocument:
+    """A brief with every section filled, its quotes checked (one not found)."""
+    brief = tiny_brief(**changes)
+    brief.humanitarian.access_constraints = [Claim(text="Roads cut.", evidence=["roads"])]
+    brief.outlook.indicators = [Claim(text="River levels.", evidence=["river"])]
+    quotes = [
+        QuoteCheck(
+            path=f"{path}.evidence[{j}]",
+            quote=q,
+            status="not_found" if path == "outlook.indicators[0]" else "exact",
+        )
+        for path, items in iter_evidence(brief)
+        for j, q in enumerate(items)
+    ]
+    meta = BriefMetadata(engine="llm", origin="test double", model="m")
+    return BriefDocument(metadata=meta, brief=brief, grounding=GroundingReport(quotes=quotes))
+
+
+def test_side_by_side_shows_every_section_with_its_quotes(articles: Path) -> None:
+    ref = full_document()
+    other = full_document(summary="Floods killed 25 people in Kessara.", gaps=["Who pays?"])
+    rows = section_rows([ref, None, other])
+    assert [r["key"] for r in rows] == [key for key, _ in SECTIONS]
+    by_key = {r["key"]: r for r in rows}
+    # A variant without a brief makes every section differ; its cells are empty.
+    assert all(not r["same"] and r["cells"][1] is None for r in rows)
+    situation = by_key["situation"]["cells"][2]
+    assert situation["summary"]["parts"] == [
+        ("eq", "Floods killed"),
+        ("del", "23"),
+        ("ins", "25"),
+        ("eq", "people in Kessara."),
+    ]
+    assert situation["quotes"] == [
+        {"text": "Floods in Kessara killed 23 people", "status": "exact"}
+    ]
+    access = by_key["access"]["cells"][0]["items"][0]
+    assert access["text"]["parts"] == [("eq", "Roads cut.")]
+    assert access["quotes"] == [{"text": "roads", "status": "exact"}]
+    indicator = by_key["indicators"]["cells"][0]["items"][0]
+    assert indicator["quotes"] == [{"text": "river", "status": "not_found"}]
+    gap = by_key["gaps"]["cells"][2]["items"][0]
+    assert gap["new"] and gap["text"]["parts"] == [("eq", "Who pays?")]
+    actor_row = by_key["actors"]["cells"][0]["items"][0]
+    assert actor_row["meta"] == ["other", "VDMA"]
+    assert actor_row["detail"]["parts"] == [("eq", "Disaster agency reporting toll.")]
+    # Sections both briefs wrote alike are marked so (the filter hides them).
+    two = {r["key"]: r["same"] for r in section_rows([ref, other])}
+    assert two["headline"] and two["actors"] and not two["situation"] and not two["gaps"]
+    fake = FixedPipeline({"v1": ref, "v2": other})
+    html = render_html(compare([articles / "alpha.txt"], fake))
+    for _, title in SECTIONS:
+        assert f">{title}<" in html or f">{title} <" in html, title
+    assert "“river” ⚠" in html and "1 quote · ⚠ 1 not found in the article" in html
+
+
+class FixedPipeline(FakePipeline):
+    """Returns the given document for each version."""
+
+    def __init__(self, docs: dict[str, BriefDocument]) -> None:
+        super().__init__()
+        self.docs = docs
+
+    def document(self, stem: str, version: str, repetition: int) -> BriefDocument:  # type: ignore[override]
+        return self.docs[version]
 
 
 def test_html_marks_no_reference_column_for_an_article_without_briefs(articles: Path) -> None:
@@ -580,3 +716,18 @@ def test_gate_baseline_version_is_matched_model_by_model(articles: Path) -> None
     )
     with pytest.raises(ConfigError, match="ambiguous for extractive; name one of: v1@m1, v1@m2"):
         evaluate_gate(with_extractive, "v1", "actors>baseline")
+
+
+def test_data_for_the_script_cannot_close_its_block(articles: Path) -> None:
+    # A file name is the article's name in the page's data block; "<!--<script>" there
+    # would switch the HTML parser into a state where "</script>" no longer ends it.
+    hostile = articles / "a<!--<script>b.txt"
+    hostile.write_text("Floods\n\n" + ARTICLE_TEXT + "\n")
+    html = render_html(compare([hostile], FakePipeline()))
+    block = re.search(
+        r'<script type="application/json" id="report-data">(.*?)</script>', html, re.S
+    )
+    assert block is not None and "<" not in block[1]
+    data = json.loads(block[1])
+    assert {row["article"] for row in data["rows"]} == {"a<!--<script>b"}
+    assert "a&lt;!--&lt;script&gt;b" in html and "a<!--" not in html

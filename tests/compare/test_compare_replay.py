@@ -39,7 +39,7 @@ from briefing.pipeline import GenerateOptions
 from briefing.prompts import diff_versions, list_versions
 from briefing.schema import BriefDocument, SupportCheck
 from briefing.support import clear_unstated
-from tests.fixtures import CASSETTES, EXAMPLES
+from tests.fixtures import CASSETTES, EXAMPLES, REAL_CASSETTES
 
 GOLD = EXAMPLES / "gold"
 VERSIONS = ("v1", "v2")
@@ -225,12 +225,15 @@ def test_html_report_is_self_contained(tmp_path: Path) -> None:
     for cls, line in lines:
         assert f'<span class="{cls}">{escape(line)}</span>' in html, line
     assert "Failed runs" not in html
-    # The shipped cassettes hold hand-written responses: the report must say who wrote them.
+    # The shipped cassettes hold hand-written responses: the report must say who wrote
+    # them, and name the model their answers carry, not the configured one.
     for version in ("v1", "v2"):
         assert (
-            f"<li><strong>{version}</strong> briefs: hand-written reference response replayed "
-            "from a cassette (not model output)</li>"
+            f'<li data-variant="{version}"><strong>{version}</strong>: <span class="model">'
+            'hand-written-reference</span> <span class="kind">— hand-written reference response '
+            "replayed from a cassette (not model output)</span></li>"
         ) in html
+    assert "gpt-4o-mini" not in html
     assert "who wrote the briefs: v1: hand-written reference response" in flat(out)
 
 
@@ -408,3 +411,52 @@ def test_relative_rules_fire_on_a_quality_drop() -> None:
     relative = ",".join(rule for rule in CI_RULES.split(",") if "baseline" in rule)
     violations = evaluate_gate(result, "v1", relative)
     assert [m.split(" ")[:2] for m in violations] == [["v2:", "actor_recall"]]
+
+
+REAL_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+
+
+def test_report_names_the_model_that_wrote_each_variant(tmp_path: Path) -> None:
+    # Real recordings name their model; the offline engine has none; the configured
+    # model (gpt-4o-mini by default) wrote nothing and is not shown as if it had.
+    report = tmp_path / "real.html"
+    code, _, err = compare(
+        "--prompt",
+        "v3",
+        "--prompt",
+        "extractive",
+        "--model",
+        REAL_MODEL,
+        "--report",
+        str(report),
+        cassettes=REAL_CASSETTES,
+    )
+    assert code == 0, err
+    html = report.read_text(encoding="utf-8")
+    assert f'<strong>v3</strong>: <span class="model">{REAL_MODEL}</span>' in html
+    assert '<strong>extractive</strong>: <span class="model">no model</span>' in html
+    assert "gpt-4o-mini" not in html
+    # Each column of the side-by-side briefs says it too.
+    assert html.count(f"<small>{REAL_MODEL}</small>") == len(ARTICLES)
+    assert html.count("<small>no model</small>") == len(ARTICLES)
+
+
+def test_a_failed_gate_is_in_the_report_and_the_json(tmp_path: Path) -> None:
+    report = tmp_path / "gate.html"
+    code, out, err = compare(
+        "--baseline", "v1", "--fail-on", "grounding_rate<1.01", "--report", str(report), "--json"
+    )
+    assert code == 11  # the exit code is unchanged, and the report is written first
+    html = report.read_text(encoding="utf-8")
+    assert '<section id="gate" class="panel gate failed">' in html
+    assert "Regression gate failed: 1 of 1 checks" in html
+    gate = json.loads(out)["gate"]
+    assert gate["rules"] == "grounding_rate<1.01" and gate["baseline"] == "v1"
+    [check] = gate["checks"]
+    assert (check["variant"], check["value"], check["threshold"], check["passed"]) == (
+        "v2",
+        1.0,
+        1.01,
+        False,
+    )
+    assert check["message"] == "v2: grounding_rate 1 < 1.01 (rule grounding_rate<1.01)"
