@@ -137,7 +137,9 @@ def test_ctrl_c_then_a_rerun_resumes_without_repeating_a_call(
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "BRIEFING_"))}
     env |= {"HOME": str(private_home), "BRIEFING_TOKENIZER": "offline", "PYTHONUNBUFFERED": "1"}
-    with StubServer(default=answer, latency_s=0.8) as stub:
+    # Each call takes 2 s, so the interrupt lands while the second article is being
+    # briefed even on a loaded machine that reads the progress lines late.
+    with StubServer(default=answer, latency_s=2.0) as stub:
         command = [
             sys.executable, "-c", "from briefing.cli.app import main; main()",
             "batch", str(tmp_path / "in"), "-o", str(out), "--base-url", stub.base_url,
@@ -146,23 +148,28 @@ def test_ctrl_c_then_a_rerun_resumes_without_repeating_a_call(
         proc = subprocess.Popen(
             command, cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
         )
-        lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=_lines, args=(proc.stderr, lines), daemon=True).start()
-        seen: list[str] = []
-        deadline = time.monotonic() + 60
-        while not any(line.startswith("[1/4] done") for line in seen):
-            assert time.monotonic() < deadline and proc.poll() is None, seen
-            try:
-                seen.append(lines.get(timeout=0.5))
-            except queue.Empty:
-                pass
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=30) == 130
-        time.sleep(0.2)
-        while not lines.empty():
-            seen.append(lines.get())
         assert proc.stderr is not None
-        proc.stderr.close()
+        try:
+            lines: queue.Queue[str] = queue.Queue()
+            threading.Thread(target=_lines, args=(proc.stderr, lines), daemon=True).start()
+            seen: list[str] = []
+            deadline = time.monotonic() + 60
+            while not any(line.startswith("[1/4] done") for line in seen):
+                assert time.monotonic() < deadline and proc.poll() is None, seen
+                try:
+                    seen.append(lines.get(timeout=0.5))
+                except queue.Empty:
+                    pass
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=30) == 130
+            time.sleep(0.2)
+            while not lines.empty():
+                seen.append(lines.get())
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stderr.close()  # never left for a later test's warnings
         first_run = stub.chat_bodies
     assert "interrupted: 1 of 4 briefs written" in "".join(seen)
     assert "Traceback" not in "".join(seen)
