@@ -229,7 +229,7 @@ def test_items_without_found_evidence_are_marked_unverified(sample: BriefDocumen
     assert "number not in article" in item_html(html, "U.S. bounty on Jolani")
     assert "unverified" not in item_html(html, "Hayat Tahrir al-Sham")
     total = len(doc.grounding.quotes) if doc.grounding else 0
-    assert f"Evidence check: quotes found {total - 1}/{total}" in html
+    assert f"quotes found {total - 1}/{total} (" in html
     assert "claims supported" not in html  # no support check in this report
     md = md_of(doc)
     assert "Turkish-backed Syrian rebels" in md and "**⚠ unverified**" in md
@@ -239,7 +239,8 @@ def test_items_without_found_evidence_are_marked_unverified(sample: BriefDocumen
 def test_without_grounding_there_are_no_marks(sample: BriefDocument) -> None:
     html = html_of(sample)
     assert "⚠" not in html and 'class="unverified"' not in html
-    assert "Evidence check" not in html
+    assert "quotes found" not in html
+    assert "evidence not checked against the article" in html
 
 
 # --- budgets on the page --------------------------------------------------------------------
@@ -500,7 +501,7 @@ def test_a_grounded_brief_prints_to_one_page_with_its_marks(sample: BriefDocumen
     doc = with_grounding(sample, {"actors[3]": "not_found"})
     pages = pdf_pages(render(doc, "pdf"))
     assert len(pages) == 1
-    assert "unverified" in pages[0] and "Evidence check" in squash(pages[0])
+    assert "unverified" in pages[0] and "quotes found" in squash(pages[0])
 
 
 # The words German writes as one: budget-sized texts of them cannot fill lines well, so
@@ -592,3 +593,71 @@ def test_a_pdf_that_fits_is_budgeted_once(
     data = render(sample, "pdf").decode()
     assert "<body>" in data and "every budget cut" not in data
     assert len(FakeHTML.seen) >= 2 and len(fake_weasyprint) == 1
+
+
+# --- the header's status line ---------------------------------------------------------------
+
+
+def as_model_output(
+    doc: BriefDocument, origin: str = "model output", engine: str = "llm"
+) -> BriefDocument:
+    meta = doc.metadata.model_copy(
+        update={"engine": engine, "origin": origin, "model": "qwen-1.5b", "prompt_version": "v2"}
+    )
+    return doc.model_copy(update={"metadata": meta})
+
+
+def status_of(page: str) -> str:
+    """The status line of a Markdown or HTML page, tags and escapes removed."""
+    from html import unescape
+
+    [line] = [squash(x) for x in page.splitlines() if "Status:" in x]
+    return unescape(re.sub(r"<[^>]+>|\*\*|\\", "", line))
+
+
+def test_the_status_line_names_engine_model_prompt_and_both_rates(sample: BriefDocument) -> None:
+    doc = with_grounding(as_model_output(sample), {"actors[3]": "fuzzy"})
+    assert doc.grounding is not None
+    total, figures = len(doc.grounding.quotes), len(doc.grounding.figures)
+    expected = (
+        f"Status: LLM engine · model qwen-1.5b · prompt v2 · quotes found {total}/{total} "
+        f"(100%), 1 approximately · figures found {figures}/{figures}"
+    )
+    assert status_of(md_of(doc)) == expected
+    assert status_of(html_of(doc)) == expected
+    assert "Engine:" not in html_of(doc) and "Evidence check" not in md_of(doc)
+
+
+def test_the_status_line_says_who_wrote_a_brief_that_no_model_wrote(
+    sample: BriefDocument,
+) -> None:
+    assert status_of(md_of(sample)) == (
+        "Status: hand-written reference · evidence not checked against the article"
+    )
+    extractive = as_model_output(sample, "extractive engine", engine="extractive")
+    extractive.metadata.model = extractive.metadata.prompt_version = None
+    assert status_of(html_of(extractive)).startswith("Status: offline extractive engine · ")
+    replayed = as_model_output(
+        sample, "hand-written reference response replayed from a cassette (not model output)"
+    )
+    assert status_of(md_of(replayed)).startswith(
+        "Status: LLM engine · hand-written reference · prompt v2 · "
+    )
+    assert "qwen-1.5b" not in status_of(md_of(replayed))
+
+
+@pytest.mark.pdf
+def test_the_pdf_shows_the_status_line_and_the_weak_grounding_banner(
+    sample: BriefDocument,
+) -> None:
+    # Every quote of the actors not found: grounding below the weak threshold.
+    doc = with_grounding(
+        as_model_output(sample),
+        {path: "not_found" for path, _ in iter_evidence(sample.brief) if path != "situation"},
+    )
+    text = squash(pdf_pages(render(doc, "pdf"))[0])
+    found = len(sample.brief.situation.evidence)
+    assert f"Status: LLM engine · model qwen-1.5b · prompt v2 · quotes found {found}/" in text
+    assert "Weak grounding:" in text
+    # The banner comes before the brief's own text, right under the header.
+    assert text.index("Weak grounding:") < text.index(squash(sample.brief.situation.summary)[:40])
