@@ -132,7 +132,7 @@ class View:
     notes: list[str]  # budget cuts, shown as "Not shown:" in every page format
     status_line: str  # who wrote the brief and how well its evidence checks out
     origin_label: str | None  # set for hand-written briefs, shown in the header
-    quote_chars: int  # printed length of a quote
+    quote_chars: int | None  # printed length of a quote in print; None: in full
     languages: Languages
     # Shown as a banner at the top of every page format: weak grounding, text addressed
     # to automated readers removed from the article.
@@ -161,6 +161,8 @@ class View:
 
     def short(self, ref: Ref) -> str:
         """The printed form of a quote: its verbatim start, "…" when cut."""
+        if self.quote_chars is None:
+            return ref.display
         return shorten_chars(ref.display, self.quote_chars)
 
     @property
@@ -169,8 +171,8 @@ class View:
         return sum(self.short(r) != r.display for r in self.refs)
 
     def with_quote_chars(self, quote_chars: int | None) -> View:
-        """The same view with quotes printed to `quote_chars` (None: unchanged)."""
-        return replace(self, quote_chars=quote_chars or self.quote_chars)
+        """The same view with quotes printed to `quote_chars` (None: in full)."""
+        return replace(self, quote_chars=quote_chars)
 
     def group(self, prefix: str) -> list[Item]:
         found = []
@@ -184,12 +186,14 @@ class View:
 def build_view(
     doc: BriefDocument, budgets: Budgets = BUDGETS, quote_chars: int | None = None
 ) -> View:
-    """Budget the brief, number its evidence and attach grounding marks."""
+    """Budget the brief, number its evidence and attach grounding marks.
+
+    Quotes print in full unless `quote_chars` is given: only a page layout knows whether
+    they fit (see `briefing.render.pdf`)."""
     brief, notes = enforce_budgets(doc.brief, budgets)
     full = dict(iter_evidence(doc.brief))
     grounding = doc.grounding
     by_path, by_quote = _index_checks(grounding)
-    limit = quote_chars or budgets.quote_chars
     numbers: dict[str, int] = {}
     refs: list[Ref] = []
     items: dict[str, Item] = {}
@@ -228,7 +232,7 @@ def build_view(
         notes,
         status_line(doc),
         label,
-        limit,
+        quote_chars,
         page_languages(doc),
         page_warnings(doc),
     )

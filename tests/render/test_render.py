@@ -537,7 +537,9 @@ class FakeHTML:
         FakeHTML.seen.append(string)
 
     def render(self) -> SimpleNamespace:
-        pages = [1] if FakeHTML.fits(self.html) else [1, 2]
+        # Pages without boxes: nothing to measure, so no step is predicted to fit.
+        page = SimpleNamespace(_page_box=SimpleNamespace(element=None, element_tag=None))
+        pages = [page] if FakeHTML.fits(self.html) else [page, page]
         return SimpleNamespace(pages=pages, write_pdf=lambda: f"%PDF {self.html}".encode())
 
 
@@ -661,3 +663,73 @@ def test_the_pdf_shows_the_status_line_and_the_weak_grounding_banner(
     assert "Weak grounding:" in text
     # The banner comes before the brief's own text, right under the header.
     assert text.index("Weak grounding:") < text.index(squash(sample.brief.situation.summary)[:40])
+
+
+# --- PDF: the page is filled before anything is cut -----------------------------------------
+
+
+def weasy_pages(html: str) -> Any:
+    from weasyprint import HTML
+
+    return HTML(string=html).render().pages
+
+
+def used_share(page: Any) -> float:
+    """How much of the page's content height its boxes reach down to."""
+    from briefing.render.pdf import _boxes
+
+    box = page._page_box
+    top = box.content_box_y()
+    bottom = max(b.position_y + b.margin_height() for b in _boxes(box) if b is not box)
+    return (bottom - top) / box.height
+
+
+@pytest.mark.pdf
+def test_a_brief_with_room_prints_every_quote_in_full() -> None:
+    # Its two longest quotes were printed to 200 characters on a page a third empty.
+    doc = load_document(EXAMPLES / "kessara-floods-wire.brief.json")
+    view = briefing.render.view.build_view(doc)
+    assert max(len(r.display) for r in view.refs) > 200
+    text = squash(pdf_pages(render(doc, "pdf"))[0])
+    assert "printed to their first" not in text
+    for ref in view.refs:
+        assert squash(ref.display) in text, ref.display
+
+
+@pytest.mark.pdf
+def test_quotes_are_shortened_only_as_far_as_the_page_needs() -> None:
+    from briefing.render.html import page_html
+    from briefing.render.pdf import fit_steps
+
+    # 26 quotes beside a full body: printed to 46 characters with a quarter of the page
+    # empty before the page was filled by measure.
+    doc = load_document(EXAMPLES / "dalmar-corridor-report.brief.json")
+    view = briefing.render.view.build_view(doc)
+    text = squash(pdf_pages(render(doc, "pdf"))[0])
+    [(count, chars)] = re.findall(r"(\d+) quotes printed to their first (\d+) characters", text)
+    cap = int(chars)
+    assert cap > 2 * BUDGETS.quote_chars
+    # The note counts exactly the quotes cut; every other quote is printed whole.
+    longer = [r for r in view.refs if len(r.display) > cap]
+    assert int(count) == len(longer) > 0
+    for ref in view.refs:
+        if len(ref.display) <= cap:
+            assert squash(ref.display) in text
+    # The chosen page fills its sheet, and the next more generous step would not fit.
+    steps = fit_steps(view, BUDGETS.quote_chars)
+    chosen = next(i for i, (layout, c) in enumerate(steps) if c == cap)
+    assert len(weasy_pages(page_html(view.with_quote_chars(cap), steps[chosen][0]))) == 1
+    layout, before = steps[chosen - 1]
+    assert len(weasy_pages(page_html(view.with_quote_chars(before), layout))) == 2
+    [page] = weasy_pages(page_html(view.with_quote_chars(cap), steps[chosen][0]))
+    assert used_share(page) > 0.9
+
+
+def test_markdown_prints_every_quote_in_full() -> None:
+    doc = overlong_document()
+    md = md_of(doc)
+    view = briefing.render.view.build_view(doc)
+    assert any(len(r.display) > 2 * BUDGETS.quote_chars for r in view.refs)
+    for ref in view.refs:
+        assert f"“{ref.display}”" in md
+    assert "printed to their first" not in md
