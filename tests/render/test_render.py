@@ -733,3 +733,81 @@ def test_markdown_prints_every_quote_in_full() -> None:
     for ref in view.refs:
         assert f"“{ref.display}”" in md
     assert "printed to their first" not in md
+
+
+# --- PDF: sections do not split badly across columns ----------------------------------------
+
+
+def laid_out(doc: BriefDocument, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The WeasyPrint document of `doc`'s PDF as printed (the step the fit chose)."""
+    chosen: list[Any] = []
+
+    def keep(document: Any) -> bytes:
+        chosen.append(document)
+        return b"%PDF"
+
+    monkeypatch.setattr(briefing.render.pdf, "_pdf", keep)
+    render(doc, "pdf")
+    return chosen[-1]
+
+
+def heading_and_first_item(document: Any) -> list[tuple[str, Any, Any, int, int]]:
+    """(heading text, heading box, first box after it, their pages) for every heading
+    of the body, where the first box after it is its first list item or paragraph."""
+    from briefing.render.pdf import _boxes
+
+    found = []
+    flat = [
+        (number, box)
+        for number, page in enumerate(document.pages)
+        for box in _boxes(page._page_box)
+        if type(box).__name__ in ("BlockBox", "ListItemBox") and box.element is not None
+    ]
+    for i, (page, box) in enumerate(flat):
+        if box.element_tag not in ("h2", "h3"):
+            continue
+        text = "".join(box.element.itertext()).strip()
+        if text.startswith("Evidence") or any(h[0] == text for h in found):
+            continue  # the evidence list's heading spans the page; a heading's inner boxes
+        after = next(
+            (p, b)
+            for p, b in flat[i + 1 :]
+            if b.element_tag in ("li", "p") and b.element is not box.element
+        )
+        found.append((text, box, after[1], page, after[0]))
+    return found
+
+
+@pytest.mark.pdf
+@pytest.mark.parametrize(
+    "name",
+    [
+        "aleppo-offensive.brief.json",
+        "dalmar-corridor-report.brief.json",
+        "kessara-floods-wire.brief.json",
+        "tarsin-ceasefire.brief.json",
+    ],
+)
+def test_no_heading_is_left_at_the_foot_of_a_column(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = laid_out(load_document(EXAMPLES / name), monkeypatch)
+    pairs = heading_and_first_item(document)
+    assert {"Key developments", "Actors", "Outlook"} <= {p[0] for p in pairs}
+    for text, heading, first, heading_page, first_page in pairs:
+        # Same page, same column (boxes in one column share its left edge, list items
+        # sit indented within it), the item right below the heading.
+        assert heading_page == first_page, text
+        assert 0 <= first.position_x - heading.position_x < 20, text
+        assert first.position_y >= heading.position_y + heading.height - 1, text
+    # The figures print whole, in the column of their section's heading.
+    from briefing.render.pdf import _boxes
+
+    [(page, x)] = {
+        (n, round(box.position_x))
+        for n, page_box in enumerate(document.pages)
+        for box in _boxes(page_box._page_box)
+        if box.element_tag == "ul" and box.element.get("class") == "figures"
+    }
+    [(_, heading, _, heading_page, _)] = [p for p in pairs if p[0] == "Humanitarian impact"]
+    assert (page, x) == (heading_page, round(heading.position_x))
