@@ -14,7 +14,9 @@ def render_html(
     quote_chars: int | None = None,
     layout: str = "",
 ) -> str:
-    return page_html(build_view(doc, budgets, quote_chars), layout)
+    """The page; a browser's print of it shows quotes to `quote_chars` characters (the
+    budget's by default), as a browser cannot say whether full ones fit one page."""
+    return page_html(build_view(doc, budgets, quote_chars or budgets.quote_chars), layout)
 
 
 def page_html(view: View, layout: str = "") -> str:

@@ -130,9 +130,9 @@ class View:
     items: dict[str, Item]
     refs: list[Ref]
     notes: list[str]  # budget cuts, shown as "Not shown:" in every page format
-    grounding_line: str | None
+    status_line: str  # who wrote the brief and how well its evidence checks out
     origin_label: str | None  # set for hand-written briefs, shown in the header
-    quote_chars: int  # printed length of a quote
+    quote_chars: int | None  # printed length of a quote in print; None: in full
     languages: Languages
     # Shown as a banner at the top of every page format: weak grounding, text addressed
     # to automated readers removed from the article.
@@ -161,6 +161,8 @@ class View:
 
     def short(self, ref: Ref) -> str:
         """The printed form of a quote: its verbatim start, "…" when cut."""
+        if self.quote_chars is None:
+            return ref.display
         return shorten_chars(ref.display, self.quote_chars)
 
     @property
@@ -169,8 +171,8 @@ class View:
         return sum(self.short(r) != r.display for r in self.refs)
 
     def with_quote_chars(self, quote_chars: int | None) -> View:
-        """The same view with quotes printed to `quote_chars` (None: unchanged)."""
-        return replace(self, quote_chars=quote_chars or self.quote_chars)
+        """The same view with quotes printed to `quote_chars` (None: in full)."""
+        return replace(self, quote_chars=quote_chars)
 
     def group(self, prefix: str) -> list[Item]:
         found = []
@@ -184,12 +186,14 @@ class View:
 def build_view(
     doc: BriefDocument, budgets: Budgets = BUDGETS, quote_chars: int | None = None
 ) -> View:
-    """Budget the brief, number its evidence and attach grounding marks."""
+    """Budget the brief, number its evidence and attach grounding marks.
+
+    Quotes print in full unless `quote_chars` is given: only a page layout knows whether
+    they fit (see `briefing.render.pdf`)."""
     brief, notes = enforce_budgets(doc.brief, budgets)
     full = dict(iter_evidence(doc.brief))
     grounding = doc.grounding
     by_path, by_quote = _index_checks(grounding)
-    limit = quote_chars or budgets.quote_chars
     numbers: dict[str, int] = {}
     refs: list[Ref] = []
     items: dict[str, Item] = {}
@@ -226,9 +230,9 @@ def build_view(
         items,
         refs,
         notes,
-        _grounding_line(grounding),
+        status_line(doc),
         label,
-        limit,
+        quote_chars,
         page_languages(doc),
         page_warnings(doc),
     )
@@ -313,11 +317,37 @@ def _attach_objects(items: dict[str, Item], brief: Brief) -> None:
         items.setdefault(path, Item(path=path)).obj = obj
 
 
-def _grounding_line(grounding: GroundingReport | None) -> str | None:
-    """E.g. "Evidence check: quotes found 27/27 (100%) · claims supported 21/27 (78%) ·
-    figures found 3/3": both rates, so a reader never takes found quotes for support."""
+def status_line(doc: BriefDocument) -> str:
+    """The page header's status: who wrote the brief (engine and model, the offline
+    engine, or a hand-written reference), the prompt version and the evidence check, e.g.
+    "LLM engine · model qwen2.5-1.5b · prompt v2 · quotes found 15/20 (75%), 2
+    approximately · claims supported 3/17 (18%) · figures found 1/1"."""
+    meta = doc.metadata
+    parts = [_author(meta.engine, meta.origin, meta.model)]
+    if meta.prompt_version:
+        parts.append(f"prompt {meta.prompt_version}")
+    parts += _grounding_parts(doc.grounding) or ["evidence not checked against the article"]
+    return " · ".join(parts)
+
+
+def _author(engine: str, origin: str, model: str | None) -> str:
+    if engine == "hand-written":
+        return "hand-written reference"
+    if engine == "extractive":
+        return "offline extractive engine"
+    origin = origin.lower()
+    if "hand-written" in origin and "mixed" not in origin:
+        # Replayed hand-written responses: the model named in the request wrote nothing.
+        return "LLM engine · hand-written reference"
+    named = f"LLM engine · model {model}" if model else "LLM engine"
+    return named + (" (mixed with hand-written reference responses)" if "mixed" in origin else "")
+
+
+def _grounding_parts(grounding: GroundingReport | None) -> list[str]:
+    """E.g. ["quotes found 27/27 (100%)", "claims supported 21/27 (78%)", "figures found
+    3/3"]: both rates, so a reader never takes found quotes for support."""
     if grounding is None:
-        return None
+        return []
     total = len(grounding.quotes)
     parts = [f"quotes found {grounding.verified}/{total} ({grounding.rate:.0%})"]
     fuzzy = sum(1 for q in grounding.quotes if q.status == "fuzzy")
@@ -329,4 +359,4 @@ def _grounding_line(grounding: GroundingReport | None) -> str | None:
     if grounding.figures:
         found = sum(1 for f in grounding.figures if f.found)
         parts.append(f"figures found {found}/{len(grounding.figures)}")
-    return "Evidence check: " + " · ".join(parts)
+    return parts

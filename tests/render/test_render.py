@@ -229,7 +229,7 @@ def test_items_without_found_evidence_are_marked_unverified(sample: BriefDocumen
     assert "number not in article" in item_html(html, "U.S. bounty on Jolani")
     assert "unverified" not in item_html(html, "Hayat Tahrir al-Sham")
     total = len(doc.grounding.quotes) if doc.grounding else 0
-    assert f"Evidence check: quotes found {total - 1}/{total}" in html
+    assert f"quotes found {total - 1}/{total} (" in html
     assert "claims supported" not in html  # no support check in this report
     md = md_of(doc)
     assert "Turkish-backed Syrian rebels" in md and "**⚠ unverified**" in md
@@ -239,7 +239,8 @@ def test_items_without_found_evidence_are_marked_unverified(sample: BriefDocumen
 def test_without_grounding_there_are_no_marks(sample: BriefDocument) -> None:
     html = html_of(sample)
     assert "⚠" not in html and 'class="unverified"' not in html
-    assert "Evidence check" not in html
+    assert "quotes found" not in html
+    assert "evidence not checked against the article" in html
 
 
 # --- budgets on the page --------------------------------------------------------------------
@@ -500,7 +501,7 @@ def test_a_grounded_brief_prints_to_one_page_with_its_marks(sample: BriefDocumen
     doc = with_grounding(sample, {"actors[3]": "not_found"})
     pages = pdf_pages(render(doc, "pdf"))
     assert len(pages) == 1
-    assert "unverified" in pages[0] and "Evidence check" in squash(pages[0])
+    assert "unverified" in pages[0] and "quotes found" in squash(pages[0])
 
 
 # The words German writes as one: budget-sized texts of them cannot fill lines well, so
@@ -536,7 +537,9 @@ class FakeHTML:
         FakeHTML.seen.append(string)
 
     def render(self) -> SimpleNamespace:
-        pages = [1] if FakeHTML.fits(self.html) else [1, 2]
+        # Pages without boxes: nothing to measure, so no step is predicted to fit.
+        page = SimpleNamespace(_page_box=SimpleNamespace(element=None, element_tag=None))
+        pages = [page] if FakeHTML.fits(self.html) else [page, page]
         return SimpleNamespace(pages=pages, write_pdf=lambda: f"%PDF {self.html}".encode())
 
 
@@ -592,3 +595,219 @@ def test_a_pdf_that_fits_is_budgeted_once(
     data = render(sample, "pdf").decode()
     assert "<body>" in data and "every budget cut" not in data
     assert len(FakeHTML.seen) >= 2 and len(fake_weasyprint) == 1
+
+
+# --- the header's status line ---------------------------------------------------------------
+
+
+def as_model_output(
+    doc: BriefDocument, origin: str = "model output", engine: str = "llm"
+) -> BriefDocument:
+    meta = doc.metadata.model_copy(
+        update={"engine": engine, "origin": origin, "model": "qwen-1.5b", "prompt_version": "v2"}
+    )
+    return doc.model_copy(update={"metadata": meta})
+
+
+def status_of(page: str) -> str:
+    """The status line of a Markdown or HTML page, tags and escapes removed."""
+    from html import unescape
+
+    [line] = [squash(x) for x in page.splitlines() if "Status:" in x]
+    return unescape(re.sub(r"<[^>]+>|\*\*|\\", "", line))
+
+
+def test_the_status_line_names_engine_model_prompt_and_both_rates(sample: BriefDocument) -> None:
+    doc = with_grounding(as_model_output(sample), {"actors[3]": "fuzzy"})
+    assert doc.grounding is not None
+    total, figures = len(doc.grounding.quotes), len(doc.grounding.figures)
+    expected = (
+        f"Status: LLM engine · model qwen-1.5b · prompt v2 · quotes found {total}/{total} "
+        f"(100%), 1 approximately · figures found {figures}/{figures}"
+    )
+    assert status_of(md_of(doc)) == expected
+    assert status_of(html_of(doc)) == expected
+    assert "Engine:" not in html_of(doc) and "Evidence check" not in md_of(doc)
+
+
+def test_the_status_line_says_who_wrote_a_brief_that_no_model_wrote(
+    sample: BriefDocument,
+) -> None:
+    assert status_of(md_of(sample)) == (
+        "Status: hand-written reference · evidence not checked against the article"
+    )
+    extractive = as_model_output(sample, "extractive engine", engine="extractive")
+    extractive.metadata.model = extractive.metadata.prompt_version = None
+    assert status_of(html_of(extractive)).startswith("Status: offline extractive engine · ")
+    replayed = as_model_output(
+        sample, "hand-written reference response replayed from a cassette (not model output)"
+    )
+    assert status_of(md_of(replayed)).startswith(
+        "Status: LLM engine · hand-written reference · prompt v2 · "
+    )
+    assert "qwen-1.5b" not in status_of(md_of(replayed))
+
+
+@pytest.mark.pdf
+def test_the_pdf_shows_the_status_line_and_the_weak_grounding_banner(
+    sample: BriefDocument,
+) -> None:
+    # Every quote of the actors not found: grounding below the weak threshold.
+    doc = with_grounding(
+        as_model_output(sample),
+        {path: "not_found" for path, _ in iter_evidence(sample.brief) if path != "situation"},
+    )
+    text = squash(pdf_pages(render(doc, "pdf"))[0])
+    found = len(sample.brief.situation.evidence)
+    assert f"Status: LLM engine · model qwen-1.5b · prompt v2 · quotes found {found}/" in text
+    assert "Weak grounding:" in text
+    # The banner comes before the brief's own text, right under the header.
+    assert text.index("Weak grounding:") < text.index(squash(sample.brief.situation.summary)[:40])
+
+
+# --- PDF: the page is filled before anything is cut -----------------------------------------
+
+
+def weasy_pages(html: str) -> Any:
+    from weasyprint import HTML
+
+    return HTML(string=html).render().pages
+
+
+def used_share(page: Any) -> float:
+    """How much of the page's content height its boxes reach down to."""
+    from briefing.render.pdf import _boxes
+
+    box = page._page_box
+    top = box.content_box_y()
+    bottom = max(b.position_y + b.margin_height() for b in _boxes(box) if b is not box)
+    return (bottom - top) / box.height
+
+
+@pytest.mark.pdf
+def test_a_brief_with_room_prints_every_quote_in_full() -> None:
+    # Its two longest quotes were printed to 200 characters on a page a third empty.
+    doc = load_document(EXAMPLES / "kessara-floods-wire.brief.json")
+    view = briefing.render.view.build_view(doc)
+    assert max(len(r.display) for r in view.refs) > 200
+    text = squash(pdf_pages(render(doc, "pdf"))[0])
+    assert "printed to their first" not in text
+    for ref in view.refs:
+        assert squash(ref.display) in text, ref.display
+
+
+@pytest.mark.pdf
+def test_quotes_are_shortened_only_as_far_as_the_page_needs() -> None:
+    from briefing.render.html import page_html
+    from briefing.render.pdf import fit_steps
+
+    # 26 quotes beside a full body: printed to 46 characters with a quarter of the page
+    # empty before the page was filled by measure.
+    doc = load_document(EXAMPLES / "dalmar-corridor-report.brief.json")
+    view = briefing.render.view.build_view(doc)
+    text = squash(pdf_pages(render(doc, "pdf"))[0])
+    [(count, chars)] = re.findall(r"(\d+) quotes printed to their first (\d+) characters", text)
+    cap = int(chars)
+    assert cap > 2 * BUDGETS.quote_chars
+    # The note counts exactly the quotes cut; every other quote is printed whole.
+    longer = [r for r in view.refs if len(r.display) > cap]
+    assert int(count) == len(longer) > 0
+    for ref in view.refs:
+        if len(ref.display) <= cap:
+            assert squash(ref.display) in text
+    # The chosen page fills its sheet, and the next more generous step would not fit.
+    steps = fit_steps(view, BUDGETS.quote_chars)
+    chosen = next(i for i, (layout, c) in enumerate(steps) if c == cap)
+    assert len(weasy_pages(page_html(view.with_quote_chars(cap), steps[chosen][0]))) == 1
+    layout, before = steps[chosen - 1]
+    assert len(weasy_pages(page_html(view.with_quote_chars(before), layout))) == 2
+    [page] = weasy_pages(page_html(view.with_quote_chars(cap), steps[chosen][0]))
+    assert used_share(page) > 0.9
+
+
+def test_markdown_prints_every_quote_in_full() -> None:
+    doc = overlong_document()
+    md = md_of(doc)
+    view = briefing.render.view.build_view(doc)
+    assert any(len(r.display) > 2 * BUDGETS.quote_chars for r in view.refs)
+    for ref in view.refs:
+        assert f"“{ref.display}”" in md
+    assert "printed to their first" not in md
+
+
+# --- PDF: sections do not split badly across columns ----------------------------------------
+
+
+def laid_out(doc: BriefDocument, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The WeasyPrint document of `doc`'s PDF as printed (the step the fit chose)."""
+    chosen: list[Any] = []
+
+    def keep(document: Any) -> bytes:
+        chosen.append(document)
+        return b"%PDF"
+
+    monkeypatch.setattr(briefing.render.pdf, "_pdf", keep)
+    render(doc, "pdf")
+    return chosen[-1]
+
+
+def heading_and_first_item(document: Any) -> list[tuple[str, Any, Any, int, int]]:
+    """(heading text, heading box, first box after it, their pages) for every heading
+    of the body, where the first box after it is its first list item or paragraph."""
+    from briefing.render.pdf import _boxes
+
+    found = []
+    flat = [
+        (number, box)
+        for number, page in enumerate(document.pages)
+        for box in _boxes(page._page_box)
+        if type(box).__name__ in ("BlockBox", "ListItemBox") and box.element is not None
+    ]
+    for i, (page, box) in enumerate(flat):
+        if box.element_tag not in ("h2", "h3"):
+            continue
+        text = "".join(box.element.itertext()).strip()
+        if text.startswith("Evidence") or any(h[0] == text for h in found):
+            continue  # the evidence list's heading spans the page; a heading's inner boxes
+        after = next(
+            (p, b)
+            for p, b in flat[i + 1 :]
+            if b.element_tag in ("li", "p") and b.element is not box.element
+        )
+        found.append((text, box, after[1], page, after[0]))
+    return found
+
+
+@pytest.mark.pdf
+@pytest.mark.parametrize(
+    "name",
+    [
+        "aleppo-offensive.brief.json",
+        "dalmar-corridor-report.brief.json",
+        "kessara-floods-wire.brief.json",
+        "tarsin-ceasefire.brief.json",
+    ],
+)
+def test_no_heading_is_left_at_the_foot_of_a_column(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = laid_out(load_document(EXAMPLES / name), monkeypatch)
+    pairs = heading_and_first_item(document)
+    assert {"Key developments", "Actors", "Outlook"} <= {p[0] for p in pairs}
+    for text, heading, first, heading_page, first_page in pairs:
+        # Same page, same column (boxes in one column share its left edge, list items
+        # sit indented within it), the item right below the heading.
+        assert heading_page == first_page, text
+        assert 0 <= first.position_x - heading.position_x < 20, text
+        assert first.position_y >= heading.position_y + heading.height - 1, text
+    # The figures print whole, in the column of their section's heading.
+    from briefing.render.pdf import _boxes
+
+    [(page, x)] = {
+        (n, round(box.position_x))
+        for n, page_box in enumerate(document.pages)
+        for box in _boxes(page_box._page_box)
+        if box.element_tag == "ul" and box.element.get("class") == "figures"
+    }
+    [(_, heading, _, heading_page, _)] = [p for p in pairs if p[0] == "Humanitarian impact"]
+    assert (page, x) == (heading_page, round(heading.position_x))

@@ -178,7 +178,7 @@ def test_the_page_marks_partly_and_unsupported_items_apart_from_missing_quotes()
     kept, final = apply_support(b, ARTICLE, report)
     doc = _doc(kept, final)
     md = render(doc, "md").decode("utf-8")
-    assert "Evidence check: quotes found 7/7 (100%) · claims supported 2/7 (29%)" in md
+    assert "quotes found 7/7 (100%) · claims supported 2/7 (29%)" in md
     assert "**✗ not supported by its quotes** _(8,500)_" in md
     assert "_(◐ partly supported: summary sentence 2 unsupported)_" in md
     assert "_(◐ partly supported: likelihood 'high' cleared)_" in md
