@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from briefing.budgets import BUDGETS, item_limits
+from briefing.budgets import BUDGETS, Budgets, item_limits
 from briefing.errors import PromptError
 from briefing.resources import data_dir
 
@@ -91,6 +91,36 @@ def load_version(version: str, root: Path | None = None) -> PromptVersion:
     if not _VERSION_ID.match(version) or not (folder / METADATA_FILE).is_file():
         known = ", ".join(list_versions(root)) or "none"
         raise PromptError(f"unknown prompt version {version!r}; known versions: {known}")
+    # Read again only when a file changed (a batch loads the version for every article;
+    # an edit, even within the same second, changes the size or the nanosecond mtime).
+    return _load_version(version, folder, _stamp(folder))
+
+
+def _stamp(folder: Path) -> tuple[tuple[int, int], ...]:
+    stamps = []
+    for name in (METADATA_FILE, *TEMPLATE_FILES):
+        try:
+            info = (folder / name).stat()
+        except OSError:
+            return ()  # a file is missing: read (and fail) every time
+        stamps.append((info.st_mtime_ns, info.st_size))
+    return tuple(stamps)
+
+
+@lru_cache(maxsize=64)
+def _cached_version(
+    version: str, folder: Path, stamp: tuple[tuple[int, int], ...]
+) -> PromptVersion:
+    return _read_version(version, folder)
+
+
+def _load_version(version: str, folder: Path, stamp: tuple[tuple[int, int], ...]) -> PromptVersion:
+    if not stamp:
+        return _read_version(version, folder)
+    return _cached_version(version, folder, stamp)
+
+
+def _read_version(version: str, folder: Path) -> PromptVersion:
     try:
         meta = tomllib.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
         templates = {name: (folder / name).read_text(encoding="utf-8") for name in TEMPLATE_FILES}
@@ -140,8 +170,13 @@ def rendering_fingerprint(version: PromptVersion) -> str:
     """sha256 of everything that shapes a version's rendered messages: its files and the
     page budgets the templates print. Cassette entries carry it, so `cassettes check`
     notices a budget change that the lock (files only) does not."""
-    budgets = json.dumps(dataclasses.asdict(BUDGETS), sort_keys=True)
-    return hashlib.sha256(f"{version.sha256}\n{budgets}".encode()).hexdigest()
+    return _fingerprint(version.sha256, BUDGETS)
+
+
+@lru_cache(maxsize=64)
+def _fingerprint(files_sha256: str, budgets: Budgets) -> str:
+    text = json.dumps(dataclasses.asdict(budgets), sort_keys=True)
+    return hashlib.sha256(f"{files_sha256}\n{text}".encode()).hexdigest()
 
 
 def article_delimiter(text: str) -> str:

@@ -13,6 +13,7 @@ import asyncio
 import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -286,9 +287,17 @@ def request_schema(
     output: type[BaseModel], *, by_reference: bool, limits: dict[str, int]
 ) -> dict[str, Any]:
     """The JSON Schema a call asks for: the brief (or a section of it), with evidence as
-    quotes or sentence numbers, and the prompt version's item limits."""
+    quotes or sentence numbers, and the prompt version's item limits. Built once per
+    shape (a batch asks for the same schema for every article); callers never change it."""
+    return _request_schema(output, by_reference, tuple(sorted(limits.items())))
+
+
+@lru_cache(maxsize=64)
+def _request_schema(
+    output: type[BaseModel], by_reference: bool, limits: tuple[tuple[str, int], ...]
+) -> dict[str, Any]:
     schema = model_json_schema(output, evidence_by_reference=by_reference)
-    return with_item_limits(schema, limits)
+    return with_item_limits(schema, dict(limits))
 
 
 def request_schemas(versions: list[PromptVersion]) -> list[dict[str, Any]]:

@@ -169,6 +169,22 @@ def _with_schema_instruction(
     return out
 
 
+# Strict structured outputs refuse item counts; the schema without them, per schema object
+# (requests of a run share one), so a batch does not rebuild it for every article.
+_STRICT: dict[int, tuple[Any, Any]] = {}
+
+
+def _strict_schema(schema: Any) -> Any:
+    cached = _STRICT.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    strict = _without_keywords(schema, ("maxItems", "minItems"))
+    if len(_STRICT) > 64:
+        _STRICT.clear()
+    _STRICT[id(schema)] = (schema, strict)  # the schema is kept, so its id stays its own
+    return strict
+
+
 def _without_keywords(schema: Any, keywords: tuple[str, ...]) -> Any:
     if isinstance(schema, dict):
         return {k: _without_keywords(v, keywords) for k, v in schema.items() if k not in keywords}
@@ -324,7 +340,7 @@ class OpenAIChatClient:
         name = re.sub(r"[^A-Za-z0-9_-]", "_", request.schema_name)[:64] or "output"
         # Strict structured outputs refuse size keywords; budgets are enforced after
         # parsing anyway, and the grammar forms below keep them.
-        strict_schema = _without_keywords(request.json_schema, ("maxItems", "minItems"))
+        strict_schema = _strict_schema(request.json_schema)
         schema = {"name": name, "schema": strict_schema, "strict": True}
         response_format: dict[str, Any] = {"type": "json_schema", "json_schema": schema}
         if mode == WIRE_JSON_OBJECT_SCHEMA:
