@@ -354,8 +354,18 @@ def read_file_hashes(root: Path | None = None) -> dict[str, dict[str, str]]:
 
 def _lock_data(root: Path | None) -> dict[str, Any]:
     path = prompts_root(root) / LOCK_FILE
+    try:
+        info = path.stat()
+    except OSError:
+        return {}
     if not path.is_file():
         return {}
+    # Parsed again only when the file changes (a batch checks the lock for every article).
+    return dict(_parsed_lock(path, info.st_mtime_ns, info.st_size))
+
+
+@lru_cache(maxsize=8)
+def _parsed_lock(path: Path, mtime_ns: int, size: int) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Protocol
 
 
@@ -43,8 +44,10 @@ class ModelRequest:
             data["repetition"] = self.repetition
         return data
 
-    @property
+    @cached_property
     def key(self) -> str:
+        """sha256 of the canonical request (computed once: the cassette, the spending
+        meter and the batch layer all ask for it)."""
         canonical = self.canonical()
         # `temperature = 0` and `= 0.0` ask for the same thing: hash numbers as floats.
         canonical["sampling"] = {
