@@ -53,7 +53,7 @@ DATELINE = re.compile(
 )
 _NAME_RUN = re.compile(
     rf"(?<![\w’'-]){CAPITALISED_WORD}(?:\s+(?:(?:of|for|and|de|du|des|del|la|le|van|von|bin|ibn"
-    rf"|da|di|do|dos|y)(?:\s+(?:the|la|las|los|les))?\s+)?{CAPITALISED_WORD})*"
+    rf"|da|di|do|dos|das|y|para)(?:\s+(?:the|la|las|los|les|a|o|os|as))?\s+)?{CAPITALISED_WORD})*"
 )
 _ACRONYM_DEF = re.compile(r"\s*\(([A-Z][A-Za-z&]{1,9})\)")
 POSSESSIVE = re.compile(r"[’']s?\s")  # "X's", "Xs'" before the next word

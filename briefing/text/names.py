@@ -78,7 +78,9 @@ TITLES = frozenset(
     Health Finance Supreme Leader Premier Chairman Chairwoman Director Commissioner""".split()
     + " ".join(other_language_names("titles")).split()
 )
-_CONNECTORS = frozenset("of for and de du des del la le van von bin ibn da di y the".split())
+_CONNECTORS = frozenset(
+    "of for and de du des del la le van von bin ibn da di do dos das y the para a o os as".split()
+)
 NAME_PARTICLE = r"(?:al|el|ad|as|ash|an|ar|az|bin|ibn|de|da|di|du|van|von|der|le|la)"
 CAPITALISED_WORD = rf"(?:{NAME_PARTICLE}-)?[A-ZÀ-ÖØ-Þ][\w’'&.-]*"
 NAME_WORD = re.compile(CAPITALISED_WORD)
