@@ -119,9 +119,10 @@ class _Runner:
             self.live = self._live_transport() if llm else None
 
     def _version(self) -> Any:
-        from briefing.prompts import load_version
+        from briefing.prompts import usable_version
 
-        return load_version(self.options.prompt_version or self.settings.prompt)
+        # Unknown, malformed or edited after release: every article would fail the same way.
+        return usable_version(self.options.prompt_version or self.settings.prompt)
 
     def _live_transport(self) -> ChatTransport | None:
         """The client every article shares, when any call may reach a model."""
@@ -300,9 +301,10 @@ class _Runner:
         if self.engine == Engine.LLM:
             version = self.version.id if self.version else ""
             if options.cassette_dir is not None and options.record_mode != RecordMode.OFF:
-                # Named as `compare` names them, so its cassettes replay here too.
-                name = f"{article.source.stem}.{version}.json"
-                cassette, mode = options.cassette_dir / name, options.record_mode
+                cassette = _compare_cassette(
+                    options.cassette_dir, article.source.stem, version, self.settings.model
+                )
+                mode = options.record_mode
             else:
                 transport = self._resume_cassette(article)
 
@@ -385,3 +387,14 @@ class _Runner:
         done and what was not."""
         self.out.save_names()
         write_index(self.batch)
+
+
+def _compare_cassette(folder: Path, stem: str, version: str, model: str) -> Path:
+    """The cassette `compare` keeps for this article and version, so its cassettes replay
+    here too: the one named after the model (`<article>.<version>.<model>.json`, as
+    `compare --model` records) when it exists, else `<article>.<version>.json`."""
+    from briefing.compare.result import Variant
+    from briefing.compare.run import cassette_name
+
+    named = folder / cassette_name(stem, Variant(label=version, version=version, model=model))
+    return named if named.is_file() else folder / f"{stem}.{version}.json"

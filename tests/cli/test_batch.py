@@ -18,7 +18,7 @@ import pytest
 from briefing.testing import RecordedRequest, Reply, StubServer, answer_for
 from tests.batch.test_run import town_of, write_articles
 from tests.cli.test_cli import assert_one_line_error, run
-from tests.fixtures import CASSETTES, EXAMPLES, ROOT
+from tests.fixtures import CASSETTES, EXAMPLES, REAL_CASSETTES, ROOT
 
 
 def index_of(out: Path) -> dict:  # type: ignore[type-arg]
@@ -68,6 +68,23 @@ def test_replaying_the_shipped_cassettes_through_the_model_path(tmp_path: Path) 
     assert (
         sorted(p.suffix for p in out.iterdir() if p.is_file()) == [".html", ".json"] + [".md"] * 4
     )
+
+
+REAL_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+
+
+def test_replaying_the_real_recordings_named_after_their_model(tmp_path: Path) -> None:
+    # `compare --model M` names its cassettes `<article>.<version>.<M>.json`; batch finds them.
+    out = tmp_path / "out"
+    code, _, err = run(
+        "batch", str(EXAMPLES), "-o", str(out), "--cassette-dir", str(REAL_CASSETTES),
+        "--prompt", "v3", "--model", REAL_MODEL, "-f", "json",
+    )  # fmt: skip
+    assert code == 0, err
+    index = index_of(out)
+    assert index["counts"]["done"] == 4
+    assert all(a["model"] == REAL_MODEL for a in index["articles"])
+    assert all(a["origin"] == "model output" and a["calls"] == 1 for a in index["articles"])
 
 
 def test_some_failed_exits_14_and_the_index_says_why(tmp_path: Path) -> None:
