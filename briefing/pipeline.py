@@ -358,7 +358,8 @@ async def _ask_model_about_support(
     from briefing.model.usage import UsageMeter
     from briefing.support.model import ask_model, questions
 
-    if not (settings.model_configured or cassette is not None or options.transport is not None):
+    reachable = settings.model_configured or (local and settings.model_path)
+    if not (reachable or cassette is not None or options.transport is not None):
         raise ConfigError(
             "⟨check_support⟩ model needs a model: set OPENAI_API_KEY (OpenAI) or ⟨base_url⟩, "
             "or replay a ⟨cassette⟩; or use ⟨check_support⟩ rules"

@@ -137,6 +137,10 @@ def test_the_spending_limit_exits_10_and_says_how_to_resume(tmp_path: Path) -> N
     assert index_of(tmp_path / "out")["counts"]["not started"] >= 1
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _lines(stream: object, into: queue.Queue[str]) -> None:
     for line in iter(stream.readline, ""):  # type: ignore[attr-defined]
         into.put(line)
@@ -163,7 +167,16 @@ def test_ctrl_c_then_a_rerun_resumes_without_repeating_a_call(
             "--concurrency", "1",
         ]  # fmt: skip
         proc = subprocess.Popen(
-            command, cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+            command,
+            cwd=ROOT,
+            env=env,
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+            # A shell's background job (`make test &`, nohup) starts with SIGINT ignored,
+            # and Python keeps an ignored SIGINT ignored: give the child the default back,
+            # as a terminal would, so Ctrl-C reaches it.
+            preexec_fn=_default_sigint,
         )
         assert proc.stderr is not None
         try:
