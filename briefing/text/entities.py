@@ -280,14 +280,15 @@ def analyse(text: str, *, skip_headings: bool = True, language: str | None = Non
     # words (or a known acronym) say what kind of actor it is.
     lang = language_data(language)
     cued = language in (None, "en") or (lang is not None and lang.full_analysis)
-    kinds = {n: _classify(text, g, home, set(), cued) for n, g in groups.items()}
+    plain = not capitalises_nouns(language)
+    kinds = {n: _classify(text, g, home, set(), cued, plain) for n, g in groups.items()}
     add_collectives(text, sentences, groups, kinds)
     add_states(text, groups, home)
     persons = {t for n in groups if kinds.get(n) is ActorKind.PERSON for t in name_words(n)}
     entities = [
         Entity(
             g.forms[0],
-            _classify(text, g, home, persons, cued),
+            _classify(text, g, home, persons, cued, plain),
             tuple(g.forms[1:]),
             tuple(g.mentions),
         )
@@ -378,7 +379,12 @@ def _home_stems(sentences: list[Sentence]) -> set[str]:
 
 
 def _classify(
-    text: str, g: NameGroup, home: set[str], persons: set[str], cued: bool = True
+    text: str,
+    g: NameGroup,
+    home: set[str],
+    persons: set[str],
+    cued: bool = True,
+    plain_names_are_people: bool = True,
 ) -> ActorKind:
     name = g.forms[0]
     if g.collective:  # a government not named in the opening is a foreign state's
@@ -400,6 +406,9 @@ def _classify(
     # is an organisation. Single words look a little further, within their sentence.
     person_like = looks_like_person(name) and len(name_words(name)) >= 2
     person_like &= not any(map(is_acronym, g.forms))
+    # Where every noun is capitalised (German), two capitalised words are as often a noun
+    # phrase ("Millionen Euro Soforthilfe") as a person; a title or a context word decides.
+    person_like &= plain_names_are_people
     reach = 1 if person_like else 3
     votes: Counter[ActorKind] = Counter()
     for m in g.mentions:

@@ -26,7 +26,7 @@ from briefing.budgets import Budgets, trim_words, word_count
 from briefing.schema import ActorKind
 from briefing.text.entities import Entity
 from briefing.text.lexicon import Lexicon, Status, english
-from briefing.text.names import TITLES
+from briefing.text.names import TITLES, capitalises_nouns
 from briefing.text.sentences import Sentence
 
 # The names mentioned in text[lo:hi], as (start, entity) in reading order.
@@ -139,7 +139,9 @@ def _read_figure(
     alive = lex.alive.match(rest)
     if phrase and not status and alive:  # "60,000 people live in the affected districts"
         counts = f"{phrase} {alive.group(1)}"
-    if not phrase:  # no noun after the number: the words before it in its clause
+    if not phrase and status:  # "mehr als 300 wurden verletzt": what happened to them
+        counts = status
+    elif not phrase:  # no noun after the number: the words before it in its clause
         if words and not re.search(rf"^(?i:{lex.qualifier}) |{lex.word_scales}", value):
             return None  # a bare "two" counts nothing stated
         weight -= 1
@@ -172,6 +174,7 @@ _GRAVE = ("killed", "missing", "displaced")  # what weighs most in a figure
 def _noun_phrase(rest: str, lex: Lexicon) -> str:
     """The words after a number that say what it counts: "people", "tonnes of food"."""
     out: list[str] = []
+    nouns_capitalised = capitalises_nouns(lex.code)
     for tok in rest.split()[:6]:
         word = tok.strip(',;:!?”"’)(«»')
         word = word if word.count(".") > 1 else word.rstrip(".")  # keep "U.S."
@@ -182,6 +185,9 @@ def _noun_phrase(rest: str, lex: Lexicon) -> str:
         # verb endings, which end the phrase anywhere ("12 obligando").
         verb = lex.code == "en" and after_noun and low.endswith(("ed", "ing"))
         verb |= bool(lex.verb_endings) and low.endswith(lex.verb_endings) and not of
+        # German capitalises its nouns: after one, a lower-case word is no longer part of
+        # the counted thing ("12.500 Menschen verbrachten": a verb), unless it joins.
+        verb |= nouns_capitalised and after_noun and out[-1][:1].isupper() and word.islower()
         if (
             not re.fullmatch(r"[^\W\d_][\w’'.-]*", word)
             or (low in lex.stop_words and not of)
@@ -226,7 +232,15 @@ def _owned_by_other(text: str, cue_at: re.Match[str], m: re.Match[str], lex: Lex
     says nothing of the 412."""
     if cue_at.end() <= m.start():  # before our number: does another number precede it?
         lead = text[max(0, cue_at.start() - 30) : cue_at.start()]
-        return any(f.end() >= len(lead) - 1 for f in lex.figure.finditer(lead))
+        if any(f.end() >= len(lead) - 1 for f in lex.figure.finditer(lead)):
+            return True
+        # A comma between the cue and our number closes the cue's clause; a number in that
+        # clause owns it ("64 Menschen kamen ums Leben, mehr als 300 wurden verletzt").
+        if re.search(r"[,;]", text[cue_at.end() : m.start()]):
+            clause = text[max(0, cue_at.start() - 120) : cue_at.start()]
+            clause = re.split(r"[,;:.]\s", clause)[-1]
+            return lex.figure.search(clause) is not None
+        return False
     between = text[m.end() : cue_at.start()]  # after it: is another number in between?
     return lex.figure.search(between) is not None
 
