@@ -1,6 +1,6 @@
 """Libraries against the built-in rules, on the articles with hand-written gold.
 
-For each concern the issue names, the maintained library (when installed) and the
+For each concern (language identification, sentences, numbers, names), the maintained library (when installed) and the
 built-in code are run on the same texts, for quality and speed:
 
 - language identification: built-in (script + frequent words) vs lingua
