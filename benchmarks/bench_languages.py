@@ -1,7 +1,7 @@
 """Libraries against the built-in rules, on the articles with hand-written gold.
 
-For each concern (language identification, sentences, numbers, names), the maintained library (when installed) and the
-built-in code are run on the same texts, for quality and speed:
+For each concern below, the maintained library (when installed) and the built-in code
+are run on the same texts, for quality and speed:
 
 - language identification: built-in (script + frequent words) vs lingua
   (lingua-language-detector): accuracy on every paragraph of every article whose
