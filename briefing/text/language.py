@@ -52,6 +52,7 @@ class NumberWords:
     vague: Mapping[str, tuple[str, ...]]  # canonical key ("thousands") -> phrases
     percent: tuple[str, ...]
     decimal: str  # the decimal mark: "." or ","
+    joined: bool = False  # written as one word: "dreiundzwanzig", "hundertzwanzig"
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ def _numbers(table: Mapping[str, Any] | None) -> NumberWords | None:
         vague={k: tuple(v) for k, v in table.get("vague", {}).items()},
         percent=tuple(table.get("percent", ())),
         decimal=str(table.get("decimal", ".")),
+        joined=bool(table.get("joined", False)),
     )
 
 

@@ -126,6 +126,8 @@ def _number_words(lang: LanguageData) -> tuple[str, str]:
     vocab = _alternation([*nums.values, *nums.multipliers, *nums.scales])
     joiner = _alternation(list(nums.connectors))
     sep = rf"(?:[\s\-]+(?:(?:{joiner})[\s\-]+)?|-)" if joiner else r"[\s\-]+"
+    if nums.joined:  # German writes a number as one word: "dreiundzwanzig", "zweihundert"
+        sep = rf"(?:{sep}|(?:{joiner})|)" if joiner else rf"(?:{sep}|)"
     # A lone "un"/"une" is an article, not a count: a run may start with one only when
     # more number words follow ("un million").
     lone = rf"(?:{_alternation(ones)})(?![\w-]|{sep}(?:{vocab})(?![\w-]))" if ones else r"(?!)"

@@ -121,6 +121,7 @@ def test_german_figures_and_kinds() -> None:
     # verletzt"), and the counted noun stops at the verb ("12.500 Menschen verbrachten").
     assert counts["mehr als 300"] == "verletzt"
     assert counts["Rund 12.500"] == "Menschen obdachlos"
+    assert counts["dreiundzwanzig"] == "Helfer"  # a number written as one word
     held = brief(_lang("de-lindau-hochwasser.txt"))
     kinds = {a.name: a.kind for a in held.actors}
     assert kinds["Landrat Thomas Berger"] is ActorKind.PERSON
