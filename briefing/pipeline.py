@@ -97,7 +97,7 @@ async def agenerate_brief(
     cassette = options.cassette if options.record_mode != RecordMode.OFF else None
     engine = options.engine or choose_engine(settings, cassette=cassette)
     if engine == Engine.LOCAL:
-        settings = _local_settings(settings)
+        settings = local_settings(settings)
     if engine == Engine.EXTRACTIVE:
         from briefing.engines.extractive import extract_brief
 
@@ -118,7 +118,7 @@ async def agenerate_brief(
     return await _ground(article, brief, metadata, started, settings, options, cassette, local)
 
 
-def _local_settings(settings: Settings) -> Settings:
+def local_settings(settings: Settings) -> Settings:
     """The local engine names its model after the GGUF file (cassettes key on it)."""
     from briefing.config import with_overrides
     from briefing.model.gguf import read_gguf

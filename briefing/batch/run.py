@@ -88,7 +88,11 @@ class _Runner:
         self.settings = settings
         self.options = options
         self.engine = options.engine or choose_engine(settings, cassette=options.cassette_dir)
-        llm = self.engine == Engine.LLM
+        if self.engine == Engine.LOCAL:
+            from briefing.pipeline import local_settings
+
+            settings = self.settings = local_settings(settings)  # named after the GGUF file
+        llm = self.engine in (Engine.LLM, Engine.LOCAL)
         self.version = self._version() if llm else None
         if OutputFormat.PDF in options.formats:
             from briefing.render.pdf import _weasyprint_html
@@ -110,7 +114,7 @@ class _Runner:
         self.collector: Any = None
         self.live: ChatTransport | None
         replaying = options.cassette_dir is not None and options.record_mode == RecordMode.REPLAY
-        if llm and options.via == Via.BATCH_API and not replaying:
+        if self.engine == Engine.LLM and options.via == Via.BATCH_API and not replaying:
             self.live = self.collector = self._batch_api_transport()
             # A job takes all of an article's chunks at once: no per-article limit, or
             # its last chunks would wait for a second job.
@@ -133,7 +137,12 @@ class _Runner:
         from briefing.model.usage import BudgetGuard
 
         inner = options.transport
-        if inner is None:
+        if inner is None and self.engine == Engine.LOCAL:
+            from briefing.model.local import LocalModel
+
+            # One model in memory for every article; it answers one call at a time.
+            inner = self._owned = LocalModel(Path(str(settings.model_path)))
+        elif inner is None:
             from briefing.model.client import OpenAIChatClient
 
             inner = self._owned = OpenAIChatClient(settings, notify=self.notice)
@@ -298,7 +307,7 @@ class _Runner:
     def _generate_options(self, article: ArticleRun) -> GenerateOptions:
         options = self.options
         cassette, mode, transport = None, RecordMode.OFF, self.live
-        if self.engine == Engine.LLM:
+        if self.engine in (Engine.LLM, Engine.LOCAL):
             version = self.version.id if self.version else ""
             if options.cassette_dir is not None and options.record_mode != RecordMode.OFF:
                 cassette = _compare_cassette(
@@ -309,8 +318,11 @@ class _Runner:
                 transport = self._resume_cassette(article)
 
         def progress(update: Any) -> None:
-            article.calls_done, article.calls_total = update.done, update.total
-            self.changed()
+            # Finished calls only; the tokens of a call under way (a local model's) are
+            # not shown per article.
+            if isinstance(getattr(update, "done", None), int):
+                article.calls_done, article.calls_total = update.done, update.total
+                self.changed()
 
         return GenerateOptions(
             prompt_version=self.version.id if self.version else None,
@@ -320,6 +332,7 @@ class _Runner:
             strict_grounding=options.strict_grounding,
             transport=transport,
             progress=progress,
+            token_progress=False,
             notify=self.notice,
         )
 

@@ -138,3 +138,21 @@ def test_a_real_small_model_briefs_a_short_article_through_its_server(tmp_path: 
     doc = load_document(out)
     assert doc.metadata.structured_fallback and doc.grounding is not None
     assert doc.grounding.rate > 0.5
+
+
+@pytest.mark.real_model
+@needs_model
+def test_a_batch_runs_on_the_local_engine(tmp_path: Path) -> None:
+    # The local engine reports tokens as it generates; a batch shows finished calls only.
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        ["batch", KESSARA, "-o", str(out), "--engine", "local", "--model-path", str(REAL_MODEL)]
+        + ["--prompt", "v3", "-f", "json", "--no-log"],
+    )
+    assert result.exit_code == 0, result.stderr
+    import json
+
+    index = json.loads((out / "index.json").read_text(encoding="utf-8"))
+    [entry] = index["articles"]
+    assert entry["status"] == "done" and entry["calls"] >= 1
