@@ -501,3 +501,15 @@ def test_an_answer_cut_off_at_the_output_limit_keeps_what_is_complete(sample: Ar
     assert doc.brief.outlook.risks == [] and doc.brief.gaps == []
     assert doc.metadata.discarded[0] == "the end of the answer (cut off at the output limit)"
     assert any("left out" in n for n in notices)
+
+
+def test_progress_says_the_planned_calls_before_the_first_answer(sample: Article) -> None:
+    events: list[Any] = []
+    with StubServer(default=Reply.json(REFERENCE.model_dump(mode="json"))) as stub:
+        generate_brief(
+            sample,
+            _settings(stub),
+            GenerateOptions(prompt_version="v2", engine="llm", progress=events.append),
+        )
+    finished = [(e.done, e.total) for e in events if hasattr(e, "done")]
+    assert finished == [(0, 1), (1, 1)]  # "0 of 1" while the model works, then done

@@ -307,7 +307,7 @@ def _progress_lines(event: Any) -> None:
     """Finished calls only: tokens as they stream are for a live display."""
     from briefing.engines.llm import Generating
 
-    if not isinstance(event, Generating):
+    if not isinstance(event, Generating) and event.done > 0:  # "0 of N" is for live displays
         notify(
             f"{event.stage}: call {event.done} of {event.total} done "
             f"({event.prompt_tokens}+{event.completion_tokens} tokens so far, {event.cost})"

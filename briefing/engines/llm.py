@@ -131,11 +131,13 @@ class ModelRun:
             overlap=self.settings.chunk_overlap,
         )
         title = self.article.title or ""
+        self.total = 1 if len(chunks) == 1 else len(chunks) + 1
+        # The planned calls are known now: displays show "0 of N" before the first answer
+        # (a small local model takes minutes over it).
+        self._report("extract")
         if len(chunks) == 1:
-            self.total = 1
             brief = await self._extract(transport, chunks[0], 1, title)
         else:
-            self.total = len(chunks) + 1
             calls = [self._extract(transport, c, len(chunks), title) for c in chunks]
             brief = await self._merge(transport, await _all(calls), title, level=1)
         if self.by_reference:
@@ -248,9 +250,13 @@ class ModelRun:
                 f"out after repairs ({', '.join(result.discarded[:5])}); the rest is kept"
             )
         self.done += 1
+        self._report(purpose)
+        return result.value
+
+    def _report(self, stage: str) -> None:
         self.progress(
             Progress(
-                stage=purpose,
+                stage=stage,
                 done=self.done,
                 total=self.total,
                 prompt_tokens=self.meter.prompt_tokens,
@@ -258,7 +264,6 @@ class ModelRun:
                 cost=self.meter.format_cost(),
             )
         )
-        return result.value
 
     def origin(self) -> tuple[str, str | None]:
         """Who wrote the brief, and the model to name on it."""
