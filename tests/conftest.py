@@ -97,3 +97,14 @@ def private_home(
 @pytest.fixture
 def sample_path() -> Path:
     return SAMPLE
+
+
+@pytest.fixture(autouse=True)
+def fresh_endpoint_memory() -> Iterator[None]:
+    """Each test starts with no remembered structured-output modes: the client remembers
+    per endpoint which forms a server refused, and stub servers reuse ports."""
+    from briefing.model.client import forget_structured_modes
+
+    forget_structured_modes()
+    yield
+    forget_structured_modes()

@@ -6,7 +6,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import re
+import threading
 from collections.abc import Iterator, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -255,3 +257,20 @@ def raises_saying(kind: type[BriefingError], pattern: str) -> Iterator[None]:
         yield
     shown = caught.value.render(flag)
     assert re.search(pattern, shown), f"{pattern!r} not found in {shown!r}"
+
+
+@contextlib.contextmanager
+def serving(handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1") -> Iterator[str]:
+    """An HTTP server on a free loopback port, its base URL yielded; stopped after."""
+    httpd = ThreadingHTTPServer((host, 0), handler)
+    httpd.daemon_threads = True
+    # serve_forever checks for shutdown every poll_interval (0.5 s by default): every
+    # teardown would wait that long.
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()

@@ -5,7 +5,6 @@ the brief still written."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,6 @@ from briefing import grounding
 from briefing.cli.app import app
 from briefing.config import resolve_settings
 from briefing.errors import ConfigError
-from briefing.model.client import forget_structured_modes
 from briefing.render.formats import render
 from briefing.schema import BriefDocument
 from briefing.testing import Reply, StubServer, minimal_brief_json
@@ -34,13 +32,6 @@ UNSUPPORTED = {
         "summary": "Rebels killed 4,500 soldiers near Mosul.",
     },
 }
-
-
-@pytest.fixture(autouse=True)
-def _fresh_endpoint_memory() -> Iterator[None]:
-    forget_structured_modes()
-    yield
-    forget_structured_modes()
 
 
 def _generate(answer: dict[str, object], *args: str) -> tuple[int, str, str]:

@@ -19,7 +19,6 @@ from briefing.engines.llm import dedupe_actors
 from briefing.errors import ConfigError, CostLimitError, ModelCallError
 from briefing.ingest.article import Article, load_article, make_article
 from briefing.ingest.chunking import chunk_text, resolve_tokenizer
-from briefing.model.client import forget_structured_modes
 from briefing.pipeline import GenerateOptions, choose_engine, generate_brief
 from briefing.prompts import new_version
 from briefing.render.formats import render
@@ -36,11 +35,6 @@ from tests.fixtures import EXAMPLES, ROOT
 REFERENCE = BriefDocument.model_validate_json(
     (EXAMPLES / "aleppo-offensive.brief.json").read_text(encoding="utf-8")
 ).brief
-
-
-@pytest.fixture(autouse=True)
-def _fresh_fallback_memory() -> None:
-    forget_structured_modes()
 
 
 def _settings(stub: StubServer, **changes: Any) -> Settings:

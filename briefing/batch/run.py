@@ -318,11 +318,9 @@ class _Runner:
                 transport = self._resume_cassette(article)
 
         def progress(update: Any) -> None:
-            # Finished calls only; the tokens of a call under way (a local model's) are
-            # not shown per article.
-            if isinstance(getattr(update, "done", None), int):
-                article.calls_done, article.calls_total = update.done, update.total
-                self.changed()
+            # Calls done of planned; `token_progress` is off, so no per-token events come.
+            article.calls_done, article.calls_total = update.done, update.total
+            self.changed()
 
         return GenerateOptions(
             prompt_version=self.version.id if self.version else None,

@@ -17,8 +17,8 @@ from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from briefing.errors import InputError
+from briefing.ingest.sources import ARTICLE_SUFFIXES, article_files
 
-ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 NAME_CHARS = 50  # longest output name, before the suffix
 
 
@@ -96,13 +96,7 @@ def expand(sources: Sequence[str], outdir: Path) -> list[BatchSource]:
                     f"{text} is the output folder; its briefs would be read as articles. "
                     "Choose another ⟨output⟩ folder"
                 )
-            found = sorted(
-                p
-                for p in path.iterdir()
-                if p.is_file()
-                and p.suffix.lower() in ARTICLE_SUFFIXES
-                and not p.name.startswith(".")
-            )
+            found = article_files(path)
             if not found:
                 raise InputError(
                     f"folder {text} holds no articles ({', '.join(ARTICLE_SUFFIXES)} files); "
@@ -112,11 +106,6 @@ def expand(sources: Sequence[str], outdir: Path) -> list[BatchSource]:
         else:
             out.append(make_source(text))
     return list({source.ident: source for source in out}.values())
-
-
-def _is_article_file(path: Path) -> bool:
-    suffix_ok = path.suffix.lower() in ARTICLE_SUFFIXES
-    return suffix_ok and path.is_file() and not path.name.startswith(".")
 
 
 def slugify(text: str) -> str:

@@ -46,10 +46,9 @@ from briefing.compare.result import (
 from briefing.config import Settings, with_overrides
 from briefing.errors import BriefingError, ConfigError, EveryRunFailed, InputError, ModelOutputError
 from briefing.ingest.article import Article, load_article
+from briefing.ingest.sources import ARTICLE_SUFFIXES, article_files
 from briefing.pipeline import GenerateFunction, GenerateOptions
 from briefing.schema import BriefDocument
-
-ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 
 
 @dataclass(frozen=True)
@@ -95,13 +94,7 @@ def expand_sources(sources: Sequence[Path]) -> list[Path]:
     out: list[Path] = []
     for source in sources:
         if source.is_dir():
-            found = sorted(
-                p
-                for p in source.iterdir()
-                if p.is_file()
-                and p.suffix.lower() in ARTICLE_SUFFIXES
-                and not p.name.startswith(".")
-            )
+            found = article_files(source)
             if not found:
                 raise InputError(
                     f"{source} holds no articles ({', '.join(ARTICLE_SUFFIXES)} files); "

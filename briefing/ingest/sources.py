@@ -37,6 +37,21 @@ class RawSource:
 
 
 _SUFFIX_FORMATS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown"}
+
+
+# What counts as an article file when a folder is given (batch, compare).
+ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+
+
+def is_article_file(path: Path) -> bool:
+    """A visible file with an article's suffix."""
+    suffix_ok = path.suffix.lower() in ARTICLE_SUFFIXES
+    return suffix_ok and path.is_file() and not path.name.startswith(".")
+
+
+def article_files(folder: Path) -> list[Path]:
+    """The article files of `folder`: not recursive, hidden files skipped, sorted."""
+    return sorted(p for p in folder.iterdir() if is_article_file(p))
 _SUFFIX_FORMATS |= {".html": "html", ".htm": "html", ".xhtml": "html"}
 _URL_FORMATS = {"text/html": "html", "application/xhtml+xml": "html", "text/plain": "text"}
 _URL_FORMATS |= {"text/markdown": "markdown", "application/octet-stream": ""}  # "": unknown

@@ -5,9 +5,8 @@ call, and an index of everything."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +17,8 @@ from briefing.batch.run import run_batch
 from briefing.choices import Engine, OutputFormat
 from briefing.config import Settings, resolve_settings
 from briefing.errors import CostLimitError, ModelAuthError
-from briefing.model.client import forget_structured_modes
 from briefing.testing import RecordedRequest, Reply, StubServer, answer_for
-from tests.fixtures import EXAMPLES
-
-
-@pytest.fixture(autouse=True)
-def _fresh_fallback_memory() -> None:
-    forget_structured_modes()
+from tests.fixtures import EXAMPLES, serving
 
 
 def settings_for(stub: StubServer, **changes: Any) -> Settings:
@@ -299,15 +292,8 @@ class _Pages(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def news_site() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
+    with serving(_Pages) as url:
+        yield url
 
 
 def test_urls_are_fetched_cleaned_and_named_from_their_title(

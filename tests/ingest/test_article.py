@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from briefing.cli.options import flag
 from briefing.errors import InputError
 from briefing.ingest.article import Article, RemovedLine, load_article
 from briefing.ingest.chrome import CHROME_RULES
-from tests.fixtures import DATA, EXAMPLES, ROOT
+from tests.fixtures import DATA, EXAMPLES, ROOT, serving
 
 DATA = DATA / "article"
 TODAY_BANNER = "today's-date banner (kept as retrieval date)"
@@ -746,17 +746,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    # serve_forever checks for shutdown every poll_interval (0.5 s by default): every
-    # teardown would wait that long.
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
+    with serving(_Handler) as url:
+        yield url
 
 
 def test_url_html(server: str) -> None:

@@ -3,10 +3,9 @@ final URL recorded as the source."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -14,7 +13,7 @@ from briefing.errors import InputError
 from briefing.ingest import fetch as fetch_module
 from briefing.ingest.article import load_article
 from briefing.ingest.fetch import internal_address
-from tests.fixtures import EXAMPLES
+from tests.fixtures import EXAMPLES, serving
 
 PAGE = (EXAMPLES / "tarsin-ceasefire.html").read_bytes()
 Route = Callable[[BaseHTTPRequestHandler], None]
@@ -23,44 +22,39 @@ Route = Callable[[BaseHTTPRequestHandler], None]
 class _Server:
     """A local HTTP server whose routes are functions of the handler."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
-        self.routes: dict[str, Route] = {}
-        routes = self.routes
+    def __init__(self, url: str, routes: dict[str, Route]) -> None:
+        self.url = url
+        self.routes = routes
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-                try:
-                    routes[self.path](self)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up, as it should
 
-            def log_message(self, format: str, *args: object) -> None:
-                pass
+def _routed(routes: dict[str, Route]) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            try:
+                routes[self.path](self)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up, as it should
 
-        self.httpd = ThreadingHTTPServer((host, 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://{host}:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.01,), daemon=True)
-        self.thread.start()
+        def log_message(self, format: str, *args: object) -> None:
+            pass
 
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join()
+    return Handler
+
+
+def _server(host: str = "127.0.0.1") -> Iterator[_Server]:
+    routes: dict[str, Route] = {}
+    with serving(_routed(routes), host) as url:
+        yield _Server(url, routes)
 
 
 @pytest.fixture
 def server() -> Iterator[_Server]:
-    s = _Server()
-    yield s
-    s.close()
+    yield from _server()
 
 
 @pytest.fixture
 def other_host() -> Iterator[_Server]:
-    s = _Server("127.0.0.2")  # another loopback address: another host
-    yield s
-    s.close()
+    yield from _server("127.0.0.2")  # another loopback address: another host
 
 
 def page(handler: BaseHTTPRequestHandler) -> None:

@@ -28,7 +28,7 @@ from briefing.errors import (
     TruncatedOutputError,
 )
 from briefing.model.cassette import Cassette, CassetteTransport
-from briefing.model.client import SCHEMA_INSTRUCTION, OpenAIChatClient, forget_structured_modes
+from briefing.model.client import SCHEMA_INSTRUCTION, OpenAIChatClient
 from briefing.model.exchange import ModelRequest
 from briefing.model.structured import StructuredResult, extract_json, structured_call
 from briefing.model.usage import BudgetGuard, UsageMeter
@@ -95,13 +95,6 @@ async def ask(
         return await structured_call(
             transport, request or city_request(), City, max_repairs=max_repairs, meter=meter
         )
-
-
-@pytest.fixture(autouse=True)
-def fresh_endpoint_memory() -> Iterator[None]:
-    forget_structured_modes()
-    yield
-    forget_structured_modes()
 
 
 @pytest.fixture

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 
 from briefing.config import Settings
 from briefing.errors import ModelCallError
-from briefing.model.client import OpenAIChatClient, forget_structured_modes
+from briefing.model.client import OpenAIChatClient
 from briefing.model.exchange import ModelRequest
 from briefing.testing import Reply, StubServer
 from tests.fixtures import raises_saying
@@ -21,13 +20,6 @@ REQUEST = ModelRequest(
     json_schema={"type": "object"},
     max_output_tokens=50,
 )
-
-
-@pytest.fixture(autouse=True)
-def fresh_endpoint_memory() -> Iterator[None]:
-    forget_structured_modes()
-    yield
-    forget_structured_modes()
 
 
 async def _call(stub: StubServer, max_retries: int) -> None:

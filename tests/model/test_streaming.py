@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
 from briefing.config import Settings
-from briefing.model.client import OpenAIChatClient, forget_structured_modes
+from briefing.model.client import OpenAIChatClient
 from briefing.model.exchange import ModelRequest
 from briefing.testing import Reply, StubServer
 
@@ -29,13 +26,6 @@ REQUEST = ModelRequest(
     max_output_tokens=100,
     purpose="extract",
 )
-
-
-@pytest.fixture(autouse=True)
-def fresh_endpoint_memory() -> Iterator[None]:
-    forget_structured_modes()
-    yield
-    forget_structured_modes()
 
 
 def complete(stub: StubServer, seen: list[tuple[str, int, float]]) -> Any:

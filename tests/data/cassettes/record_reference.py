@@ -21,6 +21,7 @@ from briefing.config import resolve_settings
 from briefing.engines.llm import HAND_WRITTEN_ORIGIN
 from briefing.ingest.article import load_article
 from briefing.ingest.chunking import resolve_tokenizer
+from briefing.ingest.sources import ARTICLE_SUFFIXES
 from briefing.pipeline import GenerateOptions, generate_brief
 from briefing.schema import BriefDocument
 from briefing.testing import RecordedRequest, Reply, StubServer
@@ -30,7 +31,6 @@ ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "examples"
 CASSETTES = Path(__file__).resolve().parent
 REFERENCE_MODEL = "hand-written-reference"
-ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 
 
 def reference_replies(brief_json: str) -> StubServer:
