@@ -32,8 +32,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
-# Statuses in the order a job goes through them; "cancelling" only after a cancel.
-STATUSES = ("validating", "in_progress", "finalizing", "completed", "failed", "expired")
 
 
 @dataclass(frozen=True)

@@ -104,11 +104,9 @@ class BatchApiTransport:
         self.direct = direct
         self.poll_interval = poll_interval
         self.adopt = list(adopt)
-        self.jobs_made = 0
         self._labels: dict[str, str] = {}
         self._waiting: dict[str, _Waiting] = {}
         self._sent: set[str] = set()
-        self._committed = 0.0  # worst case of requests sent and not answered
         self._changed = asyncio.Event()
 
     # --- the pipeline's side --------------------------------------------------------------
@@ -204,7 +202,6 @@ class BatchApiTransport:
             self._labels[job.id] = label
             self._report(job)
             followed.append((job, remaining))
-        self.jobs_made += 1
         await asyncio.gather(*(self._follow(job, covered) for job, covered in followed))
 
     async def _follow(self, job: BatchJob, keys: set[str]) -> None:

@@ -30,15 +30,18 @@ def render_html(
     longest length that leaves the page within its room (never below the budget's
     `quote_chars`)."""
     view = build_view(doc, budgets, None)
-    if quote_chars is None:
-        quote_chars = print_quote_chars(view, budgets.quote_chars)
-    return page_html(view.with_quote_chars(quote_chars), layout)
+    if quote_chars is not None:
+        return page_html(view.with_quote_chars(quote_chars), layout)
+    whole = page_html(view, layout)  # also what the estimate reads: rendered once if it fits
+    cap = print_quote_chars(view, budgets.quote_chars, whole)
+    return whole if cap is None else page_html(view.with_quote_chars(cap), layout)
 
 
-def print_quote_chars(view: View, floor: int) -> int | None:
+def print_quote_chars(view: View, floor: int, page: str | None = None) -> int | None:
     """The longest quote length (None: whole quotes) that a browser prints on one page,
-    estimated from the page's body text; at least `floor`."""
-    page = page_html(view)
+    estimated from the page's body text (`page`, the view rendered with whole quotes);
+    at least `floor`."""
+    page = page if page is not None else page_html(view)
     body = _text_chars(page.split('<section class="evidence">', 1)[0])
     lengths = [len(r.display) for r in view.refs]
     room = (PRINT_ROOM - body) / QUOTE_AREA
