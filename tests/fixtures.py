@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import re
+import shutil
 import threading
 from collections.abc import Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -274,3 +276,14 @@ def serving(handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1") -> I
         httpd.shutdown()
         httpd.server_close()
         thread.join()
+
+
+# Device nodes (a private /dev/full, /dev/null) can only be made by root; CI runs as root.
+ROOT_ONLY = pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="creating device nodes needs root"
+)
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium (`.ci/run` installs it), for the tests that open pages."""
+    return shutil.which("chromium") or shutil.which("chromium-browser")

@@ -12,11 +12,7 @@ import pytest
 
 from briefing.errors import OutputError
 from briefing.files import MAX_JSON_DEPTH, json_depth, parse_json, same_file, write_atomically
-from tests.fixtures import raises_saying
-
-ROOT_ONLY = pytest.mark.skipif(
-    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="creating device nodes needs root"
-)
+from tests.fixtures import ROOT_ONLY, raises_saying
 
 
 def test_a_regular_file_is_replaced_atomically(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from briefing.cli.app import app
-from tests.fixtures import CASSETTES, EXAMPLES, ROOT, SAMPLE
+from tests.fixtures import CASSETTES, EXAMPLES, ROOT, ROOT_ONLY, SAMPLE
 
 runner = CliRunner()
 BRIEF = EXAMPLES / "aleppo-offensive.brief.json"
@@ -100,9 +100,7 @@ def test_output_to_a_fifo_writes_into_it(tmp_path: Path) -> None:
     assert stat.S_ISFIFO(fifo.stat().st_mode)
 
 
-@pytest.mark.skipif(
-    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="creating device nodes needs root"
-)
+@ROOT_ONLY
 def test_output_to_a_full_device_is_exit_12(tmp_path: Path) -> None:
     full = tmp_path / "full"  # a private /dev/full: a regression must not replace the real one
     os.mknod(full, stat.S_IFCHR | 0o666, os.makedev(1, 7))

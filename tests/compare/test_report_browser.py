@@ -23,7 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from briefing.cli.app import app
-from tests.fixtures import CASSETTES, EXAMPLES
+from tests.fixtures import CASSETTES, EXAMPLES, chromium_path
 
 pytestmark = pytest.mark.browser
 
@@ -32,10 +32,6 @@ VARIANTS = ("v1", "v2", "extractive")
 RULES = "support_rate<0.9,actor_recall<baseline-0.05"
 MISSING = ("tarsin-ceasefire", "v2")  # its cassette is removed: one failed run
 LOCAL_SCHEMES = ("file:", "data:", "blob:")
-
-
-def chromium_path() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @dataclass

@@ -7,7 +7,6 @@ through Playwright; the page count comes from the PDF itself.
 from __future__ import annotations
 
 import io
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +19,7 @@ from briefing.pipeline import GenerateOptions, generate_brief
 from briefing.render.html import page_html, print_quote_chars, render_html
 from briefing.render.view import build_view
 from briefing.schema import BriefDocument
-from tests.fixtures import EXAMPLES
+from tests.fixtures import EXAMPLES, chromium_path
 
 pytestmark = pytest.mark.browser
 
@@ -49,10 +48,10 @@ BRIEFS = _briefs()
 
 @pytest.fixture(scope="module")
 def page() -> Iterator[Any]:
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    executable = chromium_path()
     if executable is None:
         pytest.skip("no Chromium on this machine (apt-get install chromium; .ci/run does)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is in the dev extra")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable)
         try:

@@ -125,7 +125,7 @@ def test_inspect_shows_the_language_and_generate_takes_the_new_flags() -> None:
 
 
 def test_lingua_when_installed_agrees_on_the_test_articles() -> None:
-    pytest.importorskip("lingua")
+    pytest.importorskip("lingua", reason="lingua is the optional extra briefing[lingua]")
     text = (LANGUAGE_ARTICLES / "fr-kivane-cholera.txt").read_text(encoding="utf-8")
     found = detect_language(text, "lingua")
     assert (found.code, found.method) == ("fr", "lingua")
