@@ -39,6 +39,12 @@ class RawSource:
 _SUFFIX_FORMATS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown"}
 
 
+_SUFFIX_FORMATS |= {".html": "html", ".htm": "html", ".xhtml": "html"}
+_URL_FORMATS = {"text/html": "html", "application/xhtml+xml": "html", "text/plain": "text"}
+_URL_FORMATS |= {"text/markdown": "markdown", "application/octet-stream": ""}  # "": unknown
+_SUPPORTED = "supported: .txt, .md, .html/.htm or any UTF-8 text file"
+
+
 # What counts as an article file when a folder is given (batch, compare).
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 
@@ -52,10 +58,8 @@ def is_article_file(path: Path) -> bool:
 def article_files(folder: Path) -> list[Path]:
     """The article files of `folder`: not recursive, hidden files skipped, sorted."""
     return sorted(p for p in folder.iterdir() if is_article_file(p))
-_SUFFIX_FORMATS |= {".html": "html", ".htm": "html", ".xhtml": "html"}
-_URL_FORMATS = {"text/html": "html", "application/xhtml+xml": "html", "text/plain": "text"}
-_URL_FORMATS |= {"text/markdown": "markdown", "application/octet-stream": ""}  # "": unknown
-_SUPPORTED = "supported: .txt, .md, .html/.htm or any UTF-8 text file"
+
+
 _MAGIC = {
     b"%PDF": "a PDF",
     b"\x89PNG": "a PNG image",
