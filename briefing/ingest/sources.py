@@ -37,8 +37,6 @@ class RawSource:
 
 
 _SUFFIX_FORMATS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown"}
-
-
 _SUFFIX_FORMATS |= {".html": "html", ".htm": "html", ".xhtml": "html"}
 _URL_FORMATS = {"text/html": "html", "application/xhtml+xml": "html", "text/plain": "text"}
 _URL_FORMATS |= {"text/markdown": "markdown", "application/octet-stream": ""}  # "": unknown
